@@ -1,0 +1,93 @@
+using Dapper;
+using Inspections.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Inspections.Database;
+
+/// <summary>Which PostgreSQL the CLI talks to: a configured server, or the embedded cluster.</summary>
+internal sealed record DatabaseTarget(string ConnectionString, EmbeddedCluster? Cluster)
+{
+    public string Describe()
+    {
+        if (Cluster is not null)
+            return $"embedded cluster in {Cluster.DataDirectory} (socket in that folder, TCP 127.0.0.1:{Cluster.Port}), database {EmbeddedCluster.DatabaseName}";
+        var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+        return $"external server {b.Host}:{b.Port}, database {b.Database ?? b.Username}, user {b.Username}";
+    }
+}
+
+internal static class DatabaseConnector
+{
+    /// <summary>Decides the target; for the embedded cluster, creates and starts it unless <paramref name="start"/> is false.</summary>
+    public static async Task<DatabaseTarget> ResolveAsync(AppSettings settings, ILogger log, bool start, CancellationToken ct)
+    {
+        if (settings.ConnectionString is { } external)
+        {
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(external);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UserException(ExitCodes.UsageError, $"the connection string is not valid: {e.Message}");
+            }
+            return new DatabaseTarget(external, null);
+        }
+
+        var cluster = EmbeddedCluster.FromSettings(settings.Database, log);
+        if (start) await cluster.EnsureRunningAsync(ct);
+        return new DatabaseTarget(cluster.ConnectionString(), cluster);
+    }
+
+    /// <summary>
+    /// The one data source a command uses: the target reached, its database created if embedded,
+    /// migrations applied. <paramref name="readOnly"/> data sources refuse writes (the HTTP API uses one).
+    /// </summary>
+    public static async Task<NpgsqlDataSource> OpenAsync(AppSettings settings, ILoggerFactory logs, CancellationToken ct,
+        bool readOnly = false)
+    {
+        var log = logs.CreateLogger("Database");
+        var target = await ResolveAsync(settings, log, start: true, ct);
+        try
+        {
+            if (target.Cluster is not null) await CreateDatabaseIfMissingAsync(target.Cluster, ct);
+            await using (var writable = Build(target.ConnectionString, logs, readOnly: false))
+            {
+                await Migrator.ApplyAsync(writable, log, ct);
+            }
+            return Build(target.ConnectionString, logs, readOnly);
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            throw new UserException(ExitCodes.DatabaseUnavailable,
+                $"database unavailable ({target.Describe()}): {DatabaseErrors.Describe(e)}", e);
+        }
+    }
+
+    public static NpgsqlDataSource Build(string connectionString, ILoggerFactory logs, bool readOnly)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Timeout == 15) builder.Timeout = 5; // fail fast when the server is not there (15 s is Npgsql's default)
+        builder.ApplicationName ??= "inspections";
+        if (readOnly) builder.Options = $"{builder.Options} -c default_transaction_read_only=on".Trim();
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(logs).Build();
+    }
+
+    private static async Task CreateDatabaseIfMissingAsync(EmbeddedCluster cluster, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString("postgres"));
+        await connection.OpenAsync(ct);
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from pg_database where datname = @name)", new { name = EmbeddedCluster.DatabaseName }, cancellationToken: ct));
+        if (exists) return;
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"create database {EmbeddedCluster.DatabaseName}", cancellationToken: ct));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another command created it a moment ago.
+        }
+    }
+}

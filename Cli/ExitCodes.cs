@@ -1,0 +1,34 @@
+namespace Inspections;
+
+/// <summary>
+/// Every exit code the executable returns, in one place. The README documents the same table;
+/// cron jobs and scripts rely on these values, so never renumber one.
+/// </summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>An unexpected error: a bug. The only code that comes with a stack trace.</summary>
+    public const int Unexpected = 1;
+
+    /// <summary>A bad command line or bad input the user can fix (unknown option, bad date, missing file).</summary>
+    public const int UsageError = 2;
+
+    /// <summary>A data check failed: the task was rolled back and the DAG is red.</summary>
+    public const int CheckFailed = 3;
+
+    /// <summary>A task threw: it was rolled back and the DAG is red.</summary>
+    public const int TaskFailed = 4;
+
+    /// <summary>The database could not be reached or refused the connection.</summary>
+    public const int DatabaseUnavailable = 5;
+
+    /// <summary><c>monitor --fail-on-drift</c> found drift at the alert level.</summary>
+    public const int DriftAlert = 6;
+
+    /// <summary>No connection string is configured and the PostgreSQL server binaries are not installed.</summary>
+    public const int PostgresMissing = 7;
+
+    /// <summary>The data source (the Socrata portal) could not be reached or kept failing.</summary>
+    public const int SourceUnavailable = 8;
+}

@@ -1,0 +1,3 @@
+using Inspections.Hosting;
+
+return await CliApp.InvokeAsync(args, Terminal.FromConsole());

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the product and its tests need, when they are missing.
+# Usage: scripts/ensure-deps.sh [--browser]   (--browser adds chromium for the dashboard tests)
+set -euo pipefail
+
+packages=(postgresql-15 libgomp1 fonts-dejavu-core)
+[[ "${1:-}" == "--browser" ]] && packages+=(chromium)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+as_root=()
+[[ $(id -u) -ne 0 ]] && as_root=(sudo)
+echo "Installing missing Debian packages: ${missing[*]}" >&2
+"${as_root[@]}" apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
