@@ -76,7 +76,8 @@ internal static class DatabaseConnector
 
     private static async Task CreateDatabaseIfMissingAsync(EmbeddedCluster cluster, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString("postgres"));
+        // Unpooled: a pooled connection would outlive a restart of the cluster within one process.
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString("postgres") + ";Pooling=false");
         await connection.OpenAsync(ct);
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from pg_database where datname = @name)", new { name = EmbeddedCluster.DatabaseName }, cancellationToken: ct));
@@ -85,7 +86,7 @@ internal static class DatabaseConnector
         {
             await connection.ExecuteAsync(new CommandDefinition($"create database {EmbeddedCluster.DatabaseName}", cancellationToken: ct));
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
             // Another command created it a moment ago.
         }

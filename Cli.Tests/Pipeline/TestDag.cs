@@ -1,0 +1,54 @@
+using Dapper;
+using Inspections.Pipeline;
+
+namespace Inspections.Tests.Pipeline;
+
+/// <summary>
+/// A small DAG for the engine's tests: each task writes <c>Rows</c> rows of <c>Value</c> into
+/// <c>test_outputs</c> and checks that no value exceeds <c>Checks:&lt;name&gt;:max_value</c>.
+/// </summary>
+internal sealed class TestTask(string name, string label, int rows, int value, params PipelineTask[] upstream) : PipelineTask
+{
+    public override string Name => name;
+
+    public override IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string> { ["label"] = label };
+
+    public Func<TaskContext, CancellationToken, Task>? BeforeWrite { get; init; }
+
+    public Exception? Throw { get; init; }
+
+    public override Task<IReadOnlyList<PipelineTask>> RequiresAsync(Npgsql.NpgsqlConnection connection, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<PipelineTask>>(upstream);
+
+    public override async Task RunAsync(TaskContext context, CancellationToken ct)
+    {
+        await context.Connection.ExecuteAsync("delete from test_outputs where task = @name and label = @label",
+            new { name, label }, context.Transaction);
+        if (BeforeWrite is not null) await BeforeWrite(context, ct);
+        for (var i = 0; i < rows; i++)
+        {
+            await context.Connection.ExecuteAsync("insert into test_outputs (task, label, item, value) values (@name, @label, @i, @value)",
+                new { name, label, i, value }, context.Transaction);
+            if (i == rows / 2 && Throw is not null) throw Throw;
+        }
+        context.RowsWritten = rows;
+        context.Figures["rows"] = rows;
+        context.Figures["value"] = value;
+    }
+
+    public override async Task CheckAsync(TaskContext context, CheckSet checks, CancellationToken ct)
+    {
+        var max = await context.Connection.ExecuteScalarAsync<int?>("select max(value) from test_outputs where task = @name and label = @label",
+            new { name, label }, context.Transaction) ?? 0;
+        var offending = await context.Connection.QueryAsync<string>(
+            "select label || '#' || item from test_outputs where task = @name and label = @label and value > @threshold order by item limit 10",
+            new { name, label, threshold = checks.Threshold("max_value") }, context.Transaction);
+        checks.AtMost("max_value", max, "{rows} rows of {value} were written; values above {threshold} mean the source is broken", offending);
+        checks.AtLeast("min_rows", rows, "an empty output is never right");
+    }
+
+    public const string Schema = """
+        create table if not exists test_outputs (task text not null, label text not null, item int not null, value int not null,
+            primary key (task, label, item))
+        """;
+}
