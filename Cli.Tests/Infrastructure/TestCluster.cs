@@ -54,10 +54,35 @@ internal static class TestCluster
         ServerOptions = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
     };
 
+    /// <summary>
+    /// Deletes clusters of earlier test runs whose process is gone and whose server is stopped
+    /// (a test host may be ended before its exit handler finishes deleting).
+    /// </summary>
+    private static void SweepLeftovers()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "inspections-tests-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid)) continue;
+            if (File.Exists(Path.Combine(dir, "pgdata", "postmaster.pid"))) continue;
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                continue;
+            }
+            catch (ArgumentException)
+            {
+                // That test run is over.
+            }
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
     private static async Task<string> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("INSPECTIONS_TEST_CONNECTION") is { Length: > 0 } external) return external;
 
+        SweepLeftovers();
         var root = Path.Combine(Path.GetTempPath(), $"inspections-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var cluster = EmbeddedCluster.FromSettings(ThrowawaySettings(root), NullLogger.Instance);
         await cluster.EnsureRunningAsync(CancellationToken.None);

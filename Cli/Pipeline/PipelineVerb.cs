@@ -2,12 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using Inspections.Database;
 using Inspections.Hosting;
-using Microsoft.Extensions.Configuration;
+using Npgsql;
 
 namespace Inspections.Pipeline;
 
-/// <summary>What a pipeline verb was asked for: the run date, the source, and the settings of this command.</summary>
-internal sealed record PipelineRequest(DateOnly Date, string Source, AppSettings Settings);
+/// <summary>What a pipeline verb was asked for (run date, source), with what it runs on.</summary>
+internal sealed record PipelineRequest(DateOnly Date, string Source, AppSettings Settings, NpgsqlDataSource DataSource, ParseResult ParseResult);
 
 /// <summary>
 /// The options every pipeline verb shares (<c>--date</c>, <c>--source</c>, <c>--check</c>, <c>--force</c>)
@@ -68,9 +68,11 @@ internal static class PipelineVerb
         {
             var settings = cli.LoadSettings(parseResult);
             var overrides = CheckOverrides.Parse(parseResult.GetValue(check) ?? [], settings.Configuration);
-            var request = new PipelineRequest(parseResult.GetValue(date), ResolveSource(parseResult.GetValue(source), settings), settings);
+            var runDate = parseResult.GetValue(date);
+            var runSource = ResolveSource(parseResult.GetValue(source), settings);
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
+            var request = new PipelineRequest(runDate, runSource, settings, dataSource, parseResult);
             var runner = new TaskRunner(dataSource, settings, overrides, cli.Terminal, logs);
             var report = await runner.RunAsync(target(request), parseResult.GetValue(force), ct);
             cli.Terminal.Out.WriteLine(report.Summary());

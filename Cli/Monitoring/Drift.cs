@@ -1,0 +1,84 @@
+namespace Inspections.Monitoring;
+
+/// <summary>
+/// Drift statistics between a reference score distribution (the selected model's validation scores)
+/// and a current one (a day's predictions). Pure functions: the monitor task does the I/O.
+/// </summary>
+internal static class Drift
+{
+    public sealed record Bin(int Index, double Lower, double Upper, int Count, double Share);
+
+    /// <summary>
+    /// Population stability index over <paramref name="bins"/> bins whose edges are the reference's
+    /// quantiles (so each bin holds about 1/bins of the reference; equal-width bins would put nearly
+    /// every score of a rare-event model in the first one). Empty bins count as 0.0001 of a share,
+    /// so one empty bin cannot make the index infinite.
+    /// </summary>
+    public static double Psi(IReadOnlyList<double> reference, IReadOnlyList<double> current, int bins)
+    {
+        if (reference.Count == 0 || current.Count == 0) return double.NaN;
+        var edges = QuantileEdges(reference, bins);
+        var expected = Shares(reference, edges);
+        var actual = Shares(current, edges);
+        const double floor = 1e-4;
+        var psi = 0.0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var e = Math.Max(expected[i], floor);
+            var a = Math.Max(actual[i], floor);
+            psi += (a - e) * Math.Log(a / e);
+        }
+        return psi;
+    }
+
+    /// <summary>The two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical CDFs.</summary>
+    public static double KolmogorovSmirnov(IReadOnlyList<double> reference, IReadOnlyList<double> current)
+    {
+        if (reference.Count == 0 || current.Count == 0) return double.NaN;
+        var a = reference.Order().ToArray();
+        var b = current.Order().ToArray();
+        int i = 0, j = 0;
+        var d = 0.0;
+        while (i < a.Length && j < b.Length)
+        {
+            var x = Math.Min(a[i], b[j]);
+            while (i < a.Length && a[i] <= x) i++;
+            while (j < b.Length && b[j] <= x) j++;
+            d = Math.Max(d, Math.Abs((double)i / a.Length - (double)j / b.Length));
+        }
+        return d;
+    }
+
+    /// <summary>Equal-width bins over [lower, upper]; values outside go to the end bins.</summary>
+    public static IReadOnlyList<Bin> Histogram(IReadOnlyList<double> values, int bins, double lower = 0, double upper = 1)
+    {
+        var counts = new int[bins];
+        var width = (upper - lower) / bins;
+        foreach (var v in values) counts[Math.Clamp((int)Math.Floor((v - lower) / width), 0, bins - 1)]++;
+        return Enumerable.Range(0, bins)
+            .Select(i => new Bin(i, lower + i * width, lower + (i + 1) * width, counts[i], values.Count == 0 ? 0 : (double)counts[i] / values.Count))
+            .ToList();
+    }
+
+    /// <summary>Inner edges: bins-1 reference quantiles, duplicates removed (ties in scores collapse bins).</summary>
+    internal static double[] QuantileEdges(IReadOnlyList<double> reference, int bins)
+    {
+        var sorted = reference.Order().ToArray();
+        return Enumerable.Range(1, bins - 1)
+            .Select(k => sorted[Math.Min(sorted.Length - 1, (int)Math.Floor((double)k * sorted.Length / bins))])
+            .Distinct()
+            .ToArray();
+    }
+
+    /// <summary>Share of values per bin; bin i holds edges[i-1] &lt;= v &lt; edges[i].</summary>
+    private static double[] Shares(IReadOnlyList<double> values, double[] edges)
+    {
+        var counts = new double[edges.Length + 1];
+        foreach (var v in values)
+        {
+            var index = Array.BinarySearch(edges, v);
+            counts[index >= 0 ? index + 1 : ~index]++;
+        }
+        return counts.Select(c => c / values.Count).ToArray();
+    }
+}
