@@ -1,0 +1,90 @@
+// Writes a portal-format CSV of N rows bootstrapped from the real export, for benchmarks at scale.
+// Usage: dotnet run scripts/scale-data.cs -- SOURCE.csv OUT.csv [ROWS=1000000] [SEED=42]
+// Each synthetic establishment replays one real establishment's history under a new license and
+// new inspection ids, shifted by a whole number of weeks (weekdays and mixes are kept) so dates
+// spread over 2010-2024. Same arguments, same file.
+using System.Globalization;
+using System.Text;
+
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: dotnet run scripts/scale-data.cs -- SOURCE.csv OUT.csv [ROWS] [SEED]");
+    return 2;
+}
+var (source, output) = (args[0], args[1]);
+var rows = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;
+var seed = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 42;
+
+var text = File.ReadAllText(source);
+var records = ParseCsv(text);
+var header = records[0];
+int Col(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidDataException($"no column {name}");
+var (idCol, licenseCol, dateCol) = (Col("Inspection ID"), Col("License #"), Col("Inspection Date"));
+
+var histories = records.Skip(1)
+    .Where(r => r.Length == header.Length && DateOnly.TryParseExact(r[dateCol], "MM/dd/yyyy", out _))
+    .GroupBy(r => r[licenseCol])
+    .Select(g => g.ToArray())
+    .OrderBy(h => h[0][idCol], StringComparer.Ordinal)
+    .ToArray();
+
+var random = new Random(seed);
+var first = new DateOnly(2010, 1, 1);
+var last = new DateOnly(2024, 12, 31);
+using var writer = new StreamWriter(output, false, new UTF8Encoding(false), 1 << 20);
+writer.WriteLine(string.Join(',', header.Select(Quote)));
+long written = 0, nextId = 10_000_000, nextLicense = 50_000_000;
+while (written < rows)
+{
+    var history = histories[random.Next(histories.Length)];
+    var license = (nextLicense++).ToString(CultureInfo.InvariantCulture);
+    var shiftDays = 7 * random.Next(0, 10 * 52 + 1);
+    foreach (var record in history)
+    {
+        if (written == rows) break;
+        var date = DateOnly.ParseExact(record[dateCol], "MM/dd/yyyy").AddDays(shiftDays);
+        if (date > last) date = date.AddDays(-7 * (int)Math.Ceiling((date.DayNumber - last.DayNumber) / 7.0));
+        if (date < first) continue;
+        var copy = (string[])record.Clone();
+        copy[idCol] = (nextId++).ToString(CultureInfo.InvariantCulture);
+        copy[licenseCol] = record[licenseCol] is "" or "0" ? record[licenseCol] : license;
+        copy[dateCol] = date.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture);
+        writer.WriteLine(string.Join(',', copy.Select(Quote)));
+        written++;
+    }
+}
+Console.Error.WriteLine($"wrote {written:N0} rows to {output} from {histories.Length:N0} real histories (seed {seed})");
+return 0;
+
+static string Quote(string field) =>
+    field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+
+// RFC 4180: quoted fields may hold commas, quotes ("") and line breaks.
+static List<string[]> ParseCsv(string text)
+{
+    var result = new List<string[]>();
+    var fields = new List<string>();
+    var field = new StringBuilder();
+    var quoted = false;
+    for (var i = 0; i < text.Length; i++)
+    {
+        var c = text[i];
+        if (quoted)
+        {
+            if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+            else if (c == '"') quoted = false;
+            else field.Append(c);
+        }
+        else if (c == '"') quoted = true;
+        else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
+        else if (c == '\n' || c == '\r')
+        {
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+            fields.Add(field.ToString()); field.Clear();
+            result.Add(fields.ToArray()); fields.Clear();
+        }
+        else field.Append(c);
+    }
+    if (field.Length > 0 || fields.Count > 0) { fields.Add(field.ToString()); result.Add(fields.ToArray()); }
+    return result;
+}
