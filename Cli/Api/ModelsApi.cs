@@ -54,8 +54,8 @@ internal static class ModelsApi
         var row = await connection.QuerySingleOrDefaultAsync<RegistryRow>(new CommandDefinition(CurrentSql, cancellationToken: ct));
         if (row is null) return Problems.NotFound("No model has been trained yet.");
         return TypedResults.Ok(new ModelCard(
-            row.model_id, DateOnly.FromDateTime(row.trained_on), row.candidate, row.algorithm, Json(row.hyper_parameters),
-            DateOnly.FromDateTime(row.training_window_start), DateOnly.FromDateTime(row.training_window_end), row.training_rows,
+            row.model_id, row.trained_on, row.candidate, row.algorithm, Json(row.hyper_parameters),
+            row.training_window_start, row.training_window_end, row.training_rows,
             JsonSerializer.Deserialize(row.features, ApiJson.Default.IReadOnlyListString) ?? [],
             Json(row.fold_metrics), row.selection_metric, row.selection_value, row.threshold, row.threshold_rule,
             row.model_sha256, new DateTimeOffset(row.created_at), row.serves_latest));
@@ -69,8 +69,8 @@ internal static class ModelsApi
 
     // Column names as they are, so the mapping is visible here and not in a global Dapper setting.
     private sealed record RegistryRow(
-        string model_id, DateTime trained_on, string candidate, string algorithm, string hyper_parameters,
-        DateTime training_window_start, DateTime training_window_end, int training_rows, string features,
+        string model_id, DateOnly trained_on, string candidate, string algorithm, string hyper_parameters,
+        DateOnly training_window_start, DateOnly training_window_end, int training_rows, string features,
         string fold_metrics, string selection_metric, double selection_value, double threshold, string threshold_rule,
         string model_sha256, DateTime created_at, bool serves_latest);
 }
