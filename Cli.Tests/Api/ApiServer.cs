@@ -1,0 +1,74 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Inspections.Api;
+using Inspections.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Inspections.Tests.Api;
+
+/// <summary>
+/// The API as serve-api builds it (<see cref="ApiHost.Create"/>), on real Kestrel at a free loopback port,
+/// over a given data source, with its log lines captured.
+/// </summary>
+internal sealed class ApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ILoggerFactory _logs;
+    private readonly StringWriter _log = new();
+
+    private ApiServer(WebApplication app, ILoggerFactory logs, StringWriter log)
+    {
+        _app = app;
+        _logs = logs;
+        _log = log;
+        Client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(app.Urls.Single()) };
+    }
+
+    public HttpClient Client { get; }
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource)
+    {
+        var log = new StringWriter();
+        var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddProvider(new TerminalLoggerProvider(log)));
+        var app = ApiHost.Create(AppSettings.Load([]), dataSource, logs, "http://127.0.0.1:0");
+        await app.StartAsync();
+        return new ApiServer(app, logs, log);
+    }
+
+    public async Task<(HttpResponseMessage Response, JsonElement Json)> GetJsonAsync(string path)
+    {
+        var response = await Client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        var json = body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+        return (response, json);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _logs.Dispose();
+    }
+}
+
+internal static class ApiAssertions
+{
+    public static void ShouldBeProblem(this (HttpResponseMessage Response, JsonElement Json) result, int status, string? detailContains = null)
+    {
+        var (response, json) = result;
+        ((int)response.StatusCode).ShouldBe(status);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        json.GetProperty("status").GetInt32().ShouldBe(status);
+        json.GetProperty("title").GetString().ShouldNotBeNullOrEmpty();
+        if (detailContains is not null) json.GetProperty("detail").GetString()!.ShouldContain(detailContains);
+    }
+
+    public static string[] PropertyNames(this JsonElement json) => [.. json.EnumerateObject().Select(p => p.Name)];
+
+    public static MediaTypeHeaderValue? ContentType(this HttpResponseMessage response) => response.Content.Headers.ContentType;
+}

@@ -1,0 +1,73 @@
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+
+namespace Inspections.Api;
+
+/// <summary>Endpoint 1: one establishment's prediction.</summary>
+internal sealed record EstablishmentPrediction(
+    string License, string Name, string Address, string FacilityGroup, string RiskLevel,
+    DateOnly PredictionDate, double Score, string Label, double Threshold, int Rank, string ModelId);
+
+internal static class EstablishmentsApi
+{
+    private const string Columns = """
+        license as License, name as Name, address as Address, facility_group as FacilityGroup, risk_level as RiskLevel,
+        prediction_date as PredictionDate, score as Score, label as Label, threshold as Threshold, rank as Rank, model_id as ModelId
+        """;
+
+    private const string LatestSql = $"""
+        select {Columns}
+        from api.predictions
+        where license = @license
+        order by prediction_date desc
+        limit 1
+        """;
+
+    private const string OnDateSql = $"""
+        select {Columns}
+        from api.predictions
+        where license = @license and prediction_date = @date
+        """;
+
+    private const string KnownSql = "select exists (select 1 from api.predictions where license = @license)";
+
+    public static RouteGroupBuilder MapEstablishments(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/establishments").WithTags("Establishments").WithProblemContentType();
+        group.MapGet("/{licenseId}/prediction", GetPredictionAsync)
+            .WithName("GetEstablishmentPrediction")
+            .WithSummary("One establishment's prediction")
+            .WithDescription(
+                "The score (probability that the establishment's next inspection is a Fail), the label (`fail` when the score " +
+                "is at least the model's threshold), the day's rank, and the establishment's name, address, facility group and " +
+                "risk level, for the given prediction date or, without one, the latest date the establishment was predicted. " +
+                "400 when the license is not 1-10 digits or the date is not yyyy-MM-dd; 404 when the establishment or date is unknown.");
+        return group;
+    }
+
+    private static async Task<Results<Ok<EstablishmentPrediction>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetPredictionAsync(
+        string licenseId, string? date, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (!ApiParameters.IsLicense(licenseId))
+            return Problems.BadRequest($"'{licenseId}' is not a license number: 1 to 10 digits.");
+        if (!ApiParameters.TryParseDate(date, out var onDate))
+            return Problems.BadRequest($"'{date}' is not a date of the form yyyy-MM-dd.");
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var prediction = onDate is { } day
+            ? await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(OnDateSql, new { license = licenseId, date = day }, cancellationToken: ct))
+            : await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(LatestSql, new { license = licenseId }, cancellationToken: ct));
+        if (prediction is not null) return TypedResults.Ok(prediction);
+
+        if (onDate is null) return Problems.NotFound($"No prediction for establishment {licenseId}.");
+        var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(KnownSql, new { license = licenseId }, cancellationToken: ct));
+        return Problems.NotFound(known
+            ? $"Establishment {licenseId} was not predicted on {onDate:yyyy-MM-dd}."
+            : $"No prediction for establishment {licenseId}.");
+    }
+}

@@ -1,0 +1,55 @@
+using Dapper;
+using Inspections.Database;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+
+namespace Inspections.Api;
+
+internal sealed record HealthStatus(string Status);
+
+internal sealed record Readiness(string Status, DateOnly LatestPredictionDate);
+
+/// <summary>Liveness (the process answers) and readiness (the database answers and has predictions to serve).</summary>
+internal static class HealthApi
+{
+    private const string LatestDateSql = "select max(prediction_date) from api.predictions";
+
+    public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("").WithTags("Health");
+        group.MapGet("/health", () => TypedResults.Ok(new HealthStatus("up")))
+            .WithName("GetHealth")
+            .WithSummary("Liveness")
+            .WithDescription("200 whenever the process answers; it does not touch the database.");
+        group.MapGet("/ready", GetReadyAsync)
+            .WithName("GetReady")
+            .WithSummary("Readiness")
+            .WithDescription("200 with the latest prediction date when the database answers and holds predictions; 503 otherwise.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return group;
+    }
+
+    private static async Task<Results<Ok<Readiness>, ProblemHttpResult>> GetReadyAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        DateTime? latest;
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            latest = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(LatestDateSql, cancellationToken: ct));
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            return Unavailable($"The database is unavailable: {DatabaseErrors.Describe(e)}");
+        }
+        return latest is { } date
+            ? TypedResults.Ok(new Readiness("ready", DateOnly.FromDateTime(date)))
+            : Unavailable("The database holds no predictions yet: run the pipeline through store-api.");
+    }
+
+    private static ProblemHttpResult Unavailable(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready");
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Inspections.Database;
+using Inspections.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+
+namespace Inspections.Api;
+
+/// <summary><c>inspections serve-api [--urls URLS]</c>: the HTTP API over the serving table, until stopped (Ctrl+C, SIGTERM).</summary>
+internal static class ServeApiCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var urls = new Option<string?>("--urls")
+        {
+            Description = "Where to listen, ';'-separated (default: Api:Urls, http://127.0.0.1:5000: loopback, reach it through SSH port forwarding)",
+        };
+        var command = new Command("serve-api", "Serve the predictions over HTTP: JSON endpoints, OpenAPI document, Swagger UI") { urls };
+        command.SetAction((parseResult, ct) =>
+        {
+            var settings = cli.LoadSettings(parseResult,
+                parseResult.GetValue(urls) is { Length: > 0 } given ? [new("Api:Urls", given)] : null);
+            return ServeAsync(cli, settings, parseResult, ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> ServeAsync(CliContext cli, AppSettings settings, ParseResult parseResult, CancellationToken ct)
+    {
+        var urls = settings.Bind<ApiSettings>("Api").Urls;
+        using var logs = cli.CreateLoggerFactory(parseResult);
+        await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true);
+        await using var app = ApiHost.Create(settings, dataSource, logs, urls);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e)
+        {
+            throw new UserException(ExitCodes.UsageError, $"cannot listen on {urls}: {e.Message}");
+        }
+        cli.Terminal.Out.WriteLine($"Serving the API on {string.Join(", ", app.Urls)} (Swagger UI at /swagger); Ctrl+C stops.");
+        await app.WaitForShutdownAsync(ct);
+        return ExitCodes.Success;
+    }
+}
