@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 using SkiaSharp;
 
@@ -47,7 +48,12 @@ internal static class DashboardCharts
             var line = plot.Add.VerticalLine(t, 1.5f, Colors.Black.WithAlpha(0.7), LinePattern.Dashed);
             line.LegendText = $"Threshold {t:0.###}: at or above is labelled fail";
         }
-        plot.Axes.Margins(bottom: 0);
+        // Headroom above the tallest bar keeps the legend (upper right) off the bars.
+        var tallest = bins.Count == 0 ? 0 : bins.Max(b => b.Share);
+        plot.Axes.SetLimitsY(0, Math.Max(0.05, tallest * 1.45));
+        plot.Axes.SetLimitsX(-0.02, 1.02);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
         plot.Title($"Score distributions on {drift.Date:yyyy-MM-dd}", 15);
         plot.XLabel("Predicted probability of failing the next inspection", 13);
         plot.YLabel("Share of establishments", 13);
@@ -82,7 +88,11 @@ internal static class DashboardCharts
         if (selected is { } date)
             plot.Add.VerticalLine(date.ToDateTime(TimeOnly.MinValue).ToOADate(), 1, Colors.Gray, LinePattern.Dotted);
 
-        plot.Axes.DateTimeTicksBottom();
+        plot.Axes.DateTimeTicksBottom().TickGenerator = new ScottPlot.TickGenerators.DateTimeAutomatic
+        {
+            LabelFormatter = d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        };
+        right.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
         // Shares and PSI start at zero: drift reads as a distance from the bottom of the chart.
         var maxPsi = history.Count == 0 ? 0 : history.Max(d => d.Psi);
         plot.Axes.SetLimitsY(0, Math.Max(0.3, maxPsi * 1.15), plot.Axes.Left);

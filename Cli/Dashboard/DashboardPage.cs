@@ -44,6 +44,7 @@ internal static class DashboardPage
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
+            <link rel="icon" href="data:,">
             <title>{{HtmlEncode(title)}}</title>
             <style>{{Css}}</style>
             </head>
@@ -126,7 +127,6 @@ internal static class DashboardPage
             <tr><th>Labelled fail, validation</th><td>{{N(drift.FailShareReference, "0.0%")}}</td></tr>
             <tr><th>Labelled fail, predictions</th><td id="fail-share">{{N(drift.FailShareCurrent, "0.0%")}}</td></tr>
             <tr><th>Establishments scored</th><td>{{drift.ReferenceRows:N0}} validation, {{drift.CurrentRows:N0}} predicted</td></tr>
-            <tr><th>Model</th><td><code>{{HtmlEncode(drift.ModelId)}}</code></td></tr>
             </table>
             <p class="hint">PSI below 0.1 is usually read as no shift, 0.1 to 0.25 as a moderate one, above 0.25 as a large one.
             KS is the largest gap between the two cumulative distributions.</p>
@@ -345,10 +345,10 @@ internal static class DashboardPage
         figure { margin: 0; } figcaption, .hint { color: var(--muted); font-size: 12.5px; }
         .chart svg, .dag svg { display: block; max-width: 100%; height: auto; }
         .dag { overflow-x: auto; }
-        .scores { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 20px; align-items: start; }
+        .scores { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 20px; align-items: start; }
         @media (max-width: 900px) { .scores { grid-template-columns: 1fr; } }
         .stats table { width: 100%; border-collapse: collapse; }
-        .stats th { text-align: left; font-weight: normal; color: var(--muted); padding: 3px 8px 3px 0; }
+        .stats th { text-align: left; font-weight: normal; color: var(--muted); padding: 3px 8px 3px 0; white-space: nowrap; vertical-align: top; }
         .stats td { text-align: right; font-variant-numeric: tabular-nums; padding: 3px 0; }
         .status { font-size: 16px; padding: 8px 12px; border-radius: 6px; margin: 0 0 10px; }
         .status.ok { background: #e3f4e4; color: #1b5e20; } .status.warn { background: #fff3d6; color: #7a4f00; } .status.alert { background: #fde2e1; color: #a31515; }
@@ -363,6 +363,8 @@ internal static class DashboardPage
         pre { background: #1e1e1e; color: #f0f0f0; padding: 10px 12px; border-radius: 6px; overflow-x: auto; font-size: 12px; }
         table.card th { text-align: left; color: var(--muted); font-weight: normal; padding: 3px 16px 3px 0; vertical-align: top; }
         table.card td { padding: 3px 0; }
+        table.grid.folds { width: auto; min-width: 50%; }
+
         td.disparity { background: #ffe0b2; color: #8a3a00; font-weight: 600; } span.disparity { background: #ffe0b2; padding: 0 4px; }
         small { color: var(--muted); } td.disparity small { color: #8a3a00; }
         .notice { border-left: 5px solid #2f6fad; } .notice.problem { border-left-color: #c62828; }
