@@ -16,6 +16,7 @@ internal static class CliApp
         root.Add(DbCommand.Create(cli));
         root.Add(Pipeline.RunsCommand.Create(cli));
         root.Add(Api.ServeApiCommand.Create(cli));
+        root.Add(Dashboard.ServeDashboardCommand.Create(cli));
         return root;
     }
 

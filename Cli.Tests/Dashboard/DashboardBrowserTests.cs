@@ -1,0 +1,87 @@
+using Inspections.Dashboard;
+using Inspections.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Inspections.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard as a person sees it: Debian's Chromium driven by Playwright (its driver ships in the
+/// NuGet package; no browser is downloaded). Leaves a full-page screenshot in artifacts/screenshots.
+/// </summary>
+public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixture<SeededDashboard>
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    public static string ScreenshotFolder => Path.Combine(SharedData.RepositoryRoot, "artifacts", "screenshots");
+
+    private static async Task<(IPlaywright, IBrowser)> LaunchAsync()
+    {
+        File.Exists(Chromium).ShouldBeTrue("Debian chromium is missing: run scripts/ensure-deps.sh --browser");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return (playwright, browser);
+    }
+
+    [Fact]
+    public async Task The_page_loads_cleanly_in_a_browser_with_both_histograms_and_their_legends_visible()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        var problems = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") problems.Add($"console: {message.Text}"); };
+        page.PageError += (_, error) => problems.Add($"page error: {error}");
+        page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} {request.Failure}");
+        page.Response += (_, response) => { if (response.Status >= 400) problems.Add($"HTTP {response.Status}: {response.Url}"); };
+
+        var response = await page.GotoAsync(server.BaseUrl + "/", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+
+        response!.Status.ShouldBe(200);
+        var scores = page.Locator("#scores svg");
+        (await scores.IsVisibleAsync()).ShouldBeTrue();
+        var box = (await scores.BoundingBoxAsync())!;
+        box.Width.ShouldBeGreaterThan(500);
+        box.Height.ShouldBeGreaterThan(250);
+        foreach (var legend in new[] { DashboardCharts.ReferenceLegend, DashboardCharts.CurrentLegend })
+        {
+            var text = scores.Locator("text", new LocatorLocatorOptions { HasText = legend });
+            (await text.CountAsync()).ShouldBe(1, legend);
+            (await text.IsVisibleAsync()).ShouldBeTrue(legend);
+            // Text drawn with a real font has a width; with none it would collapse to nothing.
+            (await text.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(100, legend);
+        }
+        (await page.Locator("#drift-over-time svg").IsVisibleAsync()).ShouldBeTrue();
+        (await page.Locator("#dag svg g.node").CountAsync()).ShouldBe(DashboardServer.Dag.Count);
+        (await page.Locator("#runs details").CountAsync()).ShouldBe(1);
+        problems.ShouldBeEmpty();
+
+        Directory.CreateDirectory(ScreenshotFolder);
+        var path = Path.Combine(ScreenshotFolder, "dashboard.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        new FileInfo(path).Length.ShouldBeGreaterThan(50_000);
+    }
+
+    [Fact]
+    public async Task A_failed_run_opens_to_show_its_check_context()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(server.BaseUrl + "/");
+
+        var context = page.Locator("#runs details pre");
+        (await context.IsVisibleAsync()).ShouldBeFalse();
+        await page.Locator("#runs details summary").ClickAsync();
+        (await context.IsVisibleAsync()).ShouldBeTrue();
+        (await context.InnerTextAsync()).ShouldContain("Assertion: max score <= 0.5");
+    }
+}

@@ -1,0 +1,91 @@
+using Npgsql;
+
+namespace Inspections.Tests.Dashboard;
+
+/// <summary>
+/// Fills the tables the dashboard reads as the monitor, select and bias stages would: three weekly
+/// monitored dates drifting from ok to alert, one selected model with its bias audit, and a run
+/// history with one failed check.
+/// </summary>
+internal static class DashboardSeed
+{
+    public const string ModelId = "lightgbm-2024-01-01-a1b2c3";
+    public static readonly DateOnly[] Dates = [new(2024, 1, 7), new(2024, 1, 14), new(2024, 1, 21)];
+    public static readonly double[] Psi = [0.031, 0.142, 0.318];
+    public static readonly string[] Status = ["ok", "warn", "alert"];
+    public const string FailureReport = "FAIL: max_score (predict(date=2024-01-21, source=socrata))\n  Assertion: max score <= 0.5\n  Actual:    0.93\n";
+
+    public static async Task FillAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await ExecuteAsync(connection, """
+            insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
+                training_window_start, training_window_end, training_rows, features, fold_metrics, selection_metric,
+                selection_value, threshold, threshold_rule, model, model_sha256, run_id)
+            values (@id, '2024-01-01', '{"date": "2024-01-01", "source": "socrata"}', 'lightgbm(leaves=16, trees=200)', 'lightgbm',
+                '{"leaves": 16, "trees": 200, "learning_rate": 0.05}', '2012-01-01', '2023-10-01', 48213,
+                '["days_since_last", "prior_fails", "risk_level"]',
+                '[{"fold": 1, "roc_auc": 0.7012, "precision_at_10": 0.4123, "recall_at_10": 0.2011, "brier": 0.1432},
+                  {"fold": 2, "roc_auc": 0.6891, "precision_at_10": 0.3987, "recall_at_10": 0.1954, "brier": 0.1467}]',
+                'precision_at_10', 0.4055, 0.3125, 'top 10% of validation scores', ''::bytea, '', gen_random_uuid())
+            """, ("id", ModelId));
+        await ExecuteAsync(connection, """
+            insert into models.bias_audit (model_id, attribute, group_value, is_reference, group_size, prevalence,
+                predicted_positive_rate, tpr, fpr, fnr, fdr, false_omission_rate, precision,
+                ppr_disparity, tpr_disparity, fpr_disparity, fnr_disparity, fdr_disparity, for_disparity, precision_disparity)
+            values (@id, 'facility_group', 'restaurant', true, 9120, 0.21, 0.10, 0.30, 0.06, 0.70, 0.55, 0.18, 0.45, 1, 1, 1, 1, 1, 1, 1),
+                   (@id, 'facility_group', 'grocery', false, 2210, 0.24, 0.16, 0.41, 0.09, 0.59, 0.52, 0.17, 0.48, 1.6, 1.37, 1.5, 0.84, 0.95, 0.94, 1.07)
+            """, ("id", ModelId));
+
+        for (var d = 0; d < Dates.Length; d++)
+        {
+            var reference = Shares(center: 0.22);
+            var current = Shares(center: 0.22 + 0.06 * d);
+            await ExecuteAsync(connection, """
+                insert into monitoring.drift (monitor_date, model_id, reference_rows, current_rows, bins, psi, ks, mean_reference,
+                    mean_current, mean_shift, fail_share_reference, fail_share_current, status, run_id)
+                values (@date, @id, 5000, 4200 + @d, 10, @psi, 0.05 + 0.1 * @d, 0.22, 0.22 + 0.06 * @d, 0.06 * @d, 0.10, 0.11 + 0.08 * @d, @status, gen_random_uuid())
+                """, ("date", Dates[d]), ("id", ModelId), ("d", d), ("psi", Psi[d]), ("status", Status[d]));
+            for (var b = 0; b < 10; b++)
+            {
+                await ExecuteAsync(connection, """
+                    insert into monitoring.histogram_bins (monitor_date, series, bin, lower_bound, upper_bound, count, share)
+                    values (@date, 'reference', @b, @b / 10.0, (@b + 1) / 10.0, round(@r * 5000), @r),
+                           (@date, 'current', @b, @b / 10.0, (@b + 1) / 10.0, round(@c * 4200), @c)
+                    """, ("date", Dates[d]), ("b", b), ("r", reference[b]), ("c", current[b]));
+            }
+        }
+
+        var okRun = Guid.NewGuid();
+        var failedRun = Guid.NewGuid();
+        await ExecuteAsync(connection, """
+            insert into pipeline.task_runs (run_id, task, task_key, parameters, state, started_at, finished_at, error, failure_report)
+            values (@ok, 'monitor', 'monitor(date=2024-01-21, source=socrata)', '{"date": "2024-01-21", "source": "socrata"}', 'succeeded',
+                    '2024-01-22 03:00:00+00', '2024-01-22 03:00:02.5+00', null, null),
+                   (@failed, 'predict', 'predict(date=2024-01-21, source=socrata; check.max_score=0.5)',
+                    '{"date": "2024-01-21", "source": "socrata"}', 'failed',
+                    '2024-01-22 02:50:00+00', '2024-01-22 02:50:01+00', 'check max_score failed', @report);
+            insert into pipeline.task_metadata (run_id, task, task_key, parameters, started_at, finished_at, duration_ms, rows_written,
+                host, os_user, product_version, product_commit, figures)
+            values (@ok, 'monitor', 'monitor(date=2024-01-21, source=socrata)', '{"date": "2024-01-21", "source": "socrata"}',
+                    '2024-01-22 03:00:00+00', '2024-01-22 03:00:02.5+00', 2500, 31, 'vm', 'cron', '0.1.0', 'abc123', '{}');
+            insert into pipeline.check_results (run_id, check_name, passed, assertion, expected, actual, note, locals, offending_keys)
+            values (@ok, 'psi_finite', true, 'psi is finite', 'finite', '0.318', 'PSI must be a number', '{}', '[]'),
+                   (@failed, 'max_score', false, 'max score <= 0.5', '<= 0.5', '0.93', 'scores look too high', '{}', '[]');
+            """, ("ok", okRun), ("failed", failedRun), ("report", FailureReport));
+    }
+
+    /// <summary>Shares of ten score bins shaped like a bump around <paramref name="center"/>, summing to 1.</summary>
+    private static double[] Shares(double center)
+    {
+        var weights = Enumerable.Range(0, 10).Select(b => Math.Exp(-Math.Pow((b + 0.5) / 10 - center, 2) / 0.02)).ToArray();
+        return weights.Select(w => Math.Round(w / weights.Sum(), 4)).ToArray();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Xml.Linq;
+
+namespace Inspections.Pipeline;
+
+/// <summary>
+/// The DAG as an SVG picture (<c>dag --svg</c> and the dashboard): one rounded box per task instance,
+/// coloured by state, laid out left to right by depth (the longest path from a root), with arrows
+/// from each upstream instance to the instance that needs it. The output depends only on the nodes
+/// and their order, so the same DAG always gives the same bytes.
+/// </summary>
+internal static class DagSvg
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+
+    private const int NodeWidth = 190;
+    private const int NodeHeight = 62;
+    private const int ColumnGap = 56;
+    private const int RowGap = 18;
+    private const int Margin = 16;
+    private const int LegendHeight = 28;
+
+    /// <summary>Parameter text longer than this is cut with an ellipsis (about the box width at 11 px).</summary>
+    private const int MaxParameterChars = 28;
+
+    public static string FillOf(DagState state) => state switch
+    {
+        DagState.Complete => "#2e7d32",
+        DagState.Failed => "#c62828",
+        _ => "#9e9e9e",
+    };
+
+    public static string LabelOf(DagState state) => state switch
+    {
+        DagState.Complete => "complete",
+        DagState.Failed => "failed",
+        _ => "not run",
+    };
+
+    public static string Render(IReadOnlyList<DagNode> nodes)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Count; i++) index.TryAdd(nodes[i].Key, i);
+        var depths = Depths(nodes, index);
+        var columns = nodes.Select((node, i) => (node, i)).GroupBy(n => depths[n.i]).OrderBy(g => g.Key).ToList();
+        var rows = columns.Count == 0 ? 0 : columns.Max(c => c.Count());
+
+        var width = Math.Max(1, columns.Count) * (NodeWidth + ColumnGap) - ColumnGap + 2 * Margin;
+        var height = Math.Max(1, rows) * (NodeHeight + RowGap) - RowGap + 2 * Margin + LegendHeight;
+        var positions = new (double X, double Y)[nodes.Count];
+        foreach (var column in columns)
+        {
+            var row = 0;
+            foreach (var (_, i) in column)
+                positions[i] = (Margin + column.Key * (NodeWidth + ColumnGap), Margin + LegendHeight + row++ * (NodeHeight + RowGap));
+        }
+
+        var svg = new XElement(Svg + "svg",
+            new XAttribute("width", width), new XAttribute("height", height),
+            new XAttribute("viewBox", $"0 0 {width} {height}"),
+            new XAttribute("font-family", "DejaVu Sans, sans-serif"),
+            new XAttribute("role", "img"),
+            new XElement(Svg + "title", nodes.Count == 0 ? "Pipeline DAG: no tasks" : $"Pipeline DAG: {nodes.Count} task instances"),
+            new XElement(Svg + "defs",
+                new XElement(Svg + "marker",
+                    new XAttribute("id", "dag-arrow"), new XAttribute("viewBox", "0 0 10 10"),
+                    new XAttribute("refX", 10), new XAttribute("refY", 5),
+                    new XAttribute("markerWidth", 8), new XAttribute("markerHeight", 8), new XAttribute("orient", "auto-start-reverse"),
+                    new XElement(Svg + "path", new XAttribute("d", "M 0 0 L 10 5 L 0 10 z"), new XAttribute("fill", "#555")))),
+            new XElement(Svg + "rect", new XAttribute("width", width), new XAttribute("height", height), new XAttribute("fill", "white")),
+            Legend());
+
+        if (nodes.Count == 0)
+            svg.Add(Text(Margin, Margin + LegendHeight + 20, "No task instances.", 13, "#333"));
+
+        for (var i = 0; i < nodes.Count; i++)
+            foreach (var upstream in nodes[i].UpstreamKeys)
+                if (index.TryGetValue(upstream, out var from)) svg.Add(Edge(nodes[from], positions[from], nodes[i], positions[i]));
+        for (var i = 0; i < nodes.Count; i++) svg.Add(Node(nodes[i], positions[i]));
+
+        return svg.ToString(SaveOptions.DisableFormatting);
+    }
+
+    /// <summary>Longest path from a root, counted in edges; upstream keys not among the nodes are ignored, and so is any cycle.</summary>
+    private static int[] Depths(IReadOnlyList<DagNode> nodes, Dictionary<string, int> index)
+    {
+        var depths = new int[nodes.Count];
+        var state = new byte[nodes.Count]; // 0 new, 1 visiting, 2 done
+
+        int Visit(int i)
+        {
+            if (state[i] == 2) return depths[i];
+            if (state[i] == 1) return 0;
+            state[i] = 1;
+            var depth = 0;
+            foreach (var upstream in nodes[i].UpstreamKeys)
+                if (index.TryGetValue(upstream, out var j) && j != i) depth = Math.Max(depth, Visit(j) + 1);
+            state[i] = 2;
+            return depths[i] = depth;
+        }
+
+        for (var i = 0; i < nodes.Count; i++) Visit(i);
+        return depths;
+    }
+
+    private static XElement Node(DagNode node, (double X, double Y) at)
+    {
+        var dark = node.State != DagState.NotRun;
+        var ink = dark ? "white" : "#1a1a1a";
+        var status = LabelOf(node.State) +
+            (node.LastRunAt is { } ran ? $" · {ran.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}Z" : "");
+        return new XElement(Svg + "g",
+            new XAttribute("class", "node"), new XAttribute("data-key", node.Key), new XAttribute("data-state", LabelOf(node.State)),
+            new XElement(Svg + "title", node.Key),
+            new XElement(Svg + "rect",
+                new XAttribute("x", F(at.X)), new XAttribute("y", F(at.Y)),
+                new XAttribute("width", NodeWidth), new XAttribute("height", NodeHeight),
+                new XAttribute("rx", 9), new XAttribute("ry", 9),
+                new XAttribute("fill", FillOf(node.State)), new XAttribute("stroke", "#333"), new XAttribute("stroke-width", 1)),
+            Text(at.X + 10, at.Y + 19, node.Task, 13, ink, bold: true),
+            Text(at.X + 10, at.Y + 36, Abbreviate(ParametersOf(node.Key)), 11, ink),
+            Text(at.X + 10, at.Y + 53, status, 10.5, ink));
+    }
+
+    private static XElement Edge(DagNode from, (double X, double Y) a, DagNode to, (double X, double Y) b)
+    {
+        double x1 = a.X + NodeWidth, y1 = a.Y + NodeHeight / 2.0, x2 = b.X - 2, y2 = b.Y + NodeHeight / 2.0;
+        var bend = Math.Max(20, (x2 - x1) / 2);
+        return new XElement(Svg + "path",
+            new XAttribute("class", "edge"), new XAttribute("data-from", from.Key), new XAttribute("data-to", to.Key),
+            new XAttribute("d", $"M {F(x1)} {F(y1)} C {F(x1 + bend)} {F(y1)}, {F(x2 - bend)} {F(y2)}, {F(x2)} {F(y2)}"),
+            new XAttribute("fill", "none"), new XAttribute("stroke", "#555"), new XAttribute("stroke-width", 1.5),
+            new XAttribute("marker-end", "url(#dag-arrow)"));
+    }
+
+    private static XElement Legend()
+    {
+        var legend = new XElement(Svg + "g", new XAttribute("class", "legend"));
+        var x = (double)Margin;
+        foreach (var state in new[] { DagState.Complete, DagState.Failed, DagState.NotRun })
+        {
+            legend.Add(new XElement(Svg + "rect",
+                new XAttribute("x", F(x)), new XAttribute("y", Margin - 2), new XAttribute("width", 12), new XAttribute("height", 12),
+                new XAttribute("rx", 3), new XAttribute("fill", FillOf(state))));
+            legend.Add(Text(x + 17, Margin + 8, LabelOf(state), 11, "#333"));
+            x += 95;
+        }
+        return legend;
+    }
+
+    private static XElement Text(double x, double y, string text, double size, string fill, bool bold = false)
+    {
+        var element = new XElement(Svg + "text",
+            new XAttribute("x", F(x)), new XAttribute("y", F(y)),
+            new XAttribute("font-size", F(size)), new XAttribute("fill", fill), text);
+        if (bold) element.Add(new XAttribute("font-weight", "bold"));
+        return element;
+    }
+
+    /// <summary>The values of <c>name(k1=v1, k2=v2; check.x=y)</c>, a file source shortened to its name: "2024-01-07 · food.csv · check.x=y".</summary>
+    public static string ParametersOf(string key)
+    {
+        var open = key.IndexOf('(');
+        if (open < 0 || !key.EndsWith(')')) return "";
+        var inner = key[(open + 1)..^1];
+        var parts = inner.Split([", ", "; "], StringSplitOptions.RemoveEmptyEntries).Select(part =>
+        {
+            if (part.StartsWith("check.", StringComparison.Ordinal)) return part;
+            var value = part[(part.IndexOf('=') + 1)..];
+            return value.Contains('/') ? Path.GetFileName(value) : value;
+        });
+        return string.Join(" · ", parts);
+    }
+
+    private static string Abbreviate(string text) =>
+        text.Length <= MaxParameterChars ? text : text[..(MaxParameterChars - 1)] + "…";
+
+    private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}
