@@ -57,7 +57,7 @@ internal sealed class SocrataClient(SocrataSettings settings, ILogger log)
         }
     }
 
-    private static string Timestamp(DateOnly date) => date.ToString("yyyy-MM-dd'T'00:00:00", CultureInfo.InvariantCulture);
+    private static string Timestamp(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00";
 
     private async Task<JsonDocument> GetPageAsync(HttpClient http, string url, CancellationToken ct)
     {
