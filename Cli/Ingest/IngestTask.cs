@@ -69,9 +69,12 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         }
         ctx.Progress.Report(counts.Read, counts.Read, "rows");
 
+        await connection.ExecuteAsync(new CommandDefinition("analyze ingest_batch", transaction: ctx.Transaction, cancellationToken: ct));
         var merged = await connection.QuerySingleAsync<(long Incoming, long New, long Updated)>(new CommandDefinition(
             Upsert, new { run = ctx.RunId }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
 
+        // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
+        await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             "delete from raw.rejects where run_date = @date and source = @source",
             new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct));

@@ -48,7 +48,7 @@ create index on raw.rejects (run_date, source);
 create table clean.inspections (
     inspection_id     bigint primary key,
     license           text not null,
-    name              text not null,
+    name              text,          -- DBA name, else AKA name
     aka               text,
     address           text,
     zip               text,          -- five digits or null
@@ -91,7 +91,7 @@ create table clean.violations (
 
 create table clean.establishments (
     license              text primary key,
-    name                 text not null,
+    name                 text,
     address              text,
     zip                  text,
     facility_group       text not null,
