@@ -17,6 +17,9 @@ internal static class CliApp
         root.Add(Pipeline.RunsCommand.Create(cli));
         root.Add(Api.ServeApiCommand.Create(cli));
         root.Add(Dashboard.ServeDashboardCommand.Create(cli));
+        root.Add(Ingest.IngestCommand.Create(cli));
+        root.Add(Cleaning.CleanCommand.Create(cli));
+        root.Add(Features.FeaturesCommand.Create(cli));
         return root;
     }
 

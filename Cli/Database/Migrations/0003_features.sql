@@ -1,5 +1,5 @@
 -- One row per (establishment, as-of date). Every feature uses only inspections strictly before
--- as_of_date. Training snapshots carry a label; the cohort (the establishments to score on a run
+-- as_of_date (an as-of date is the morning of that day). Training snapshots carry a label; the cohort (the establishments to score on a run
 -- date) does not. Both tables have the same feature columns, computed by the same code.
 create schema features;
 
@@ -22,11 +22,14 @@ create table features.snapshots (
     serious_at_last             real not null,
     complaints_before           real not null,
     reinspections_before        real not null,
-    -- label: did the first pass/fail inspection in (as_of_date, as_of_date + window] fail? null: none in the window
+    -- label: did the first pass/fail inspection in [as_of_date, as_of_date + window) fail? null: none in the window
     label_fail                  boolean,
     label_inspection_date       date,
+    -- as_of_date + window: the first run date on which the label is final. Train at D only on rows
+    -- with label_known_on <= D (a snapshot table rebuilt at a later date holds later labels too).
+    label_known_on              date not null,
     primary key (as_of_date, license)
 );
 
 create table features.cohort (like features.snapshots including all);
-alter table features.cohort drop column label_fail, drop column label_inspection_date;
+alter table features.cohort drop column label_fail, drop column label_inspection_date, drop column label_known_on;

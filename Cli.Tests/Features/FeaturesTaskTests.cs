@@ -1,0 +1,103 @@
+using Inspections.Features;
+using Inspections.Tests.Infrastructure;
+using static Inspections.Tests.Ingest.InspectionCsv;
+
+namespace Inspections.Tests.Features;
+
+public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
+{
+    public async Task InitializeAsync() => await db.ScalarAsync<object?>(
+        "truncate raw.inspections, raw.rejects, clean.inspections, clean.violations, clean.establishments, features.snapshots, " +
+        "features.cohort, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private const string Critical = "3. POTENTIALLY HAZARDOUS FOOD MEETS TEMPERATURE REQUIREMENT - Comments: 50F | 18. NO EVIDENCE OF RODENTS - Comments: DROPPINGS";
+
+    // 1001: pass, fail with violations, then inspected on the as-of date 2013-02-01 itself (a pass), then fails in March.
+    // 1002: one pass, then nothing: active, never labelled. 1003: out of business in January: closed.
+    private static readonly Row[] History =
+    [
+        At(1, "2012-12-03", "1001"), At(2, "2013-01-05", "1001", "Fail") with { Violations = Critical, Type = "Complaint" },
+        At(3, "2013-02-01", "1001") with { Type = "Canvass Re-Inspection" }, At(4, "2013-03-11", "1001", "Fail"),
+        At(5, "2012-12-10", "1002", "Pass w/ Conditions") with { Zip = "60601" },
+        At(6, "2012-12-12", "1003"), At(7, "2013-01-20", "1003", "Out of Business"),
+    ];
+
+    private Task<CliResult> FeaturesAsync(string date, string csv) => CliRunner.RunAsync(
+        ["features", "--date", date, "--source", csv, "--check", "clean.min_fail_share=0", "--check", "clean.max_fail_share=1"],
+        new() { ["ConnectionStrings:Postgres"] = db.ConnectionString, ["Features:FirstAsOf"] = "2013-01-01" });
+
+    [Fact]
+    public async Task A_snapshot_uses_only_inspections_before_its_as_of_date_and_labels_from_the_window_after()
+    {
+        var result = await FeaturesAsync("2013-04-15", Write(History));
+        result.ExitCode.ShouldBe(0, result.ToString());
+
+        var row = "select concat_ws('/', inspections_before, fails_before, fail_share_before, last_result_fail, violations_at_last, " +
+                  "critical_at_last, serious_at_last, complaints_before, reinspections_before, days_since_last_inspection, " +
+                  "days_since_first_inspection, label_fail, label_inspection_date, label_known_on) from features.snapshots " +
+                  "where license = '1001' and as_of_date = '{0}'";
+        // Inspection 3, on the as-of date, is the label, not a feature.
+        (await db.ScalarAsync<string>(string.Format(row, "2013-02-01"))).ShouldBe("2/1/0.5/1/2/1/1/1/0/27/60/f/2013-02-01/2013-04-02");
+        (await db.ScalarAsync<string>(string.Format(row, "2013-03-01"))).ShouldBe("3/1/0.33333334/0/0/0/0/1/1/28/88/t/2013-03-11/2013-04-30");
+        // No pass/fail inspection within 60 days: no label.
+        (await db.ScalarAsync<string>(string.Format(row.Replace("'1001'", "'1002'"), "2013-01-01"))).ShouldBe("1/0/0/0/0/0/0/0/0/22/22/2013-03-02"); // concat_ws skips the null label
+        (await db.ScalarAsync<long>("select count(*) from features.snapshots where license = '1002' and label_fail is not null")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task The_cohort_holds_the_active_establishments_of_the_run_date_with_the_same_features()
+    {
+        (await FeaturesAsync("2013-04-01", Write(History))).ExitCode.ShouldBe(0);
+
+        (await db.ScalarAsync<string>("select string_agg(license || ':' || area, ',' order by license) from features.cohort where as_of_date = '2013-04-01'"))
+            .ShouldBe("1001:north,1002:central");
+        (await db.ScalarAsync<long>("""
+            select count(*) from features.cohort c join features.snapshots s using (as_of_date, license)
+            where (c.inspections_before, c.fails_before, c.last_result_fail, c.days_since_last_inspection)
+                = (s.inspections_before, s.fails_before, s.last_result_fail, s.days_since_last_inspection)
+            """)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task The_leakage_check_catches_a_feature_that_counts_inspections_on_the_as_of_date()
+    {
+        (await FeaturesAsync("2013-04-15", Write(History))).ExitCode.ShouldBe(0);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        (await FeatureLeakage.FindMismatchesAsync(connection, null, new DateOnly(2013, 4, 15), 50, CancellationToken.None))
+            .Mismatches.ShouldBeEmpty();
+
+        // A leaking definition: inspections_before counting the as-of date itself (<= instead of <).
+        await using (var leak = connection.CreateCommand())
+        {
+            leak.CommandText = """
+                update features.snapshots s set inspections_before =
+                    (select count(*) from clean.inspections i where i.license = s.license and i.inspection_date <= s.as_of_date)
+                """;
+            await leak.ExecuteNonQueryAsync();
+        }
+
+        var leaks = await FeatureLeakage.FindMismatchesAsync(connection, null, new DateOnly(2013, 4, 15), 50, CancellationToken.None);
+        leaks.Mismatches.ShouldContain("snapshots 1001@2013-02-01: inspections_before stored 3, recomputed 2");
+    }
+
+    [Fact]
+    public void The_schedule_runs_monthly_from_enough_history_up_to_the_run_date()
+    {
+        var settings = new FeatureSettings { SnapshotEvery = "month", MinHistoryDays = 180, FirstAsOf = "" };
+        var dates = FeaturesTask.Schedule(settings, new DateOnly(2010, 1, 4), new DateOnly(2010, 10, 1));
+        dates.ShouldBe([new DateOnly(2010, 8, 1), new DateOnly(2010, 9, 1), new DateOnly(2010, 10, 1)]);
+    }
+
+    [RealDataFact]
+    public async Task Features_over_the_real_data_pass_the_leakage_check()
+    {
+        var result = await db.RunAsync("features", "--date", "2012-07-01", "--source", SharedData.ChicagoCsv);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await db.ScalarAsync<string>("select check_name || ':' || passed || ':' || (locals->>'leakage_pairs_checked') from pipeline.check_results where check_name = 'max_leaking_pairs'"))
+            .ShouldBe("max_leaking_pairs:true:200");
+        (await db.ScalarAsync<long>("select count(*) from features.cohort")).ShouldBeGreaterThan(1000);
+    }
+}

@@ -1,0 +1,209 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Inspections.Pipeline;
+
+namespace Inspections.Cleaning;
+
+/// <summary>
+/// Types and normalises the raw inspections dated up to the run date into <c>clean.inspections</c>
+/// and <c>clean.violations</c>, and rebuilds <c>clean.establishments</c> from them. Incremental:
+/// only raw rows that are new or changed since they were cleaned (their ingest run differs) are
+/// cleaned again, and rows dated after the run date are removed, so the clean tables always equal
+/// "raw up to D, cleaned". Re-running a date (<c>--force</c>) therefore gives the same tables.
+/// Rows with an empty or 0 license are not establishments' inspections: left out, counted.
+/// </summary>
+/// <remarks>
+/// Violation severity, by the number's band (the City's code until 2018-07-01: 1-14 critical,
+/// 15-29 serious, 30-44 minor, 70 other). From 2018-07-01 the City numbers violations 1-63 after the
+/// FDA Food Code; this product maps 1-14 (supervision, employee health, hygiene, approved source)
+/// to critical, 15-29 (contamination, time and temperature control, advisories) to serious and
+/// 30-63 (good retail practices) to minor: an approximation of the new priority / priority
+/// foundation / core classes, which the public data does not carry per violation.
+/// </remarks>
+internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
+    : StageTask(date, source, upstream)
+{
+    public override string Name => "clean";
+
+    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    {
+        var parameters = new { date = Date, groups = FacilityGroups.Groups, patterns = FacilityGroups.Patterns };
+        async Task<T> Scalar<T>(string sql) => await ctx.Connection.ExecuteScalarAsync<T>(
+            new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0)) ?? default!;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        async Task<int> Execute(string sql)
+        {
+            var rows = await ctx.Connection.ExecuteAsync(new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+            ctx.Log.LogDebug("{Rows} rows in {Ms} ms: {Sql}", rows, clock.ElapsedMilliseconds, sql.Split('\n')[0]);
+            clock.Restart();
+            return rows;
+        }
+
+        var removed = await Execute(RemoveStale);
+        await Execute(SelectBatch);
+        // Fresh statistics: without them the planner takes these tables for empty and nests loops over them.
+        await Execute("analyze clean_batch");
+        var batch = await Scalar<long>("select count(*) from clean_batch");
+        ctx.Progress.Report(1, 4, "steps");
+        await Execute(ParseViolations);
+        await Execute("analyze batch_violations");
+        var inserted = await Execute(InsertInspections);
+        await Execute("analyze clean.inspections");
+        ctx.Progress.Report(2, 4, "steps");
+        var violations = await Execute("insert into clean.violations select * from batch_violations");
+        ctx.Progress.Report(3, 4, "steps");
+        await Execute("delete from clean.establishments");
+        var establishments = await Execute(RebuildEstablishments);
+        ctx.Progress.Report(4, 4, "steps");
+
+        ctx.Figures["rows_removed"] = (long)removed;
+        ctx.Figures["rows_cleaned"] = (long)inserted;
+        ctx.Figures["rows_not_establishments"] = batch - inserted;
+        ctx.Figures["violations_cleaned"] = (long)violations;
+        ctx.Figures["establishments"] = (long)establishments;
+        ctx.Figures["inspections_total"] = await Scalar<long>("select count(*) from clean.inspections");
+        ctx.RowsWritten = inserted + violations + establishments;
+    }
+
+    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    {
+        var shares = await ctx.Connection.QuerySingleAsync<(long Total, double FailShare, double NullName, double UnknownRisk, double Excluded)>(
+            new CommandDefinition(Shares, new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        ctx.Figures["fail_share"] = shares.FailShare;
+        checks.AtLeast("min_fail_share", shares.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
+        checks.AtMost("max_fail_share", shares.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
+        checks.AtMost("max_null_name_share", shares.NullName, "inspections without a DBA or AKA name");
+        checks.AtMost("max_unknown_risk_share", shares.UnknownRisk, "inspections whose risk is not Risk 1/2/3 or All");
+        checks.AtMost("max_excluded_share", shares.Excluded, "raw inspections up to {date} with an empty or 0 license (not establishments)");
+
+        var late = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
+            "select inspection_id::text from clean.inspections where inspection_date > @date limit 10",
+            new { date = Date }, ctx.Transaction, cancellationToken: ct))).AsList();
+        checks.None("no_date_after_run_date", late.Count, "clean inspections dated after {date}", late);
+
+        var orphans = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
+            "select license from clean.establishments e where not exists (select 1 from clean.inspections i where i.license = e.license) limit 10",
+            transaction: ctx.Transaction, cancellationToken: ct))).AsList();
+        checks.None("establishments_have_inspections", orphans.Count, "every establishment has at least one clean inspection", orphans);
+    }
+
+    // Raw rows dated after D or changed since they were cleaned (cascades to their violations).
+    private const string RemoveStale = """
+        delete from clean.inspections c
+        where c.inspection_date > @date
+           or not exists (select 1 from raw.inspections r where r.inspection_id = c.inspection_id and r.ingest_run_id = c.source_run_id)
+        """;
+
+    private const string SelectBatch = """
+        create temp table clean_batch on commit drop as
+        select r.*, nullif(ltrim(regexp_replace(btrim(r.license), '\.0+$', ''), '0'), '') as license_clean
+        from raw.inspections r
+        where r.inspection_date <= @date
+          and not exists (select 1 from clean.inspections c where c.inspection_id = r.inspection_id)
+        """;
+
+    // Items are "N. TITLE - Comments: text", separated by " | ".
+    private const string ParseViolations = """
+        create temp table batch_violations on commit drop as
+        with items as (
+            select b.inspection_id, b.inspection_date, item.text, item.position::int as position,
+                   strpos(item.text, ' - Comments:') as comments_at
+            from clean_batch b
+            cross join lateral regexp_split_to_table(b.violations, '\s+\|\s+') with ordinality as item(text, position)
+            where b.license_clean is not null and btrim(coalesce(b.violations, '')) <> ''
+        ), numbered as (
+            select *, substring(text from '^\s*(\d{1,3})\.')::int as number from items
+        )
+        select inspection_id, position, number,
+               case
+                   when number between 1 and 14 then 'critical'
+                   when number between 15 and 29 then 'serious'
+                   when number between 30 and 44 then 'minor'
+                   when number between 45 and 63 and inspection_date >= date '2018-07-01' then 'minor'
+                   when number = 70 then 'other'
+                   else 'unknown'
+               end as severity,
+               nullif(btrim(regexp_replace(case when comments_at > 0 then left(text, comments_at - 1) else text end, '^\s*\d{1,3}\.\s*', '')), '') as title,
+               case when comments_at > 0 then nullif(btrim(substr(text, comments_at + 12)), '') end as comments
+        from numbered
+        """;
+
+    private const string InsertInspections = """
+        with facility as (
+            select spelling.facility_type,
+                   case when btrim(spelling.facility_type) = '' then 'unknown'
+                        else coalesce((select rule.grp from unnest(@groups::text[], @patterns::text[]) with ordinality as rule(grp, pattern, n)
+                                       where lower(btrim(spelling.facility_type)) ~ rule.pattern order by rule.n limit 1), 'other')
+                   end as facility_group
+            from (select distinct coalesce(facility_type, '') as facility_type from clean_batch) spelling
+        ), counts as (
+            select inspection_id, count(*) as total,
+                   count(*) filter (where severity = 'critical') as critical,
+                   count(*) filter (where severity = 'serious') as serious,
+                   count(*) filter (where severity = 'minor') as minor,
+                   count(*) filter (where severity = 'other') as other
+            from batch_violations group by inspection_id
+        ), kinds as (
+            -- The regular expressions run once per distinct spelling, not once per row.
+            select itype,
+                   case when itype ~ 'food poison|sfp' then 'food-poisoning'
+                        when itype ~ 'task force|147[45]' then 'task-force'
+                        when itype ~ 'canvas' then 'canvass'
+                        when itype ~ 'complaint' then 'complaint'
+                        when itype ~ 'licen' then 'license'
+                        when itype ~ 'consult' then 'consultation'
+                        else 'other' end as inspection_type,
+                   itype ~ 'canvas' as is_canvass, itype ~ 'complaint|food poison|sfp' as is_complaint,
+                   itype ~ 'licen' as is_license, itype ~ 're-? ?inspec' as is_reinspection
+            from (select distinct lower(btrim(coalesce(inspection_type, ''))) as itype from clean_batch) spellings
+        ), typed as (
+            select b.*, lower(btrim(coalesce(b.inspection_type, ''))) as itype, lower(btrim(coalesce(b.results, ''))) as result
+            from clean_batch b where b.license_clean is not null
+        )
+        insert into clean.inspections
+        select t.inspection_id, t.license_clean,
+               coalesce(nullif(btrim(t.dba_name), ''), nullif(btrim(t.aka_name), '')),
+               nullif(btrim(t.aka_name), ''),
+               nullif(upper(btrim(t.address)), ''),
+               substring(t.zip from '^\s*(\d{5})'),
+               nullif(t.latitude::double precision, 0),  -- ingest rejected records whose coordinates are not numbers
+               nullif(t.longitude::double precision, 0),
+               t.facility_type, f.facility_group,
+               case when t.risk ilike 'risk 1%' then 'high' when t.risk ilike 'risk 2%' then 'medium' when t.risk ilike 'risk 3%' then 'low'
+                    when lower(btrim(t.risk)) = 'all' then 'all' else 'unknown' end,
+               t.inspection_date, t.inspection_type,
+               k.inspection_type, k.is_canvass, k.is_complaint, k.is_license, k.is_reinspection,
+               t.results,
+               case when t.result = 'fail' then 'fail' when t.result in ('pass', 'pass w/ conditions') then 'pass' else 'none' end,
+               t.result = 'pass w/ conditions',
+               t.result in ('out of business', 'business not located'),
+               coalesce(c.total, 0), coalesce(c.critical, 0), coalesce(c.serious, 0), coalesce(c.minor, 0), coalesce(c.other, 0),
+               btrim(coalesce(t.violations, '')) <> '',
+               t.ingest_run_id
+        from typed t
+        join facility f on f.facility_type = coalesce(t.facility_type, '')
+        join kinds k on k.itype = t.itype
+        left join counts c on c.inspection_id = t.inspection_id
+        """;
+
+    // Latest inspection (by date, then id) gives name, address, group, risk and status.
+    private const string RebuildEstablishments = """
+        insert into clean.establishments
+        select latest.license, latest.name, latest.address, latest.zip, latest.facility_group, latest.risk_level,
+               span.first_date, latest.inspection_date, span.inspections,
+               case when latest.closes_business then 'closed' else 'active' end
+        from (select distinct on (license) * from clean.inspections order by license, inspection_date desc, inspection_id desc) latest
+        join (select license, min(inspection_date) as first_date, count(*)::int as inspections from clean.inspections group by license) span
+          on span.license = latest.license
+        """;
+
+    private const string Shares = """
+        select count(*) as total,
+               coalesce((count(*) filter (where outcome = 'fail'))::float8 / nullif(count(*) filter (where outcome <> 'none'), 0), 0) as fail_share,
+               coalesce((count(*) filter (where name is null))::float8 / nullif(count(*), 0), 0) as null_name,
+               coalesce((count(*) filter (where risk_level = 'unknown'))::float8 / nullif(count(*), 0), 0) as unknown_risk,
+               coalesce((select (count(*) filter (where nullif(ltrim(regexp_replace(btrim(license), '\.0+$', ''), '0'), '') is null))::float8
+                                / nullif(count(*), 0) from raw.inspections where inspection_date <= @date), 0) as excluded
+        from clean.inspections
+        """;
+}

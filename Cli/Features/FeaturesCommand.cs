@@ -1,0 +1,21 @@
+using System.CommandLine;
+using Inspections.Cleaning;
+using Inspections.Hosting;
+using Inspections.Ingest;
+using Inspections.Pipeline;
+
+namespace Inspections.Features;
+
+/// <summary>A hidden verb for operators and benchmarks: ingest, clean, then features for one date (<c>run --until features</c> is the public way).</summary>
+internal static class FeaturesCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var command = PipelineVerb.Create(cli, "features",
+            "Ingest, clean, then write the training snapshots up to --date and the cohort to score on --date",
+            request => new FeaturesTask(request.Date, request.Source,
+                [new CleanTask(request.Date, request.Source, [new IngestTask(request.Date, request.Source, [])])]));
+        command.Hidden = true;
+        return command;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Inspections.Hosting;
+
+namespace Inspections.Ingest;
+
+/// <summary>Streams the records of a portal CSV export (the "Export" button's file), one at a time.</summary>
+internal static class CsvExportReader
+{
+    public static async IAsyncEnumerable<SourceRecord> ReadAsync(string path, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var reader = new StreamReader(path);
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            BadDataFound = null,
+            MissingFieldFound = null,
+            DetectColumnCountChanges = false,
+        };
+        using var csv = new CsvReader(reader, configuration);
+        if (!await csv.ReadAsync() || !csv.ReadHeader())
+            throw new UserException(ExitCodes.UsageError, $"{path} is empty: expected a portal CSV export");
+
+        var columns = new int[SourceRecord.CsvHeader.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = csv.GetFieldIndex(SourceRecord.CsvHeader[i], isTryGet: true);
+            if (columns[i] < 0 && i is SourceRecord.Id or SourceRecord.Date)
+                throw new UserException(ExitCodes.UsageError,
+                    $"{path} is not a portal CSV export: no '{SourceRecord.CsvHeader[i]}' column");
+        }
+
+        long number = 0;
+        while (await csv.ReadAsync())
+        {
+            ct.ThrowIfCancellationRequested();
+            var record = new SourceRecord(++number);
+            for (var i = 0; i < columns.Length; i++)
+                if (columns[i] >= 0) record.Set(i, csv.GetField(columns[i]));
+            yield return record;
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using Dapper;
+using Inspections.Hosting;
+using Inspections.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Inspections.Ingest;
+
+/// <summary>
+/// Loads inspections dated up to the run date into <c>raw.inspections</c>, incrementally: the first
+/// run loads the whole history up to D; a later run reads only the window from the last stored
+/// inspection date (at or before D) minus <c>Ingest:RereadDays</c>, so records published late or
+/// corrected within those days are caught. A record is stored once per inspection id; a changed
+/// one replaces it and counts as updated. Malformed records go to <c>raw.rejects</c>.
+/// </summary>
+/// <remarks>
+/// <c>--force</c> re-reads the same kind of window idempotently: records already stored and
+/// unchanged stay as they are, changed ones are updated, and the run's earlier rejects are replaced.
+/// It does not remove records an earlier run stored (they are the source's records, whoever brought them).
+/// </remarks>
+internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
+    : StageTask(date, source, upstream)
+{
+    public override string Name => "ingest";
+
+    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    {
+        var connection = ctx.Connection;
+        var rereadDays = ctx.Settings.Configuration.GetValue<int>("Ingest:RereadDays");
+        var lastStored = await connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
+            "select max(inspection_date) from raw.inspections where inspection_date <= @date",
+            new { date = Date }, ctx.Transaction, cancellationToken: ct));
+        DateOnly? windowStart = lastStored?.AddDays(-rereadDays);
+        ctx.Figures["last_stored_date"] = lastStored;
+        ctx.Figures["window_start"] = windowStart;
+
+        await connection.ExecuteAsync(new CommandDefinition(CreateBatch, transaction: ctx.Transaction, cancellationToken: ct));
+
+        var counts = new Counts();
+        var rejects = new List<(SourceRecord Record, string Reason)>();
+        var pages = 0;
+        await using (var writer = await connection.BeginBinaryImportAsync(CopyBatch, ct))
+        {
+            await foreach (var record in Read(ctx, windowStart, page => pages = page, ct))
+            {
+                counts.Read++;
+                if (counts.Read % 5000 == 0) ctx.Progress.Report(counts.Read, null, pages > 0 ? $"rows ({pages} pages)" : "rows");
+                var keys = record.Parse();
+                if (keys.RejectReason is { } reason)
+                {
+                    rejects.Add((record, reason));
+                    continue;
+                }
+                if (keys.Date > Date) { counts.AfterDate++; continue; }
+                if (keys.Date < windowStart) { counts.BeforeWindow++; continue; }
+
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(record.Number, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(keys.Id, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(keys.Date, NpgsqlDbType.Date, ct);
+                foreach (var value in record.Values)
+                    await writer.WriteAsync(value, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(record.Extra, NpgsqlDbType.Jsonb, ct);
+                counts.Batch++;
+            }
+            await writer.CompleteAsync(ct);
+        }
+        ctx.Progress.Report(counts.Read, counts.Read, "rows");
+
+        await connection.ExecuteAsync(new CommandDefinition("analyze ingest_batch", transaction: ctx.Transaction, cancellationToken: ct));
+        var merged = await connection.QuerySingleAsync<(long Incoming, long New, long Updated)>(new CommandDefinition(
+            Upsert, new { run = ctx.RunId }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+
+        // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
+        await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "delete from raw.rejects where run_date = @date and source = @source",
+            new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct));
+        await WriteRejectsAsync(ctx, rejects, ct);
+
+        var rejectShare = counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read;
+        ctx.Figures["rows_read"] = counts.Read;
+        ctx.Figures["rows_new"] = merged.New;
+        ctx.Figures["rows_updated"] = merged.Updated;
+        ctx.Figures["rows_unchanged"] = merged.Incoming - merged.New - merged.Updated;
+        ctx.Figures["rows_rejected"] = (long)rejects.Count;
+        ctx.Figures["rows_after_date"] = counts.AfterDate;
+        ctx.Figures["rows_before_window"] = counts.BeforeWindow;
+        ctx.Figures["duplicate_ids_in_source"] = counts.Batch - merged.Incoming;
+        ctx.Figures["reject_share"] = rejectShare;
+        if (pages > 0) ctx.Figures["pages"] = pages;
+        ctx.RowsWritten = merged.New + merged.Updated + rejects.Count;
+    }
+
+    private IAsyncEnumerable<SourceRecord> Read(TaskContext ctx, DateOnly? windowStart, Action<int> pageDone, CancellationToken ct)
+    {
+        if (Source == "socrata")
+        {
+            var settings = ctx.Settings.Bind<SocrataSettings>("Ingest:Socrata");
+            return new SocrataClient(settings, ctx.Log).ReadAsync(windowStart, Date, pageDone, ct);
+        }
+        return Path.GetExtension(Source).ToLowerInvariant() switch
+        {
+            ".csv" => CsvExportReader.ReadAsync(Source, ct),
+            ".json" => SodaJson.ReadFileAsync(Source, ct),
+            _ => throw new UserException(ExitCodes.UsageError,
+                $"--source {Source}: expected socrata, a .csv portal export or a .json SODA file"),
+        };
+    }
+
+    private async Task WriteRejectsAsync(TaskContext ctx, List<(SourceRecord Record, string Reason)> rejects, CancellationToken ct)
+    {
+        await using var writer = await ctx.Connection.BeginBinaryImportAsync(CopyRejects, ct);
+        foreach (var (record, reason) in rejects)
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(Date, NpgsqlDbType.Date, ct);
+            await writer.WriteAsync(Source, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(ctx.RunId, NpgsqlDbType.Uuid, ct);
+            await writer.WriteAsync(record.Number, NpgsqlDbType.Bigint, ct);
+            await writer.WriteAsync(record[SourceRecord.Id], NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(record.ToJson(), NpgsqlDbType.Jsonb, ct);
+        }
+        await writer.CompleteAsync(ct);
+    }
+
+    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    {
+        var f = ctx.Figures;
+        long Figure(string name) => Convert.ToInt64(f[name], CultureInfo.InvariantCulture);
+        var accounted = Figure("rows_new") + Figure("rows_updated") + Figure("rows_unchanged") + Figure("rows_rejected")
+            + Figure("rows_after_date") + Figure("rows_before_window") + Figure("duplicate_ids_in_source");
+        checks.Equal("rows_accounted_for", Figure("rows_read"), accounted,
+            "every record read is new, updated, unchanged, rejected, dated after {date}, before the window, or a repeated id");
+
+        checks.AtMost("max_reject_share", (double)f["reject_share"]!,
+            "{rows_rejected} of {rows_read} records were malformed (see raw.rejects for the reasons)",
+            await KeysAsync(ctx, "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects where ingest_run_id = @run limit 10", ct));
+
+        var late = await KeysAsync(ctx,
+            "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_date > @date limit 10", ct);
+        checks.None("no_date_after_run_date", late.Count, "no record this run stored is dated after {date}", late);
+
+        var unparsable = await KeysAsync(ctx,
+            "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_id_text !~ '^\\s*[0-9]+\\s*$' limit 10", ct);
+        checks.None("ids_are_integers", unparsable.Count, "every stored record's id is the integer it is keyed by", unparsable);
+    }
+
+    private async Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
+        (await ctx.Connection.QueryAsync<string>(new CommandDefinition(sql, new { run = ctx.RunId, date = Date },
+            ctx.Transaction, cancellationToken: ct))).AsList();
+
+    private sealed class Counts
+    {
+        public long Read;
+        public long Batch;
+        public long AfterDate;
+        public long BeforeWindow;
+    }
+
+    private const string CreateBatch = """
+        create temp table ingest_batch (
+            record_number bigint, inspection_id bigint, inspection_date date,
+            inspection_id_text text, dba_name text, aka_name text, license text, facility_type text, risk text,
+            address text, city text, state text, zip text, inspection_date_text text, inspection_type text,
+            results text, violations text, latitude text, longitude text, location text, extra jsonb
+        ) on commit drop
+        """;
+
+    private const string CopyBatch = """
+        copy ingest_batch (record_number, inspection_id, inspection_date,
+            inspection_id_text, dba_name, aka_name, license, facility_type, risk, address, city, state, zip,
+            inspection_date_text, inspection_type, results, violations, latitude, longitude, location, extra)
+        from stdin (format binary)
+        """;
+
+    private const string CopyRejects = """
+        copy raw.rejects (run_date, source, ingest_run_id, record_number, inspection_id_text, reason, record)
+        from stdin (format binary)
+        """;
+
+    // A repeated id within one read keeps its last record. Only the dataset's fields decide "changed":
+    // the date's text, the location's shape and extra keys differ between CSV and JSON for the same record.
+    private const string Upsert = """
+        with incoming as (
+            select distinct on (inspection_id) * from ingest_batch order by inspection_id, record_number desc
+        ), merged as (
+            insert into raw.inspections as r (inspection_id, inspection_date, inspection_id_text, dba_name, aka_name, license,
+                facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type, results, violations,
+                latitude, longitude, location, extra, ingest_run_id, first_run_id)
+            select inspection_id, inspection_date, inspection_id_text, dba_name, aka_name, license,
+                facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type, results, violations,
+                latitude, longitude, location, extra, @run, @run
+            from incoming
+            on conflict (inspection_id) do update set
+                inspection_date = excluded.inspection_date, inspection_id_text = excluded.inspection_id_text,
+                dba_name = excluded.dba_name, aka_name = excluded.aka_name, license = excluded.license,
+                facility_type = excluded.facility_type, risk = excluded.risk, address = excluded.address,
+                city = excluded.city, state = excluded.state, zip = excluded.zip,
+                inspection_date_text = excluded.inspection_date_text, inspection_type = excluded.inspection_type,
+                results = excluded.results, violations = excluded.violations, latitude = excluded.latitude,
+                longitude = excluded.longitude, location = excluded.location, extra = excluded.extra,
+                ingest_run_id = excluded.ingest_run_id, revisions = r.revisions + 1
+            where (r.inspection_date, r.dba_name, r.aka_name, r.license, r.facility_type, r.risk, r.address, r.city,
+                   r.state, r.zip, r.inspection_type, r.results, r.violations, r.latitude::numeric, r.longitude::numeric)
+               is distinct from
+                  (excluded.inspection_date, excluded.dba_name, excluded.aka_name, excluded.license, excluded.facility_type,
+                   excluded.risk, excluded.address, excluded.city, excluded.state, excluded.zip, excluded.inspection_type,
+                   excluded.results, excluded.violations, excluded.latitude::numeric, excluded.longitude::numeric)
+            returning (xmax = 0) as inserted
+        )
+        select (select count(*) from incoming) as incoming,
+               count(*) filter (where inserted) as new,
+               count(*) filter (where not inserted) as updated
+        from merged
+        """;
+}
