@@ -15,6 +15,7 @@ internal static class CliApp
         root.Add(cli.Verbose);
         root.Add(DbCommand.Create(cli));
         root.Add(Pipeline.RunsCommand.Create(cli));
+        root.Add(Training.TrainCommand.Create(cli));
         return root;
     }
 
