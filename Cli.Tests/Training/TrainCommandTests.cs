@@ -1,5 +1,7 @@
 using Dapper;
 using Inspections.Hosting;
+using Inspections.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
 using Inspections.Training;
 
 namespace Inspections.Tests.Training;
@@ -80,40 +82,45 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     }
 
     [Fact]
-    public void Same_rows_and_settings_give_identical_fold_metrics_and_selection()
+    public async Task Same_rows_and_settings_give_identical_fold_metrics_and_selection_in_process_and_in_the_pipeline()
     {
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
-        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        // The same labelled rows the pipeline read, handed over in another order: the folds sort them.
+        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).Reverse().ToList();
         var grid = Candidate.Grid(settings);
-        var folds = TemporalValidation.Folds(labelled, settings);
-        var first = TemporalValidation.Evaluate(grid, folds);
-        var second = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled.AsEnumerable().Reverse().OrderBy(r => r.AsOfDate).ThenBy(r => r.License).ToList(), settings));
+        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings));
 
-        second.ShouldBe(first);
-        var names = grid.Select(c => c.Name).ToList();
-        TemporalValidation.Rank(second, names, "precision_at_10").ShouldBe(TemporalValidation.Rank(first, names, "precision_at_10"));
-    }
-
-    [Fact]
-    public async Task The_pipeline_run_stored_the_same_fold_metrics_as_an_in_process_evaluation()
-    {
-        var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
-        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
-        var inProcess = TemporalValidation.Evaluate(Candidate.Grid(settings), TemporalValidation.Folds(labelled, settings));
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var stored = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
-        stored.Select(r => (r.Candidate, r.Fold, r.PrecisionAt10, r.RocAuc, r.Brier))
-            .ShouldBe(inProcess.OrderBy(r => r.Candidate, StringComparer.Ordinal).ThenBy(r => r.Fold).Select(r => (r.Candidate, r.Fold, r.PrecisionAt10, r.RocAuc, r.Brier)));
+        stored.Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier))
+            .ShouldBe(inProcess.OrderBy(r => r.Candidate, StringComparer.Ordinal).ThenBy(r => r.Fold)
+                .Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier)));
+
+        var selected = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
+        TemporalValidation.Rank(inProcess, grid.Select(c => c.Name).ToList(), settings.SelectionMetric)[0].Candidate.ShouldBe(selected);
     }
 
     [Fact]
-    public async Task Select_fails_its_check_and_stores_nothing_when_the_lift_over_the_baseline_is_too_small()
+    public async Task Select_fails_its_check_and_commits_nothing_when_the_lift_over_the_baseline_is_too_small()
     {
-        var date = "2013-07-29";
-        var result = await trained.RunAsync("train", "--date", date, "--check", "select.min_lift_over_baseline=0.99");
-        result.ExitCode.ShouldBe(ExitCodes.CheckFailed, result.ToString());
-        result.Error.ShouldContain("min_lift_over_baseline");
-        (await trained.Db.ScalarAsync<long>($"select count(*) from models.registry where trained_on = '{date}'")).ShouldBe(0);
-        (await trained.Db.ScalarAsync<long>($"select count(*) from models.candidate_folds where train_date = '{date}'")).ShouldBeGreaterThan(0);
+        // The select instance with this override is a new one (its key carries the override); train is already complete.
+        var settings = AppSettings.Load(trained.Config);
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var runner = new TaskRunner(trained.Db.DataSource, settings,
+            CheckOverrides.Parse(["select.min_lift_over_baseline=0.99"], settings.Configuration),
+            new Terminal(output, errors, IsInteractive: false), NullLoggerFactory.Instance);
+        var report = await runner.RunAsync(new SelectTask(TrainedDatabase.RunDate, "socrata",
+            [new TrainTask(TrainedDatabase.RunDate, "socrata", [])]), force: false, default);
+
+        report.ExitCode.ShouldBe(ExitCodes.CheckFailed, output.ToString() + errors);
+        report.Outcomes[0].State.ShouldBe(TaskState.AlreadyComplete);
+        report.Outcomes[1].Checks.Single(c => !c.Passed).Name.ShouldBe("min_lift_over_baseline");
+        errors.ToString().ShouldContain("must beat the risk-category baseline on mean precision_at_10");
+        (await trained.Db.ScalarAsync<long>(
+            "select count(*) from pipeline.task_metadata where task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(0);
+        (await trained.Db.ScalarAsync<long>(
+            "select count(*) from pipeline.task_runs where state = 'failed' and task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(1);
+        (await trained.Db.ScalarAsync<long>("select count(*) from models.registry")).ShouldBe(1);
     }
 }

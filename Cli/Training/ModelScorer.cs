@@ -34,10 +34,12 @@ internal sealed class ModelScorer
 
     public string Algorithm { get; }
 
-    /// <summary>Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required).</summary>
+    /// <summary>Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order.</summary>
     public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows)
     {
         if (rows.Count == 0) throw new InvalidOperationException($"no training rows for {candidate.Name}");
+        // L-BFGS sums and tree split ties depend on row order: fix it, so a model is a function of the set of rows.
+        rows = rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
         if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows));
         var ml = new MLContext(seed: 1);
         var data = ToDataView(ml, rows);
@@ -94,10 +96,14 @@ internal sealed class ModelScorer
         return c.Algorithm switch
         {
             // Counts and day spans differ by orders of magnitude: a linear model needs them standardised.
+            // L-BFGS passes over the data many times: cache the encoded features rather than re-encode per pass.
             Candidate.Logistic => features.Append(ml.Transforms.NormalizeMeanVariance("Features"))
+                .AppendCacheCheckpoint(ml)
                 .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
                 {
                     L2Regularization = (float)h["l2"],
+                    // The default (1e-7) spends most iterations on digits no ranking metric sees.
+                    OptimizationTolerance = 1e-5f,
                     NumberOfThreads = 1,
                 })),
             Candidate.FastTree => features.Append(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
@@ -131,7 +137,7 @@ internal sealed class ModelScorer
             // Prefixed so the one-hot slots of the three columns (one shared dictionary) read "risk_level=high".
             Categorical = r.Categorical.Select((v, i) => $"{FeatureSet.Categorical[i]}={v}").ToArray(),
             Label = r.LabelFail ?? false,
-        }), Definition());
+        }).ToList(), Definition());
 
     private static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), Definition()).Schema;
 

@@ -48,6 +48,8 @@ internal static class TemporalValidation
 {
     public static IReadOnlyList<Fold> Folds(IReadOnlyList<FeatureRow> rows, TrainingSettings settings)
     {
+        // Validation rows in a fixed order too: sums (Brier) and ties then come out the same to the last bit.
+        rows = rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
         var dates = rows.Select(r => r.AsOfDate).Distinct().Order().ToList();
         var needed = settings.Folds * settings.FoldAsOfDates;
         if (dates.Count <= needed)
