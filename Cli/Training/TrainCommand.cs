@@ -27,8 +27,8 @@ internal static class TrainCommand
 
     private static async Task<int> PrintCandidatesAsync(CliContext cli, PipelineRequest request, CancellationToken ct)
     {
-        using var logs = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
-        await using var dataSource = await DatabaseConnector.OpenAsync(request.Settings, logs, ct);
+        await using var dataSource = await DatabaseConnector.OpenAsync(request.Settings,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var results = await CandidateFolds.ReadAsync(connection, null, request.Date, ct);
         var selected = await ModelRegistry.TrainedOnAsync(connection, null, request.Date, ct);
