@@ -37,6 +37,17 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     }
 
     [Fact]
+    public async Task Train_again_with_the_same_date_runs_nothing_and_prints_the_same_table()
+    {
+        var again = await trained.RunAsync("train", "--date", Date);
+
+        again.ExitCode.ShouldBe(ExitCodes.Success, again.ToString());
+        again.Out.ShouldContain("DAG green: everything already complete");
+        var table = trained.Train.Out[trained.Train.Out.IndexOf("Candidates,", StringComparison.Ordinal)..];
+        again.Out.ShouldEndWith(table);
+    }
+
+    [Fact]
     public async Task The_registry_keeps_the_features_the_threshold_rule_and_the_out_of_sample_validation_scores()
     {
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();

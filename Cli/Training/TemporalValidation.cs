@@ -28,6 +28,7 @@ internal sealed record FoldMetrics(
 
     public static FoldMetrics Measure(Candidate candidate, string hyperParameters, Fold fold, IReadOnlyList<double> scores)
     {
+        if (scores.Any(double.IsNaN)) throw new InvalidOperationException($"{candidate.Name} scored NaN on fold {fold.Number}");
         var labels = fold.Valid.Select(r => r.LabelFail == true).ToArray();
         var at = RankingMetrics.TopShares.Select(s => RankingMetrics.AtTopShare(scores, labels, s)).ToArray();
         return new FoldMetrics(candidate.Name, candidate.Algorithm, hyperParameters, fold.Number, fold.Start, fold.End,
