@@ -71,19 +71,25 @@ internal static class TemporalValidation
         return folds;
     }
 
-    /// <summary>Every candidate on every fold, in grid order; <paramref name="progress"/> gets (done, total) fits.</summary>
+    /// <summary>
+    /// Every candidate on every fold, in grid order; <paramref name="progress"/> gets (done, total) fits.
+    /// Fits run in parallel (one per core): each has its own seeded context and one thread, so the
+    /// results do not depend on which ran first.
+    /// </summary>
     public static IReadOnlyList<FoldMetrics> Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds,
         Action<int, int>? progress = null)
     {
-        var results = new List<FoldMetrics>();
-        var total = candidates.Count * folds.Count;
-        foreach (var candidate in candidates)
-            foreach (var fold in folds)
-            {
-                var model = ModelScorer.Fit(candidate, fold.Train);
-                results.Add(FoldMetrics.Measure(candidate, candidate.HyperParametersJson, fold, model.Score(fold.Valid)));
-                progress?.Invoke(results.Count, total);
-            }
+        var work = candidates.SelectMany(c => folds.Select(f => (Candidate: c, Fold: f))).ToList();
+        var results = new FoldMetrics[work.Count];
+        var done = 0;
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var (candidate, fold) = work[i];
+            var model = ModelScorer.Fit(candidate, fold.Train);
+            results[i] = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, fold, model.Score(fold.Valid));
+            var finished = Interlocked.Increment(ref done);
+            lock (results) progress?.Invoke(finished, work.Count);
+        });
         return results;
     }
 
