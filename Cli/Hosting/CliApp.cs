@@ -20,6 +20,7 @@ internal static class CliApp
         root.Add(Ingest.IngestCommand.Create(cli));
         root.Add(Cleaning.CleanCommand.Create(cli));
         root.Add(Features.FeaturesCommand.Create(cli));
+        root.Add(Training.TrainCommand.Create(cli));
         return root;
     }
 

@@ -62,8 +62,9 @@ create table models.bias_audit (
     group_value              text not null,
     is_reference             boolean not null,  -- the largest group of the attribute
     group_size               integer not null,
-    prevalence               double precision,
-    predicted_positive_rate  double precision,
+    -- rates are null where their denominator is zero (e.g. tpr/fnr of a group without any fail), never 0
+    prevalence               double precision,  -- fails / group size
+    predicted_positive_rate  double precision,  -- flagged (score >= threshold) / group size (Aequitas "pprev")
     tpr                      double precision,
     fpr                      double precision,
     fnr                      double precision,

@@ -1,0 +1,137 @@
+using Dapper;
+using Inspections.Hosting;
+using Inspections.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+using Inspections.Training;
+
+namespace Inspections.Tests.Training;
+
+public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<TrainedDatabase>
+{
+    private static readonly string Date = TrainedDatabase.RunDate.ToString("yyyy-MM-dd");
+
+    [Fact]
+    public async Task Train_selects_a_model_that_beats_the_risk_baseline_on_synthetic_snapshots()
+    {
+        trained.Train.ExitCode.ShouldBe(ExitCodes.Success, trained.Train.ToString());
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        var results = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
+        var model = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
+
+        model.Algorithm.ShouldNotBe(Candidate.Baseline);
+        double Mean(string candidate) => results.Where(r => r.Candidate == candidate).Average(r => r.PrecisionAt10);
+        Mean(model.Candidate).ShouldBeGreaterThan(Mean(Candidate.Baseline));
+        results.Where(r => r.Candidate != Candidate.Baseline).ShouldAllBe(r => r.RocAuc > 0.6);
+        results.GroupBy(r => r.Candidate).ShouldAllBe(g => g.Count() == 3);
+        model.ModelId.ShouldStartWith($"{Date}-{model.Algorithm}-");
+    }
+
+    [Fact]
+    public async Task Train_prints_the_candidates_with_the_selected_one_marked()
+    {
+        var model = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
+        trained.Train.Out.ShouldContain("roc_auc   p@5    p@10   p@20   brier");
+        trained.Train.Out.ShouldContain($"* {model}");
+        trained.Train.Out.ShouldContain($"  {Candidate.Baseline}");
+        trained.Train.Out.ShouldContain("DAG green: 3 ran");
+    }
+
+    [Fact]
+    public async Task Train_again_with_the_same_date_runs_nothing_and_prints_the_same_table()
+    {
+        var again = await trained.RunAsync("train", "--date", Date);
+
+        again.ExitCode.ShouldBe(ExitCodes.Success, again.ToString());
+        again.Out.ShouldContain("DAG green: everything already complete");
+        var table = trained.Train.Out[trained.Train.Out.IndexOf("Candidates,", StringComparison.Ordinal)..];
+        again.Out.ShouldEndWith(table);
+    }
+
+    [Fact]
+    public async Task The_registry_keeps_the_features_the_threshold_rule_and_the_out_of_sample_validation_scores()
+    {
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(string Features, string Rule, double Threshold, string Parameters, int Folds)>(
+            "select features::text, threshold_rule, threshold, task_parameters::text, jsonb_array_length(fold_metrics) from models.registry");
+        System.Text.Json.JsonSerializer.Deserialize<string[]>(row.Features).ShouldBe(FeatureSet.All);
+        row.Rule.ShouldContain("top 10%");
+        row.Parameters.ShouldContain($"\"date\": \"{Date}\"");
+        row.Folds.ShouldBe(3);
+
+        // 10% of the latest fold (two as-of dates) is flagged at the threshold, give or take ties.
+        var (rows, flagged, dates) = await connection.QuerySingleAsync<(long, long, long)>(
+            "select count(*), count(*) filter (where score >= @t), count(distinct as_of_date) from models.validation_scores", new { t = row.Threshold });
+        dates.ShouldBe(2);
+        ((double)flagged / rows).ShouldBeInRange(0.10, 0.12);
+    }
+
+    [Fact]
+    public async Task A_model_loaded_from_the_registry_scores_cohort_rows_as_the_model_fitted_in_process()
+    {
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        var stored = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
+
+        // The refit's training rows, fitted again here: the same candidate on the same rows.
+        var training = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, default);
+        var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
+        var candidate = Candidate.Grid(settings).Single(c => c.Name == stored.Candidate);
+        var original = ModelScorer.Fit(candidate, training);
+
+        // Rows read back from features.cohort (no labels), as the predict task will.
+        var asOf = TrainedDatabase.FirstAsOf.AddDays(7 * 23);
+        await SnapshotGenerator.InsertAsync(trained.Db.DataSource, FeatureRows.Cohort,
+            trained.Rows.Where(r => r.AsOfDate == asOf).Select(r => r with { LabelFail = null }));
+        var cohort = await FeatureRows.ReadAsync(connection, null, FeatureRows.Cohort, asOf, default);
+        cohort.Count.ShouldBe(200);
+        cohort.ShouldAllBe(r => r.LabelFail == null);
+
+        var loaded = stored.Scorer().Score(cohort);
+        var expected = original.Score(cohort);
+        loaded.Length.ShouldBe(200);
+        loaded.Distinct().Count().ShouldBeGreaterThan(20);
+        for (var i = 0; i < loaded.Length; i++) loaded[i].ShouldBe(expected[i], 1e-6);
+    }
+
+    [Fact]
+    public async Task Same_rows_and_settings_give_identical_fold_metrics_and_selection_in_process_and_in_the_pipeline()
+    {
+        var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
+        // The same labelled rows the pipeline read, handed over in another order: the folds sort them.
+        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).Reverse().ToList();
+        var grid = Candidate.Grid(settings);
+        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings));
+
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        var stored = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
+        stored.Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier))
+            .ShouldBe(inProcess.OrderBy(r => r.Candidate, StringComparer.Ordinal).ThenBy(r => r.Fold)
+                .Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier)));
+
+        var selected = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
+        TemporalValidation.Rank(inProcess, grid.Select(c => c.Name).ToList(), settings.SelectionMetric)[0].Candidate.ShouldBe(selected);
+    }
+
+    [Fact]
+    public async Task Select_fails_its_check_and_commits_nothing_when_the_lift_over_the_baseline_is_too_small()
+    {
+        // The select instance with this override is a new one (its key carries the override); train is already complete.
+        var settings = AppSettings.Load(trained.Config);
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var runner = new TaskRunner(trained.Db.DataSource, settings,
+            CheckOverrides.Parse(["select.min_lift_over_baseline=0.99"], settings.Configuration),
+            new Terminal(output, errors, IsInteractive: false), NullLoggerFactory.Instance);
+        var report = await runner.RunAsync(new SelectTask(TrainedDatabase.RunDate, "socrata",
+            [new TrainTask(TrainedDatabase.RunDate, "socrata", [])]), force: false, default);
+
+        report.ExitCode.ShouldBe(ExitCodes.CheckFailed, output.ToString() + errors);
+        report.Outcomes[0].State.ShouldBe(TaskState.AlreadyComplete);
+        report.Outcomes[1].Checks.Single(c => !c.Passed).Name.ShouldBe("min_lift_over_baseline");
+        errors.ToString().ShouldContain("must beat the risk-category baseline on mean precision_at_10");
+        (await trained.Db.ScalarAsync<long>(
+            "select count(*) from pipeline.task_metadata where task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(0);
+        (await trained.Db.ScalarAsync<long>(
+            "select count(*) from pipeline.task_runs where state = 'failed' and task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(1);
+        (await trained.Db.ScalarAsync<long>("select count(*) from models.registry")).ShouldBe(1);
+    }
+}

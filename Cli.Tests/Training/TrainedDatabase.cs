@@ -1,0 +1,45 @@
+using Inspections.Tests.Infrastructure;
+using Inspections.Training;
+
+namespace Inspections.Tests.Training;
+
+/// <summary>
+/// A database holding synthetic snapshots (200 licenses x 24 weekly as-of dates, about 3,100 labelled)
+/// on which <c>train --date</c> <see cref="RunDate"/> has run once; shared by the tests of a class.
+/// </summary>
+public sealed class TrainedDatabase : IAsyncLifetime
+{
+    public static readonly DateOnly FirstAsOf = new(2013, 1, 7);
+    public static readonly DateOnly RunDate = new(2013, 7, 22);   // 28 days after the last as-of date (2013-06-17) + a week
+
+    /// <summary>Small folds and a short window, so 24 weeks give three folds and history before them.</summary>
+    public static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Features:LabelWindowDays"] = "28",
+        ["Training:Folds"] = "3",
+        ["Training:FoldAsOfDates"] = "2",
+        ["Training:FastTree:0:Trees"] = "50",
+        ["Training:FastTree:1:Trees"] = "50",
+        ["Training:LightGbm:0:Trees"] = "50",
+        ["Training:LightGbm:1:Trees"] = "50",
+    };
+
+    public TestDatabase Db { get; } = new();
+
+    internal IReadOnlyList<FeatureRow> Rows { get; } = SnapshotGenerator.Generate(licenses: 200, weeks: 24, FirstAsOf);
+
+    public CliResult Train { get; private set; } = null!;
+
+    public Dictionary<string, string?> Config => new(Settings) { ["ConnectionStrings:Postgres"] = Db.ConnectionString };
+
+    public async Task InitializeAsync()
+    {
+        await Db.InitializeAsync();
+        await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.Snapshots, Rows);
+        Train = await RunAsync("train", "--date", RunDate.ToString("yyyy-MM-dd"));
+    }
+
+    public Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(args, Config);
+
+    public Task DisposeAsync() => Db.DisposeAsync();
+}

@@ -1,0 +1,111 @@
+using Dapper;
+using Inspections.Pipeline;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Inspections.Training;
+
+/// <summary>
+/// <c>bias</c>: audits the model the select task stored for the run date, at its threshold, on its
+/// latest validation fold (<c>models.validation_scores</c> joined to the snapshots for the attributes),
+/// and writes <c>models.bias_audit</c>. See <see cref="BiasAudit"/> for the metrics.
+/// </summary>
+internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask(date, source, upstream)
+{
+    public override string Name => "bias";
+
+    private const string ValidationRows = """
+        select v.score, v.label_fail, s.facility_group, s.risk_level, s.area
+        from models.validation_scores v
+        join features.snapshots s on s.as_of_date = v.as_of_date and s.license = v.license
+        where v.model_id = @modelId
+        order by v.as_of_date, v.license
+        """;
+
+    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    {
+        var model = await ModelRegistry.TrainedOnAsync(ctx.Connection, ctx.Transaction, Date, ct)
+            ?? throw new InvalidOperationException($"no model was selected on {Date:yyyy-MM-dd}: run select first");
+        await ctx.Connection.ExecuteAsync(new CommandDefinition(
+            "delete from models.bias_audit where model_id = @modelId", new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct));
+
+        var rows = (await ctx.Connection.QueryAsync<(double Score, bool LabelFail, string FacilityGroup, string RiskLevel, string Area)>(
+                new CommandDefinition(ValidationRows, new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct)))
+            .Select(r => new AuditRow(r.Score, r.LabelFail, r.FacilityGroup, r.RiskLevel, r.Area)).ToList();
+        var validationRows = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(*) from models.validation_scores where model_id = @modelId", new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct));
+
+        var audit = BiasAudit.Compute(rows, model.Threshold);
+        ctx.RowsWritten = await WriteAsync(ctx.Connection, model.ModelId, audit, ct);
+
+        ctx.Figures["model_id"] = model.ModelId;
+        ctx.Figures["threshold"] = model.Threshold;
+        ctx.Figures["validation_rows"] = validationRows;
+        ctx.Figures["audited_rows"] = rows.Count;
+        ctx.Figures["groups"] = audit.Count;
+        ctx.Figures["groups_outside_fpr_parity"] = audit.Count(g => g.FprDisparity is not null && !BiasAudit.IsParity(g.FprDisparity));
+        ctx.Figures["groups_outside_fnr_parity"] = audit.Count(g => g.FnrDisparity is not null && !BiasAudit.IsParity(g.FnrDisparity));
+    }
+
+    private const string GroupsPerAttribute = """
+        select attribute as Attribute, count(*)::int as Groups from models.bias_audit where model_id = @modelId group by attribute
+        """;
+
+    // A rate is missing when its denominator (from the counts the row implies) is non-zero but the rate is null.
+    private const string MissingMetrics = """
+        select attribute || '=' || group_value
+        from models.bias_audit
+        where model_id = @modelId and (
+              prevalence is null or predicted_positive_rate is null
+           or (prevalence > 0 and (tpr is null or fnr is null))
+           or (prevalence < 1 and fpr is null)
+           or (predicted_positive_rate > 0 and (fdr is null or precision is null))
+           or (predicted_positive_rate < 1 and false_omission_rate is null))
+        order by 1
+        """;
+
+    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    {
+        var modelId = (string)ctx.Figures["model_id"]!;
+        checks.Equal("validation_rows_audited", (long)ctx.Figures["validation_rows"]!, (long)(int)ctx.Figures["audited_rows"]!,
+            "every validation score of {model_id} finds its snapshot (for the attributes)");
+
+        var perAttribute = (await ctx.Connection.QueryAsync<(string Attribute, int Groups)>(new CommandDefinition(
+            GroupsPerAttribute, new { modelId }, ctx.Transaction, cancellationToken: ct))).ToDictionary(r => r.Attribute, r => r.Groups);
+        var counts = BiasAudit.Attributes.Select(a => (Attribute: a, Groups: perAttribute.GetValueOrDefault(a))).ToList();
+        var fewest = counts.Min(c => c.Groups);
+        checks.AtLeast("min_groups_per_attribute", fewest,
+            "an attribute with a single group has nothing to compare against: no disparity can be measured",
+            counts.Where(c => c.Groups < checks.Threshold("min_groups_per_attribute")).Select(c => $"{c.Attribute}: {c.Groups} group(s)"));
+
+        var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
+            MissingMetrics, new { modelId }, ctx.Transaction, cancellationToken: ct))).ToList();
+        checks.None("metrics_missing_where_defined", missing.Count,
+            "a rate is null only when its denominator is zero (e.g. TPR of a group without any fail)", missing);
+    }
+
+    private static async Task<long> WriteAsync(NpgsqlConnection connection, string modelId, IReadOnlyList<GroupAudit> audit, CancellationToken ct)
+    {
+        await using var writer = await connection.BeginBinaryImportAsync("""
+            copy models.bias_audit (model_id, attribute, group_value, is_reference, group_size, prevalence, predicted_positive_rate,
+                tpr, fpr, fnr, fdr, false_omission_rate, precision, ppr_disparity, tpr_disparity, fpr_disparity, fnr_disparity,
+                fdr_disparity, for_disparity, precision_disparity) from stdin (format binary)
+            """, ct);
+        foreach (var g in audit)
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(modelId, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(g.Attribute, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(g.GroupValue, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(g.IsReference, NpgsqlDbType.Boolean, ct);
+            await writer.WriteAsync(g.GroupSize, NpgsqlDbType.Integer, ct);
+            foreach (var value in new[] { g.Prevalence, g.PredictedPositiveRate, g.Tpr, g.Fpr, g.Fnr, g.Fdr, g.FalseOmissionRate, g.Precision,
+                         g.PprDisparity, g.TprDisparity, g.FprDisparity, g.FnrDisparity, g.FdrDisparity, g.ForDisparity, g.PrecisionDisparity })
+            {
+                if (value is { } v) await writer.WriteAsync(v, NpgsqlDbType.Double, ct);
+                else await writer.WriteNullAsync(ct);
+            }
+        }
+        return (long)await writer.CompleteAsync(ct);
+    }
+}

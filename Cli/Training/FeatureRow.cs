@@ -1,0 +1,99 @@
+using System.Text;
+using Npgsql;
+
+namespace Inspections.Training;
+
+/// <summary>
+/// One establishment at one as-of date, as the models see it: the <see cref="FeatureSet"/> columns of a
+/// row of <c>features.snapshots</c> (with its label) or <c>features.cohort</c> (label null).
+/// </summary>
+/// <param name="Numeric">Values aligned with <see cref="FeatureSet.Numeric"/>.</param>
+/// <param name="Categorical">Values aligned with <see cref="FeatureSet.Categorical"/>.</param>
+/// <param name="LabelFail">Whether the next pass/fail inspection in the label window failed; null in the cohort.</param>
+internal sealed record FeatureRow(DateOnly AsOfDate, string License, float[] Numeric, string[] Categorical, bool? LabelFail)
+{
+    public string FacilityGroup => Categorical[FeatureSet.CategoricalIndex("facility_group")];
+
+    public string RiskLevel => Categorical[FeatureSet.CategoricalIndex("risk_level")];
+
+    public string Area => Categorical[FeatureSet.CategoricalIndex("area")];
+
+    public string Category(string column) => Categorical[FeatureSet.CategoricalIndex(column)];
+
+    public float Value(string column)
+    {
+        for (var i = 0; i < FeatureSet.Numeric.Count; i++)
+            if (FeatureSet.Numeric[i] == column) return Numeric[i];
+        throw new ArgumentException($"'{column}' is not a numeric feature", nameof(column));
+    }
+}
+
+/// <summary>Reads <see cref="FeatureRow"/>s from the features tables, ordered by (as_of_date, license) so training is reproducible.</summary>
+internal static class FeatureRows
+{
+    public const string Snapshots = "features.snapshots";
+    public const string Cohort = "features.cohort";
+
+    /// <summary>The rows of <paramref name="table"/> (<see cref="Snapshots"/> or <see cref="Cohort"/>), of one as-of date or all.</summary>
+    public static Task<IReadOnlyList<FeatureRow>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string table,
+        DateOnly? asOfDate, CancellationToken ct)
+    {
+        var labelled = table switch
+        {
+            Snapshots => true,
+            Cohort => false,
+            _ => throw new ArgumentException($"features are read from {Snapshots} or {Cohort}, not '{table}'", nameof(table)),
+        };
+        // Column and table names come from FeatureSet and the two constants above, never from input.
+        var sql = Select(table, labelled) + (asOfDate is null ? "" : " where as_of_date = @asOf") + " order by as_of_date, license";
+        return QueryAsync(connection, tx, sql, labelled, command =>
+        {
+            if (asOfDate is { } d) command.Parameters.AddWithValue("asOf", d);
+        }, ct);
+    }
+
+    /// <summary>
+    /// The training snapshots of a run date: those whose label is known by <paramref name="knownBy"/>,
+    /// i.e. the label window closed (as_of_date + window &lt;= knownBy) and an inspection fell in it.
+    /// </summary>
+    public static Task<IReadOnlyList<FeatureRow>> ReadLabelledAsync(NpgsqlConnection connection, NpgsqlTransaction? tx,
+        DateOnly knownBy, int labelWindowDays, CancellationToken ct)
+    {
+        var sql = Select(Snapshots, labelled: true) +
+            " where label_fail is not null and as_of_date + @window <= @knownBy order by as_of_date, license";
+        return QueryAsync(connection, tx, sql, labelled: true, command =>
+        {
+            command.Parameters.AddWithValue("window", labelWindowDays);
+            command.Parameters.AddWithValue("knownBy", knownBy);
+        }, ct);
+    }
+
+    private static string Select(string table, bool labelled)
+    {
+        var sql = new StringBuilder("select as_of_date, license");
+        foreach (var column in FeatureSet.All) sql.Append(", ").Append(column);
+        if (labelled) sql.Append(", label_fail");
+        return sql.Append(" from ").Append(table).ToString();
+    }
+
+    private static async Task<IReadOnlyList<FeatureRow>> QueryAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql,
+        bool labelled, Action<NpgsqlCommand> bind, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        bind(command);
+        var rows = new List<FeatureRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var numeric = FeatureSet.Numeric.Count;
+        var categorical = FeatureSet.Categorical.Count;
+        while (await reader.ReadAsync(ct))
+        {
+            var values = new float[numeric];
+            for (var i = 0; i < numeric; i++) values[i] = reader.GetFloat(2 + i);
+            var categories = new string[categorical];
+            for (var i = 0; i < categorical; i++) categories[i] = reader.GetString(2 + numeric + i);
+            bool? label = labelled && !reader.IsDBNull(2 + numeric + categorical) ? reader.GetBoolean(2 + numeric + categorical) : null;
+            rows.Add(new FeatureRow(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), values, categories, label));
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Inspections.Training;
+
+/// <summary>A model stored in <c>models.registry</c> (the columns a scorer and an audit need).</summary>
+internal sealed record RegisteredModel(
+    string ModelId, DateOnly TrainedOn, string Candidate, string Algorithm, string HyperParameters,
+    IReadOnlyList<string> Features, double Threshold, byte[] Model, string ModelSha256)
+{
+    /// <summary>The scorer of this model; refuses bytes that do not match their sha256 or a different feature list.</summary>
+    public ModelScorer Scorer() => ModelScorer.Load(Model, Algorithm, HyperParameters, Features, ModelSha256);
+}
+
+/// <summary>Reads <c>models.registry</c>: the select task writes it; bias, predict and the API read it.</summary>
+internal static class ModelRegistry
+{
+    private const string Select = """
+        select model_id, trained_on, candidate, algorithm, hyper_parameters::text, features::text, threshold, model, model_sha256
+        from models.registry
+        """;
+
+    /// <summary>The model the select task of <paramref name="date"/> stored (the newest, should it have run twice).</summary>
+    public static Task<RegisteredModel?> TrainedOnAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DateOnly date, CancellationToken ct) =>
+        ReadOneAsync(connection, tx, Select + " where trained_on = @date order by created_at desc, model_id limit 1", date, ct);
+
+    /// <summary>The newest model selected at or before <paramref name="date"/>, or null when none was.</summary>
+    public static Task<RegisteredModel?> NewestAtOrBeforeAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DateOnly date, CancellationToken ct) =>
+        ReadOneAsync(connection, tx, Select + " where trained_on <= @date order by trained_on desc, created_at desc, model_id limit 1", date, ct);
+
+    private static async Task<RegisteredModel?> ReadOneAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, DateOnly date, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        command.Parameters.AddWithValue("date", date);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new RegisteredModel(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetString(3),
+            reader.GetString(4), JsonSerializer.Deserialize<string[]>(reader.GetString(5))!, reader.GetDouble(6),
+            reader.GetFieldValue<byte[]>(7), reader.GetString(8));
+    }
+}

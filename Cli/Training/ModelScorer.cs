@@ -1,0 +1,211 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace Inspections.Training;
+
+/// <summary>
+/// A fitted model that scores <see cref="FeatureRow"/>s: an ML.NET pipeline (one-hot categoricals,
+/// numeric features, a binary classifier's calibrated probability), or the risk-category baseline
+/// (a table of one probability per risk category, no ML.NET model). Fitting is a pure function of the
+/// rows and the candidate: each fit gets its own <c>MLContext(seed: 1)</c> and one thread, so the
+/// same rows give the same model whatever was fitted before. Scoring is batched through
+/// <c>Transform</c> (no shared PredictionEngine), so one scorer may serve concurrent callers.
+/// </summary>
+internal sealed class ModelScorer
+{
+    private const string ProbabilityColumn = "Probability";
+
+    private readonly MLContext? _ml;
+    private readonly ITransformer? _model;
+    private readonly BaselineRiskTable? _baseline;
+
+    private ModelScorer(string algorithm, MLContext? ml, ITransformer? model, BaselineRiskTable? baseline)
+    {
+        Algorithm = algorithm;
+        _ml = ml;
+        _model = model;
+        _baseline = baseline;
+    }
+
+    public string Algorithm { get; }
+
+    /// <summary>Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order.</summary>
+    public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows)
+    {
+        if (rows.Count == 0) throw new InvalidOperationException($"no training rows for {candidate.Name}");
+        // L-BFGS sums and tree split ties depend on row order: fix it, so a model is a function of the set of rows.
+        rows = rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
+        if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows));
+        var ml = new MLContext(seed: 1);
+        var data = ToDataView(ml, rows);
+        var model = Estimator(ml, candidate).Fit(data);
+        return new(candidate.Algorithm, ml, model, null);
+    }
+
+    /// <summary>
+    /// A model stored in <c>models.registry</c>: its zip bytes (empty for the baseline), algorithm and
+    /// hyper-parameters (the baseline's risk table lives there), and the feature list it was trained on,
+    /// which must be today's <see cref="FeatureSet.All"/>. When <paramref name="sha256"/> is given the bytes must match it.
+    /// </summary>
+    public static ModelScorer Load(byte[] model, string algorithm, string hyperParametersJson, IReadOnlyList<string> features, string? sha256 = null)
+    {
+        if (!features.SequenceEqual(FeatureSet.All))
+            throw new InvalidOperationException($"the model was trained on features [{string.Join(", ", features)}], not on today's [{string.Join(", ", FeatureSet.All)}]");
+        if (sha256 is not null && Sha256(model) != sha256)
+            throw new InvalidOperationException("the stored model's bytes do not match its sha256");
+        if (algorithm == Candidate.Baseline) return new(algorithm, null, null, BaselineRiskTable.FromJson(hyperParametersJson));
+        var ml = new MLContext(seed: 1);
+        using var stream = new MemoryStream(model, writable: false);
+        return new(algorithm, ml, ml.Model.Load(stream, out _), null);
+    }
+
+    /// <summary>Probabilities of failing, in the order of <paramref name="rows"/>.</summary>
+    public double[] Score(IEnumerable<FeatureRow> rows)
+    {
+        var list = rows as IReadOnlyList<FeatureRow> ?? rows.ToList();
+        if (_baseline is not null) return list.Select(_baseline.Score).ToArray();
+        if (list.Count == 0) return [];
+        var scored = _model!.Transform(ToDataView(_ml!, list));
+        return scored.GetColumn<float>(ProbabilityColumn).Select(p => (double)p).ToArray();
+    }
+
+    /// <summary>The ML.NET model zip; empty for the baseline.</summary>
+    public byte[] Save()
+    {
+        if (_baseline is not null) return [];
+        using var stream = new MemoryStream();
+        _ml!.Model.Save(_model!, InputSchema(_ml), stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>What the registry stores as hyper_parameters: the candidate's, plus the baseline's fitted risk table.</summary>
+    public string HyperParametersJson(Candidate candidate) => _baseline?.ToJson() ?? candidate.HyperParametersJson;
+
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static IEstimator<ITransformer> Estimator(MLContext ml, Candidate c)
+    {
+        var features = ml.Transforms.Categorical.OneHotEncoding("CategoricalOneHot", nameof(ModelInput.Categorical))
+            .Append(ml.Transforms.Concatenate("Features", nameof(ModelInput.Numeric), "CategoricalOneHot"));
+        var h = c.HyperParameters;
+        return c.Algorithm switch
+        {
+            // Counts and day spans differ by orders of magnitude: a linear model needs them standardised.
+            // L-BFGS passes over the data many times: cache the encoded features rather than re-encode per pass.
+            Candidate.Logistic => features.Append(ml.Transforms.NormalizeMeanVariance("Features"))
+                .AppendCacheCheckpoint(ml)
+                .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+                {
+                    L2Regularization = (float)h["l2"],
+                    // The default (1e-7) spends most iterations on digits no ranking metric sees.
+                    OptimizationTolerance = 1e-5f,
+                    NumberOfThreads = 1,
+                })),
+            Candidate.FastTree => features.Append(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+            {
+                NumberOfLeaves = (int)h["leaves"],
+                NumberOfTrees = (int)h["trees"],
+                MinimumExampleCountPerLeaf = (int)h["min_leaf"],
+                LearningRate = h["lr"],
+                NumberOfThreads = 1,
+                Seed = 1,
+            })),
+            Candidate.LightGbm => features.Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
+            {
+                NumberOfLeaves = (int)h["leaves"],
+                NumberOfIterations = (int)h["trees"],
+                MinimumExampleCountPerLeaf = (int)h["min_leaf"],
+                LearningRate = h["lr"],
+                NumberOfThreads = 1,
+                Seed = 1,
+                Verbose = false,
+                Silent = true,
+            })),
+            _ => throw new InvalidOperationException($"unknown algorithm '{c.Algorithm}'"),
+        };
+    }
+
+    private static IDataView ToDataView(MLContext ml, IReadOnlyList<FeatureRow> rows) =>
+        ml.Data.LoadFromEnumerable(rows.Select(r => new ModelInput
+        {
+            Numeric = r.Numeric,
+            // Prefixed so the one-hot slots of the three columns (one shared dictionary) read "risk_level=high".
+            Categorical = r.Categorical.Select((v, i) => $"{FeatureSet.Categorical[i]}={v}").ToArray(),
+            Label = r.LabelFail ?? false,
+        }).ToList(), Definition());
+
+    private static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), Definition()).Schema;
+
+    /// <summary>The vector sizes come from <see cref="FeatureSet"/>, so the schema is built at run time rather than by attributes.</summary>
+    private static SchemaDefinition Definition()
+    {
+        var definition = SchemaDefinition.Create(typeof(ModelInput));
+        definition[nameof(ModelInput.Numeric)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, FeatureSet.Numeric.Count);
+        definition[nameof(ModelInput.Categorical)].ColumnType = new VectorDataViewType(TextDataViewType.Instance, FeatureSet.Categorical.Count);
+        return definition;
+    }
+
+    private sealed class ModelInput
+    {
+        public float[] Numeric { get; set; } = [];
+        public string[] Categorical { get; set; } = [];
+        public bool Label { get; set; }
+    }
+}
+
+/// <summary>
+/// The baseline: rank by the City's risk category, high &gt; medium &gt; low &gt; anything else. Its score is a
+/// fixed probability per category, the training prevalence, pooled where needed (pool adjacent
+/// violators) so the scores never contradict that order; hence Brier is defined and the ranking is the
+/// category's. Every row of a category ties, which is why precision at k breaks ties explicitly.
+/// </summary>
+internal sealed class BaselineRiskTable(IReadOnlyDictionary<string, double> scores)
+{
+    public static IReadOnlyList<string> Order { get; } = ["high", "medium", "low", "other"];
+
+    public IReadOnlyDictionary<string, double> Scores { get; } = scores;
+
+    public static string Group(string riskLevel) => riskLevel is "high" or "medium" or "low" ? riskLevel : "other";
+
+    public double Score(FeatureRow row) => Scores[Group(row.RiskLevel)];
+
+    public static BaselineRiskTable Fit(IReadOnlyList<FeatureRow> rows)
+    {
+        var counts = Order.Select(g => rows.Where(r => Group(r.RiskLevel) == g).ToList())
+            .Select(g => (Positives: (double)g.Count(r => r.LabelFail == true), Rows: (double)g.Count)).ToList();
+        // Pool adjacent violators over the categories present: blocks of (positives, rows), non-increasing means.
+        var blocks = new List<(double Positives, double Rows, List<int> Members)>();
+        for (var i = 0; i < Order.Count; i++)
+        {
+            if (counts[i].Rows == 0) continue;
+            blocks.Add((counts[i].Positives, counts[i].Rows, [i]));
+            while (blocks.Count > 1 && blocks[^2].Positives / blocks[^2].Rows < blocks[^1].Positives / blocks[^1].Rows)
+            {
+                var last = blocks[^1];
+                var previous = blocks[^2];
+                blocks.RemoveRange(blocks.Count - 2, 2);
+                blocks.Add((previous.Positives + last.Positives, previous.Rows + last.Rows, [.. previous.Members, .. last.Members]));
+            }
+        }
+        var fitted = new double?[Order.Count];
+        foreach (var block in blocks)
+            foreach (var member in block.Members) fitted[member] = block.Positives / block.Rows;
+        // A category absent from training takes its higher neighbour's score (or the lower one's, for "high").
+        for (var i = 0; i < Order.Count; i++) fitted[i] ??= i > 0 ? fitted[i - 1] : fitted.FirstOrDefault(f => f is not null);
+        return new BaselineRiskTable(Order.Select((g, i) => (g, fitted[i] ?? 0)).ToDictionary(p => p.g, p => p.Item2));
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(new { order = Order, scores = Scores });
+
+    public static BaselineRiskTable FromJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var scores = document.RootElement.GetProperty("scores").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        return new BaselineRiskTable(scores);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Inspections.Pipeline;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Inspections.Training;
+
+/// <summary>
+/// <c>select</c>: picks the candidate with the best mean of <c>Training:SelectionMetric</c> over the
+/// train task's folds, refits it on every snapshot whose label is known by the run date, and stores it
+/// in <c>models.registry</c> with its threshold, fold metrics and model bytes, plus its out-of-sample
+/// scores on the latest validation fold in <c>models.validation_scores</c>.
+/// </summary>
+internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask(date, source, upstream)
+{
+    /// <summary>How the threshold is chosen, as the registry records it ({0}: the share).</summary>
+    public const string ThresholdRule =
+        "the lowest score among the top {0:0.##%} of the latest validation fold (out-of-sample scores of the model trained for that fold); label fail when score >= threshold";
+
+    // Kept between the body and the checks: the refit's own scores of the latest fold, computed
+    // before the model was saved, to compare with what the stored bytes score once loaded back.
+    private IReadOnlyList<FeatureRow> _reloadRows = [];
+    private double[] _scoresBeforeSaving = [];
+
+    public override string Name => "select";
+
+    public string TaskParametersJson =>
+        JsonSerializer.Serialize(new SortedDictionary<string, string>(Parameters.ToDictionary(), StringComparer.Ordinal));
+
+    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    {
+        var parameters = TaskParametersJson;
+        await ctx.Connection.ExecuteAsync(new CommandDefinition(
+            "delete from models.registry where task_parameters = @parameters::jsonb", new { parameters }, ctx.Transaction, cancellationToken: ct));
+
+        var settings = TrainingSettings.From(ctx.Settings);
+        var results = await CandidateFolds.ReadAsync(ctx.Connection, ctx.Transaction, Date, ct);
+        if (results.Count == 0) throw new InvalidOperationException($"no candidate was validated on {Date:yyyy-MM-dd}: run train first");
+        var grid = Candidate.Grid(settings);
+        var metric = settings.SelectionMetric;
+        var ranking = TemporalValidation.Rank(results, grid.Select(c => c.Name).ToList(), metric);
+        var best = ranking[0];
+        var candidate = grid.SingleOrDefault(c => c.Name == best.Candidate)
+            ?? throw new InvalidOperationException($"{best.Candidate} won on {Date:yyyy-MM-dd} but is no longer in the Training grid: run train --force");
+        var baselineMean = ranking.Single(r => r.Candidate == Candidate.Baseline).Mean;
+
+        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays, ct);
+        var latest = TemporalValidation.Folds(rows, settings)[^1];
+
+        // The reference distribution must be honest: the scores of the model trained for the latest
+        // fold (on what was known before it), not of the refit, which has seen these rows' labels.
+        var foldModel = ModelScorer.Fit(candidate, latest.Train);
+        var validationScores = foldModel.Score(latest.Valid);
+        var stored = results.Single(r => r.Candidate == candidate.Name && r.Fold == latest.Number);
+        var reproduced = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, latest, validationScores);
+        var threshold = Threshold(validationScores, settings.ThresholdTopShare);
+
+        var refit = ModelScorer.Fit(candidate, rows);
+        var bytes = refit.Save();
+        _reloadRows = latest.Valid;
+        _scoresBeforeSaving = refit.Score(latest.Valid);
+
+        var windowStart = rows.Min(r => r.AsOfDate);
+        var windowEnd = rows.Max(r => r.AsOfDate);
+        var modelId = $"{Date:yyyy-MM-dd}-{candidate.Algorithm}-{ShortHash($"{candidate.Name}|{Date}|{windowStart}|{windowEnd}|{rows.Count}|{string.Join(",", FeatureSet.All)}")}";
+        var foldMetrics = results.Where(r => r.Candidate == candidate.Name).OrderBy(r => r.Fold).Select(r => new Dictionary<string, object?>
+        {
+            ["fold"] = r.Fold, ["fold_start"] = r.FoldStart, ["fold_end"] = r.FoldEnd, ["train_rows"] = r.TrainRows,
+            ["valid_rows"] = r.ValidRows, ["valid_positives"] = r.ValidPositives, ["roc_auc"] = r.RocAuc,
+            ["precision_at_5"] = r.PrecisionAt5, ["precision_at_10"] = r.PrecisionAt10, ["precision_at_20"] = r.PrecisionAt20,
+            ["recall_at_5"] = r.RecallAt5, ["recall_at_10"] = r.RecallAt10, ["recall_at_20"] = r.RecallAt20, ["brier"] = r.Brier,
+        });
+
+        await using (var insert = new NpgsqlCommand(InsertModel, ctx.Connection, ctx.Transaction))
+        {
+            insert.Parameters.AddWithValue("modelId", modelId);
+            insert.Parameters.AddWithValue("trainedOn", Date);
+            insert.Parameters.AddWithValue("taskParameters", NpgsqlDbType.Jsonb, parameters);
+            insert.Parameters.AddWithValue("candidate", candidate.Name);
+            insert.Parameters.AddWithValue("algorithm", candidate.Algorithm);
+            insert.Parameters.AddWithValue("hyperParameters", NpgsqlDbType.Jsonb, refit.HyperParametersJson(candidate));
+            insert.Parameters.AddWithValue("windowStart", windowStart);
+            insert.Parameters.AddWithValue("windowEnd", windowEnd);
+            insert.Parameters.AddWithValue("trainingRows", rows.Count);
+            insert.Parameters.AddWithValue("features", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(FeatureSet.All));
+            insert.Parameters.AddWithValue("foldMetrics", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(foldMetrics, MetricsJson));
+            insert.Parameters.AddWithValue("selectionMetric", metric);
+            insert.Parameters.AddWithValue("selectionValue", best.Mean);
+            insert.Parameters.AddWithValue("threshold", threshold);
+            insert.Parameters.AddWithValue("thresholdRule", string.Format(CultureInfo.InvariantCulture, ThresholdRule, settings.ThresholdTopShare));
+            insert.Parameters.AddWithValue("model", bytes);
+            insert.Parameters.AddWithValue("sha", ModelScorer.Sha256(bytes));
+            insert.Parameters.AddWithValue("runId", ctx.RunId);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var writer = await ctx.Connection.BeginBinaryImportAsync(
+            "copy models.validation_scores (model_id, as_of_date, license, score, label_fail) from stdin (format binary)", ct))
+        {
+            for (var i = 0; i < latest.Valid.Count; i++)
+            {
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(modelId, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(latest.Valid[i].AsOfDate, NpgsqlDbType.Date, ct);
+                await writer.WriteAsync(latest.Valid[i].License, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(validationScores[i], NpgsqlDbType.Double, ct);
+                await writer.WriteAsync(latest.Valid[i].LabelFail == true, NpgsqlDbType.Boolean, ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
+        ctx.RowsWritten = 1 + latest.Valid.Count;
+
+        var lift = FoldMetrics.LowerIsBetter(metric) ? baselineMean - best.Mean : best.Mean - baselineMean;
+        ctx.Figures["model_id"] = modelId;
+        ctx.Figures["candidate"] = candidate.Name;
+        ctx.Figures["selection_metric"] = metric;
+        ctx.Figures["selection_value"] = best.Mean;
+        ctx.Figures["baseline_value"] = baselineMean;
+        ctx.Figures["lift_over_baseline"] = lift;
+        ctx.Figures["threshold"] = threshold;
+        ctx.Figures["training_rows"] = rows.Count;
+        ctx.Figures["training_window"] = $"{windowStart:yyyy-MM-dd}..{windowEnd:yyyy-MM-dd}";
+        ctx.Figures["latest_fold"] = $"{latest.Start:yyyy-MM-dd}..{latest.End:yyyy-MM-dd}";
+        ctx.Figures["validation_rows"] = latest.Valid.Count;
+        ctx.Figures["fold_metric_difference"] = Math.Abs((reproduced.Metric(metric) ?? double.NaN) - (stored.Metric(metric) ?? double.NaN));
+    }
+
+    /// <summary>The lowest of the top <paramref name="share"/> scores: scores at or above it are labelled fail (ties at it included).</summary>
+    public static double Threshold(IReadOnlyList<double> scores, double share)
+    {
+        var k = RankingMetrics.K(share, scores.Count);
+        return scores.OrderByDescending(s => s).ElementAt(k - 1);
+    }
+
+    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    {
+        var lift = (double)ctx.Figures["lift_over_baseline"]!;
+        var minLift = checks.Threshold("min_lift_over_baseline");
+        checks.That("min_lift_over_baseline", lift > minLift, $"lift over the baseline {CheckSet.Format(lift)} > {CheckSet.Format(minLift)}",
+            $"> {CheckSet.Format(minLift)}", lift,
+            "{candidate} must beat the risk-category baseline on mean {selection_metric}: {selection_value} vs {baseline_value}");
+
+        var stored = await ModelRegistry.TrainedOnAsync(ctx.Connection, ctx.Transaction, Date, ct);
+        checks.Equal("model_stored", (string)ctx.Figures["model_id"]!, stored?.ModelId, "the registry's newest model of {date} is the one selected");
+        var reloaded = stored?.Scorer().Score(_reloadRows) ?? [];
+        var difference = reloaded.Length == _scoresBeforeSaving.Length
+            ? reloaded.Zip(_scoresBeforeSaving, (a, b) => Math.Abs(a - b)).DefaultIfEmpty(0).Max()
+            : double.PositiveInfinity;
+        checks.AtMost("max_reload_score_difference", difference,
+            "the stored model, loaded back, must score the latest fold's rows as the model did before it was saved");
+
+        checks.AtMost("max_fold_metric_difference", (double)ctx.Figures["fold_metric_difference"]!,
+            "the latest fold's model, refitted for the validation scores, reproduces the {selection_metric} train stored (same data, same seed)");
+
+        var validation = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(*) from models.validation_scores where model_id = @id", new { id = (string)ctx.Figures["model_id"]! }, ctx.Transaction, cancellationToken: ct));
+        checks.AtLeast("min_validation_rows", validation, "the reference distribution for monitoring ({latest_fold}) needs enough rows");
+
+        var threshold = (double)ctx.Figures["threshold"]!;
+        checks.That("threshold_is_a_probability", threshold is >= 0 and <= 1, "0 <= threshold <= 1", "[0, 1]", threshold,
+            "the threshold is a score, and scores are probabilities");
+    }
+
+    private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..8];
+
+    private static readonly JsonSerializerOptions MetricsJson = new()
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private const string InsertModel = """
+        insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
+            training_window_start, training_window_end, training_rows, features, fold_metrics, selection_metric,
+            selection_value, threshold, threshold_rule, model, model_sha256, run_id)
+        values (@modelId, @trainedOn, @taskParameters, @candidate, @algorithm, @hyperParameters,
+            @windowStart, @windowEnd, @trainingRows, @features, @foldMetrics, @selectionMetric,
+            @selectionValue, @threshold, @thresholdRule, @model, @sha, @runId)
+        """;
+}

@@ -1,0 +1,121 @@
+namespace Inspections.Training;
+
+/// <summary>A validation fold: consecutive as-of dates, and the rows a model may learn from before it.</summary>
+internal sealed record Fold(int Number, DateOnly Start, DateOnly End, IReadOnlyList<FeatureRow> Train, IReadOnlyList<FeatureRow> Valid);
+
+/// <summary>One candidate's metrics on one fold (a row of <c>models.candidate_folds</c>).</summary>
+internal sealed record FoldMetrics(
+    string Candidate, string Algorithm, string HyperParameters, int Fold, DateOnly FoldStart, DateOnly FoldEnd,
+    int TrainRows, int ValidRows, int ValidPositives, double? RocAuc,
+    double PrecisionAt5, double PrecisionAt10, double PrecisionAt20,
+    double? RecallAt5, double? RecallAt10, double? RecallAt20, double Brier)
+{
+    /// <summary>The metric named as its column; brier is the one where lower is better.</summary>
+    public double? Metric(string name) => name switch
+    {
+        "roc_auc" => RocAuc,
+        "precision_at_5" => PrecisionAt5,
+        "precision_at_10" => PrecisionAt10,
+        "precision_at_20" => PrecisionAt20,
+        "recall_at_5" => RecallAt5,
+        "recall_at_10" => RecallAt10,
+        "recall_at_20" => RecallAt20,
+        "brier" => Brier,
+        _ => throw new InvalidOperationException($"unknown metric '{name}' (Training:SelectionMetric): use roc_auc, precision_at_5|10|20, recall_at_5|10|20 or brier"),
+    };
+
+    public static bool LowerIsBetter(string metric) => metric == "brier";
+
+    public static FoldMetrics Measure(Candidate candidate, string hyperParameters, Fold fold, IReadOnlyList<double> scores)
+    {
+        if (scores.Any(double.IsNaN)) throw new InvalidOperationException($"{candidate.Name} scored NaN on fold {fold.Number}");
+        var labels = fold.Valid.Select(r => r.LabelFail == true).ToArray();
+        var at = RankingMetrics.TopShares.Select(s => RankingMetrics.AtTopShare(scores, labels, s)).ToArray();
+        return new FoldMetrics(candidate.Name, candidate.Algorithm, hyperParameters, fold.Number, fold.Start, fold.End,
+            fold.Train.Count, fold.Valid.Count, labels.Count(l => l), RankingMetrics.RocAuc(scores, labels),
+            at[0].Precision, at[1].Precision, at[2].Precision, at[0].Recall, at[1].Recall, at[2].Recall,
+            RankingMetrics.Brier(scores, labels));
+    }
+}
+
+/// <summary>
+/// Temporal cross-validation: train on the past, validate on the following weeks. The last
+/// Folds x FoldAsOfDates as-of dates are cut into consecutive folds (fold 1 the oldest, the last one
+/// the "latest validation fold"); a fold's model learns only from snapshots whose label window had
+/// closed before the fold's first as-of date (as_of_date + window &lt;= fold start), so no label it
+/// learns from was unknown on that date.
+/// </summary>
+internal static class TemporalValidation
+{
+    public static IReadOnlyList<Fold> Folds(IReadOnlyList<FeatureRow> rows, TrainingSettings settings)
+    {
+        // Validation rows in a fixed order too: sums (Brier) and ties then come out the same to the last bit.
+        rows = rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
+        var dates = rows.Select(r => r.AsOfDate).Distinct().Order().ToList();
+        var needed = settings.Folds * settings.FoldAsOfDates;
+        if (dates.Count <= needed)
+            throw new InvalidOperationException(
+                $"{dates.Count} labelled as-of dates: temporal validation needs more than {needed} ({settings.Folds} folds of {settings.FoldAsOfDates}) plus older ones to train on");
+        var folds = new List<Fold>();
+        for (var f = 0; f < settings.Folds; f++)
+        {
+            var foldDates = dates.Skip(dates.Count - needed + f * settings.FoldAsOfDates).Take(settings.FoldAsOfDates).ToHashSet();
+            var start = foldDates.Min();
+            var end = foldDates.Max();
+            var train = rows.Where(r => r.AsOfDate.AddDays(settings.LabelWindowDays) <= start).ToList();
+            if (train.Count == 0)
+                throw new InvalidOperationException(
+                    $"fold {f + 1} starts {start:yyyy-MM-dd}: no snapshot's label window closed before it; give an older history or fewer folds");
+            folds.Add(new Fold(f + 1, start, end, train, rows.Where(r => foldDates.Contains(r.AsOfDate)).ToList()));
+        }
+        return folds;
+    }
+
+    /// <summary>
+    /// Every candidate on every fold, in grid order; <paramref name="progress"/> gets (done, total) fits.
+    /// Fits run in parallel (one per core): each has its own seeded context and one thread, so the
+    /// results do not depend on which ran first.
+    /// </summary>
+    public static IReadOnlyList<FoldMetrics> Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds,
+        Action<int, int>? progress = null)
+    {
+        var work = candidates.SelectMany(c => folds.Select(f => (Candidate: c, Fold: f))).ToList();
+        var results = new FoldMetrics[work.Count];
+        var done = 0;
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var (candidate, fold) = work[i];
+            var model = ModelScorer.Fit(candidate, fold.Train);
+            results[i] = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, fold, model.Score(fold.Valid));
+            var finished = Interlocked.Increment(ref done);
+            lock (results) progress?.Invoke(finished, work.Count);
+        });
+        return results;
+    }
+
+    /// <summary>Candidates by mean of <paramref name="metric"/> over folds, best first; grid order breaks ties.</summary>
+    public static IReadOnlyList<(string Candidate, double Mean)> Rank(IReadOnlyList<FoldMetrics> results, IReadOnlyList<string> gridOrder, string metric)
+    {
+        var sign = FoldMetrics.LowerIsBetter(metric) ? 1 : -1;
+        return results.GroupBy(r => r.Candidate)
+            .Select(g => (Candidate: g.Key, Mean: Mean(g.Select(r => r.Metric(metric)))))
+            .OrderBy(c => double.IsNaN(c.Mean) ? 1 : 0)
+            .ThenBy(c => sign * c.Mean)
+            .ThenBy(c => IndexOf(gridOrder, c.Candidate))
+            .ToList();
+    }
+
+    /// <summary>The mean of the defined values (AUC is undefined on a fold with one class); NaN when none is.</summary>
+    public static double Mean(IEnumerable<double?> values)
+    {
+        var defined = values.Where(v => v is not null).Select(v => v!.Value).ToList();
+        return defined.Count == 0 ? double.NaN : defined.Average();
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+            if (list[i] == value) return i;
+        return int.MaxValue;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Inspections.Training;
+
+/// <summary>The <c>Training</c> section of appsettings.json (defaults live there, not here).</summary>
+internal sealed class TrainingSettings
+{
+    /// <summary>Number of temporal validation folds; the last one is the "latest validation fold".</summary>
+    public int Folds { get; set; }
+
+    /// <summary>Consecutive as-of dates per fold (snapshots are weekly: 4 is about a month).</summary>
+    public int FoldAsOfDates { get; set; }
+
+    /// <summary>A <c>models.candidate_folds</c> metric column, averaged over folds: e.g. precision_at_10, roc_auc, brier (lower wins).</summary>
+    public string SelectionMetric { get; set; } = "";
+
+    /// <summary>The threshold flags this share of the latest validation fold (the highest scores).</summary>
+    public double ThresholdTopShare { get; set; }
+
+    public List<LogisticSettings> Logistic { get; set; } = [];
+
+    public List<TreeSettings> FastTree { get; set; } = [];
+
+    public List<TreeSettings> LightGbm { get; set; } = [];
+
+    /// <summary>Days after an as-of date within which its label is observed: <c>Features:LabelWindowDays</c>.</summary>
+    public int LabelWindowDays { get; set; }
+
+    public static TrainingSettings From(Hosting.AppSettings settings)
+    {
+        var training = settings.Bind<TrainingSettings>("Training");
+        training.LabelWindowDays = int.Parse(settings.Configuration["Features:LabelWindowDays"]
+            ?? throw new InvalidOperationException("Features:LabelWindowDays is not configured"), System.Globalization.CultureInfo.InvariantCulture);
+        if (training.Folds < 1 || training.FoldAsOfDates < 1)
+            throw new InvalidOperationException("Training:Folds and Training:FoldAsOfDates must be at least 1");
+        return training;
+    }
+}
+
+internal sealed class LogisticSettings
+{
+    public double L2Regularization { get; set; }
+}
+
+internal sealed class TreeSettings
+{
+    public int Leaves { get; set; }
+    public int Trees { get; set; }
+    public int MinLeaf { get; set; }
+    public double LearningRate { get; set; }
+}
