@@ -16,6 +16,7 @@ internal static class CliApp
         root.Add(DbCommand.Create(cli));
         root.Add(Pipeline.RunsCommand.Create(cli));
         root.Add(Ingest.IngestCommand.Create(cli));
+        root.Add(Ingest.GenerateSampleCommand.Create(cli));
         root.Add(Cleaning.CleanCommand.Create(cli));
         root.Add(Features.FeaturesCommand.Create(cli));
         return root;
