@@ -18,6 +18,7 @@ internal static class CliApp
         root.Add(Api.ServeApiCommand.Create(cli));
         root.Add(Dashboard.ServeDashboardCommand.Create(cli));
         root.Add(Ingest.IngestCommand.Create(cli));
+        root.Add(Ingest.GenerateSampleCommand.Create(cli));
         root.Add(Cleaning.CleanCommand.Create(cli));
         root.Add(Features.FeaturesCommand.Create(cli));
         root.Add(Training.TrainCommand.Create(cli));

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Replays weekly ingest runs over a portal CSV export, the way the cron job would have run them,
+# on a throwaway embedded database, and prints what each date loaded; then times features.
+#   scripts/replay-ingest.sh FILE.csv [FIRST_MONDAY] [LAST_DATE]
+# Defaults: 2012-01-02 .. 2014-09-01. Needs nothing but the repository (and PostgreSQL, as always).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+csv="$(realpath "${1:?usage: scripts/replay-ingest.sh FILE.csv [FIRST_MONDAY] [LAST_DATE]}")"
+first="${2:-2012-01-02}"
+last="${3:-2014-09-01}"
+
+export Database__DataDirectory="${REPLAY_DATA_DIRECTORY:-$(mktemp -d /tmp/inspections-replay.XXXXXX)}"
+export Database__Port="${REPLAY_PORT:-54399}"
+chmod 755 "$Database__DataDirectory"
+inspections() { "$root/scripts/inspections" "$@"; }
+trap 'inspections db stop >/dev/null 2>&1 || true; rm -rf "$Database__DataDirectory"' EXIT
+
+inspections db migrate >/dev/null
+rows=$(($(wc -l <"$csv") - 1))
+echo "replaying $csv ($rows lines) weekly from $first to $last"
+
+printf '%-12s %8s %8s %8s %10s %8s\n' date new updated rejected stored seconds
+started=$(date +%s.%N)
+day="$first"
+while [[ "$day" < "$last" || "$day" == "$last" ]]; do
+  t0=$(date +%s.%N)
+  inspections ingest --date "$day" --source "$csv" >/dev/null
+  t1=$(date +%s.%N)
+  inspections db psql -At -F ' ' -c "select coalesce(figures->>'rows_new','0'), coalesce(figures->>'rows_updated','0'),
+      coalesce(figures->>'rows_rejected','0'), (select count(*) from raw.inspections)
+      from pipeline.task_metadata where task = 'ingest' and parameters->>'date' = '$day'" |
+    while read -r new updated rejected stored; do
+      printf '%-12s %8s %8s %8s %10s %8.2f\n' "$day" "$new" "$updated" "$rejected" "$stored" "$(awk "BEGIN{print $t1 - $t0}")"
+    done
+  day=$(date -d "$day + 7 days" +%F)
+done
+echo "weekly replay: $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $started}") s in all"
+
+# One full load of the whole file on a fresh database, then clean and features, each timed by the task engine.
+inspections db psql -c "truncate raw.inspections, raw.rejects, clean.inspections, clean.violations, clean.establishments,
+    features.snapshots, features.cohort, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade" >/dev/null
+inspections features --date "$last" --source "$csv"
+inspections db psql -At -c "select task || ': ' || round(duration_ms / 1000.0, 2) || ' s, ' || rows_written || ' rows'
+    || case when task = 'ingest' then ', ' || round((figures->>'rows_read')::numeric / (duration_ms / 1000.0)) || ' rows read/s' else '' end
+    from pipeline.task_metadata order by finished_at"
