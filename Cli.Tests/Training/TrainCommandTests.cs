@@ -89,7 +89,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var expected = original.Score(cohort);
         loaded.Length.ShouldBe(200);
         loaded.Distinct().Count().ShouldBeGreaterThan(20);
-        for (var i = 0; i < loaded.Length; i++) loaded[i].ShouldBe(expected[i], 1e-6);
+        loaded.ShouldBe(expected);
     }
 
     [Fact]

@@ -19,13 +19,6 @@ internal sealed record FeatureRow(DateOnly AsOfDate, string License, float[] Num
     public string Area => Categorical[FeatureSet.CategoricalIndex("area")];
 
     public string Category(string column) => Categorical[FeatureSet.CategoricalIndex(column)];
-
-    public float Value(string column)
-    {
-        for (var i = 0; i < FeatureSet.Numeric.Count; i++)
-            if (FeatureSet.Numeric[i] == column) return Numeric[i];
-        throw new ArgumentException($"'{column}' is not a numeric feature", nameof(column));
-    }
 }
 
 /// <summary>Reads <see cref="FeatureRow"/>s from the features tables, ordered by (as_of_date, license) so training is reproducible.</summary>

@@ -1,0 +1,50 @@
+using Inspections.Training;
+
+namespace Inspections.Tests.Training;
+
+public sealed class ModelScorerTests
+{
+    private static readonly IReadOnlyList<FeatureRow> Rows =
+        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
+
+    public static TheoryData<string> Algorithms => [Candidate.Logistic, Candidate.FastTree, Candidate.LightGbm];
+
+    private static Candidate Small(string algorithm) => algorithm == Candidate.Logistic
+        ? Candidate.Create(algorithm, new() { ["l2"] = 1 })
+        : Candidate.Create(algorithm, new() { ["leaves"] = 8, ["trees"] = 20, ["min_leaf"] = 10, ["lr"] = 0.1 });
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void A_saved_model_loaded_back_scores_as_before_saving(string algorithm)
+    {
+        var candidate = Small(algorithm);
+        var fitted = ModelScorer.Fit(candidate, Rows);
+        var before = fitted.Score(Rows);
+        var bytes = fitted.Save();
+
+        var loaded = ModelScorer.Load(bytes, algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All, ModelScorer.Sha256(bytes));
+
+        var after = loaded.Score(Rows);
+        before.Distinct().Count().ShouldBeGreaterThan(10);
+        before.ShouldAllBe(s => s > 0 && s < 1);
+        after.ShouldBe(before);   // the same bytes, the same arithmetic: exactly
+    }
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void Fitting_twice_on_the_same_rows_in_another_order_gives_the_same_scores(string algorithm)
+    {
+        var first = ModelScorer.Fit(Small(algorithm), Rows).Score(Rows);
+        var second = ModelScorer.Fit(Small(algorithm), Rows.Reverse().ToList()).Score(Rows);
+        second.ShouldBe(first);
+    }
+
+    [Fact]
+    public void Bytes_that_do_not_match_their_sha256_are_refused()
+    {
+        var candidate = Small(Candidate.LightGbm);
+        var bytes = ModelScorer.Fit(candidate, Rows).Save();
+        Should.Throw<InvalidOperationException>(() => ModelScorer.Load(bytes, Candidate.LightGbm, "{}", FeatureSet.All, ModelScorer.Sha256([1, 2, 3])))
+            .Message.ShouldContain("sha256");
+    }
+}
