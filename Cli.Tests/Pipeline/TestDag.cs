@@ -43,7 +43,7 @@ internal sealed class TestTask(string name, string label, int rows, int value, p
         var offending = await context.Connection.QueryAsync<string>(
             "select label || '#' || item from test_outputs where task = @name and label = @label and value > @threshold order by item limit 10",
             new { name, label, threshold = checks.Threshold("max_value") }, context.Transaction);
-        checks.AtMost("max_value", max, "{rows} rows of {value} were written; values above {threshold} mean the source is broken", offending);
+        checks.AtMost("max_value", max, "{rows} rows of {value} were written; values above {limit} mean the source is broken", offending);
         checks.AtLeast("min_rows", rows, "an empty output is never right");
     }
 

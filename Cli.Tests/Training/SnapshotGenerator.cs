@@ -69,7 +69,7 @@ internal static class SnapshotGenerator
     public static async Task InsertAsync(NpgsqlDataSource dataSource, string table, IEnumerable<FeatureRow> rows, int labelWindowDays = 28)
     {
         var labelled = table == FeatureRows.Snapshots;
-        var columns = string.Join(", ", FeatureSet.All) + (labelled ? ", label_fail, label_inspection_date" : "");
+        var columns = string.Join(", ", FeatureSet.All) + (labelled ? ", label_fail, label_inspection_date, label_known_on" : "");
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var writer = await connection.BeginBinaryImportAsync($"copy {table} (as_of_date, license, {columns}) from stdin (format binary)");
         foreach (var row in rows)
@@ -90,6 +90,7 @@ internal static class SnapshotGenerator
                 await writer.WriteNullAsync();
                 await writer.WriteNullAsync();
             }
+            await writer.WriteAsync(row.AsOfDate.AddDays(labelWindowDays), NpgsqlDbType.Date);
         }
         await writer.CompleteAsync();
     }

@@ -39,7 +39,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     [Fact]
     public async Task Train_again_with_the_same_date_runs_nothing_and_prints_the_same_table()
     {
-        var again = await trained.RunAsync("train", "--date", Date);
+        var again = await trained.TrainAsync();
 
         again.ExitCode.ShouldBe(ExitCodes.Success, again.ToString());
         again.Out.ShouldContain("DAG green: everything already complete");
@@ -121,8 +121,8 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var runner = new TaskRunner(trained.Db.DataSource, settings,
             CheckOverrides.Parse(["select.min_lift_over_baseline=0.99"], settings.Configuration),
             new Terminal(output, errors, IsInteractive: false), NullLoggerFactory.Instance);
-        var report = await runner.RunAsync(new SelectTask(TrainedDatabase.RunDate, "socrata",
-            [new TrainTask(TrainedDatabase.RunDate, "socrata", [])]), force: false, default);
+        var report = await runner.RunAsync(new SelectTask(TrainedDatabase.RunDate, TrainedDatabase.Source,
+            [new TrainTask(TrainedDatabase.RunDate, TrainedDatabase.Source, [])]), force: false, default);
 
         report.ExitCode.ShouldBe(ExitCodes.CheckFailed, output.ToString() + errors);
         report.Outcomes[0].State.ShouldBe(TaskState.AlreadyComplete);

@@ -12,7 +12,7 @@ internal static class CleanCommand
     {
         var command = PipelineVerb.Create(cli, "clean",
             "Ingest, then type and normalise the inspections up to --date into clean.inspections, clean.violations and clean.establishments",
-            request => new CleanTask(request.Date, request.Source, [new IngestTask(request.Date, request.Source, [])]));
+            request => Dag.Clean(request.Date, request.Source));
         command.Hidden = true;
         return command;
     }

@@ -16,7 +16,7 @@ namespace Inspections.Dashboard;
 /// <summary><c>inspections serve-dashboard [--urls URL]</c>: the monitoring dashboard, until Ctrl+C.</summary>
 internal static class ServeDashboardCommand
 {
-    /// <param name="dag">Reads the DAG of a run date from the database; by default, the task instances that ran for it.</param>
+    /// <param name="dag">Reads the DAG of a run date from the database; by default, the pipeline's DAG (see <see cref="Dag"/>).</param>
     public static Command Create(CliContext cli,
         Func<NpgsqlDataSource, Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>>>? dag = null)
     {
@@ -31,7 +31,7 @@ internal static class ServeDashboardCommand
             var dashboard = settings.Bind<DashboardSettings>("Dashboard");
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true);
-            var readDag = (dag ?? RanForDate)(dataSource);
+            var readDag = dag?.Invoke(dataSource) ?? WalkDag(dataSource, settings);
             await using var app = DashboardHost.Create(parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls,
                 dataSource, readDag, dashboard, logs);
             try
@@ -50,26 +50,26 @@ internal static class ServeDashboardCommand
         return command;
     }
 
-    private const string RunsOfDate = """
-        select distinct on (r.task_key) r.task_key as Key, r.task as Task, r.state as State, r.finished_at as FinishedAt,
-               exists (select 1 from pipeline.task_metadata m where m.task_key = r.task_key) as Complete
-        from pipeline.task_runs r
-        where r.parameters ->> 'date' = @date
-        order by r.task_key, r.started_at desc
+    private const string SourceOfDate = """
+        select parameters ->> 'source' from pipeline.task_runs
+        where parameters ->> 'date' = @date and parameters ? 'source'
+        order by started_at desc limit 1
         """;
 
-    private sealed record RanRow(string Key, string Task, string State, DateTime FinishedAt, bool Complete);
-
-    /// <summary>The task instances that ran for a date (no edges: the run history does not record them).</summary>
-    private static Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> RanForDate(NpgsqlDataSource dataSource) =>
+    /// <summary>
+    /// The DAG of a run date as <c>inspections status</c> shows it, for the source the latest run of that
+    /// date used (the configured source when nothing ran for it).
+    /// </summary>
+    private static Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> WalkDag(NpgsqlDataSource dataSource, AppSettings settings) =>
         async (date, ct) =>
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var rows = await connection.QueryAsync<RanRow>(new CommandDefinition(RunsOfDate,
-                new { date = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
-            return rows.OrderBy(r => r.FinishedAt)
-                .Select(r => new DagNode(r.Key, r.Task, r.Complete ? DagState.Complete : r.State == "failed" ? DagState.Failed : DagState.NotRun,
-                    [], DateTime.SpecifyKind(r.FinishedAt, DateTimeKind.Utc)))
-                .ToList();
+            string? source;
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+            {
+                source = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(SourceOfDate,
+                    new { date = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
+            }
+            source ??= settings.Configuration["Ingest:Source"] ?? "socrata";
+            return await DagInspector.LoadAsync(dataSource, Dag.Monitor(date, source), CheckOverrides.None, ct);
         };
 }

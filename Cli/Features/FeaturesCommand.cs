@@ -13,8 +13,7 @@ internal static class FeaturesCommand
     {
         var command = PipelineVerb.Create(cli, "features",
             "Ingest, clean, then write the training snapshots up to --date and the cohort to score on --date",
-            request => new FeaturesTask(request.Date, request.Source,
-                [new CleanTask(request.Date, request.Source, [new IngestTask(request.Date, request.Source, [])])]));
+            request => Dag.Features(request.Date, request.Source));
         command.Hidden = true;
         return command;
     }

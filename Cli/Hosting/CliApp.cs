@@ -22,6 +22,12 @@ internal static class CliApp
         root.Add(Cleaning.CleanCommand.Create(cli));
         root.Add(Features.FeaturesCommand.Create(cli));
         root.Add(Training.TrainCommand.Create(cli));
+        root.Add(Prediction.PredictCommand.Create(cli));
+        root.Add(Serving.StoreApiCommand.Create(cli));
+        root.Add(Monitoring.MonitorCommand.Create(cli));
+        root.Add(Pipeline.RunCommand.Create(cli));
+        root.Add(Pipeline.StatusCommand.Create(cli));
+        root.Add(Pipeline.DagCommand.Create(cli));
         return root;
     }
 

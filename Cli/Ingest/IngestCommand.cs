@@ -8,5 +8,5 @@ internal static class IngestCommand
 {
     public static Command Create(CliContext cli) => PipelineVerb.Create(cli, "ingest",
         "Load inspections dated up to --date from the portal (or a CSV export / saved SODA JSON file) into raw.inspections; incremental",
-        request => new IngestTask(request.Date, request.Source, []));
+        request => Dag.Ingest(request.Date, request.Source));
 }

@@ -18,7 +18,7 @@ internal sealed record CheckResult(
 /// <summary>
 /// The data checks of one task run. Thresholds come from <c>Checks:&lt;task&gt;:&lt;check&gt;</c> in configuration,
 /// or from a <c>--check</c> override. Notes may name locals in braces (<c>{rows}</c>): the task's
-/// parameters, its figures, and <c>{actual}</c>/<c>{threshold}</c>; they are filled in when the check runs.
+/// parameters, its figures, <c>{actual}</c> and <c>{limit}</c> (the threshold in force); they are filled in when the check runs.
 /// </summary>
 internal sealed partial class CheckSet(
     string task,
@@ -83,7 +83,7 @@ internal sealed partial class CheckSet(
         foreach (var (key, value) in parameters) locals[key] = value;
         foreach (var (key, value) in figures) locals[key] = value;
         locals["actual"] = actualValue;
-        if (threshold is not null) locals["threshold"] = threshold;
+        if (threshold is not null) locals["limit"] = threshold;
         var result = new CheckResult(check, passed, assertion, expected, actual, FillNote(note, locals), locals,
             (offendingKeys ?? []).Take(MaxOffendingKeys).ToList());
         _results.Add(result);

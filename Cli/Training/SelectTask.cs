@@ -33,10 +33,8 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
 
     public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
     {
-        var parameters = TaskParametersJson;
-        await ctx.Connection.ExecuteAsync(new CommandDefinition(
-            "delete from models.registry where task_parameters = @parameters::jsonb", new { parameters }, ctx.Transaction, cancellationToken: ct));
-
+        // The registry is append-only: predictions keep pointing at the model that made them, and a
+        // forced or overridden select adds a model (named by its run) that becomes the newest.
         var settings = TrainingSettings.From(ctx.Settings);
         var results = await CandidateFolds.ReadAsync(ctx.Connection, ctx.Transaction, Date, ct);
         if (results.Count == 0) throw new InvalidOperationException($"no candidate was validated on {Date:yyyy-MM-dd}: run train first");
@@ -66,7 +64,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
 
         var windowStart = rows.Min(r => r.AsOfDate);
         var windowEnd = rows.Max(r => r.AsOfDate);
-        var modelId = $"{Date:yyyy-MM-dd}-{candidate.Algorithm}-{ShortHash($"{candidate.Name}|{Date}|{windowStart}|{windowEnd}|{rows.Count}|{string.Join(",", FeatureSet.All)}")}";
+        var modelId = $"{Date:yyyy-MM-dd}-{candidate.Algorithm}-{ctx.RunId:N}"[..(11 + candidate.Algorithm.Length + 1 + 8)];
         var foldMetrics = results.Where(r => r.Candidate == candidate.Name).OrderBy(r => r.Fold).Select(r => new Dictionary<string, object?>
         {
             ["fold"] = r.Fold, ["fold_start"] = r.FoldStart, ["fold_end"] = r.FoldEnd, ["train_rows"] = r.TrainRows,
@@ -79,7 +77,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         {
             insert.Parameters.AddWithValue("modelId", modelId);
             insert.Parameters.AddWithValue("trainedOn", Date);
-            insert.Parameters.AddWithValue("taskParameters", NpgsqlDbType.Jsonb, parameters);
+            insert.Parameters.AddWithValue("taskParameters", NpgsqlDbType.Jsonb, TaskParametersJson);
             insert.Parameters.AddWithValue("candidate", candidate.Name);
             insert.Parameters.AddWithValue("algorithm", candidate.Algorithm);
             insert.Parameters.AddWithValue("hyperParameters", NpgsqlDbType.Jsonb, refit.HyperParametersJson(candidate));
@@ -165,7 +163,6 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             "the threshold is a score, and scores are probabilities");
     }
 
-    private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..8];
 
     private static readonly JsonSerializerOptions MetricsJson = new()
     {

@@ -15,25 +15,20 @@ internal static class TrainCommand
     public static Command Create(CliContext cli) =>
         PipelineVerb.Create(cli, "train",
             "Validate the candidate models on temporal folds, select and store the best, and audit it for bias",
-            request => new BiasTask(request.Date, request.Source,
-            [
-                new SelectTask(request.Date, request.Source,
-                [
-                    // Features come first: the DAG wiring supplies the train task's upstream.
-                    new TrainTask(request.Date, request.Source, []),
-                ]),
-            ]),
-            afterRun: (request, _, ct) => PrintCandidatesAsync(cli, request, ct));
+            request => Dag.Bias(request.Date, request.Source),
+            afterRun: async (request, _, ct) =>
+            {
+                await PrintCandidatesAsync(cli.Terminal.Out, request.DataSource, request.Date, ct);
+                return ExitCodes.Success;
+            });
 
-    private static async Task<int> PrintCandidatesAsync(CliContext cli, PipelineRequest request, CancellationToken ct)
+    /// <summary>The candidate table of the train run of <paramref name="date"/>, read back from the database.</summary>
+    public static async Task PrintCandidatesAsync(TextWriter output, Npgsql.NpgsqlDataSource dataSource, DateOnly date, CancellationToken ct)
     {
-        await using var dataSource = await DatabaseConnector.OpenAsync(request.Settings,
-            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var results = await CandidateFolds.ReadAsync(connection, null, request.Date, ct);
-        var selected = await ModelRegistry.TrainedOnAsync(connection, null, request.Date, ct);
-        cli.Terminal.Out.Write(CandidateTable(results, selected));
-        return ExitCodes.Success;
+        var results = await CandidateFolds.ReadAsync(connection, null, date, ct);
+        var selected = await ModelRegistry.TrainedOnAsync(connection, null, date, ct);
+        output.Write(CandidateTable(results, selected));
     }
 
     /// <summary>One line per candidate, in grid order as written: the mean over folds of each metric; * marks the selected.</summary>

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Dapper;
+using Inspections.Database;
+using Inspections.Hosting;
+using Inspections.Pipeline;
+
+namespace Inspections.Monitoring;
+
+/// <summary><c>inspections monitor --date D [--fail-on-drift]</c>.</summary>
+internal static class MonitorCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var failOnDrift = FailOnDriftOption();
+        return PipelineVerb.Create(cli, "monitor",
+            "Compare the day's prediction scores with the selected model's validation scores (PSI, KS, mean shift) and store the result",
+            request => Dag.Monitor(request.Date, request.Source),
+            afterRun: (request, _, ct) => DriftExitCodeAsync(cli, request, request.ParseResult.GetValue(failOnDrift), ct),
+            failOnDrift);
+    }
+
+    public static Option<bool> FailOnDriftOption() => new("--fail-on-drift")
+    {
+        Description = $"Exit with code {ExitCodes.DriftAlert} when the drift status is alert (for cron)",
+    };
+
+    /// <summary>After a green run: the drift line, and the drift exit code when asked for and the status is alert.</summary>
+    public static async Task<int> DriftExitCodeAsync(CliContext cli, PipelineRequest request, bool failOnDrift, CancellationToken ct)
+    {
+        await using var connection = await request.DataSource.OpenConnectionAsync(ct);
+        var drift = await connection.QuerySingleOrDefaultAsync<(string Status, double Psi, double Ks, double MeanShift, int Bins)>(new CommandDefinition(
+            "select status, psi, ks, mean_shift, bins from monitoring.drift where monitor_date = @date",
+            new { date = request.Date.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));
+        if (drift.Status is null) return ExitCodes.Success;
+        cli.Terminal.Out.WriteLine($"Drift on {request.Date:yyyy-MM-dd}: {drift.Status} (PSI {drift.Psi:0.0000} over {drift.Bins} reference-quantile bins, KS {drift.Ks:0.0000}, mean shift {drift.MeanShift:+0.0000;-0.0000})");
+        return failOnDrift && drift.Status == "alert" ? ExitCodes.DriftAlert : ExitCodes.Success;
+    }
+}

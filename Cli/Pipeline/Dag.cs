@@ -1,0 +1,53 @@
+using Inspections.Cleaning;
+using Inspections.Features;
+using Inspections.Ingest;
+using Inspections.Monitoring;
+using Inspections.Prediction;
+using Inspections.Serving;
+using Inspections.Training;
+
+namespace Inspections.Pipeline;
+
+/// <summary>
+/// The pipeline's DAG, in the one place stages are wired together:
+/// ingest → clean → features → train → select → bias, and features + (bias of the model in use) →
+/// predict → store-api → monitor. Every instance is identified by its run date and source.
+/// </summary>
+internal static class Dag
+{
+    public static IReadOnlyList<string> Stages { get; } =
+        ["ingest", "clean", "features", "train", "select", "bias", "predict", "store-api", "monitor"];
+
+    public static PipelineTask Ingest(DateOnly date, string source) => new IngestTask(date, source, []);
+
+    public static PipelineTask Clean(DateOnly date, string source) => new CleanTask(date, source, [Ingest(date, source)]);
+
+    public static PipelineTask Features(DateOnly date, string source) => new FeaturesTask(date, source, [Clean(date, source)]);
+
+    public static PipelineTask Train(DateOnly date, string source) => new TrainTask(date, source, [Features(date, source)]);
+
+    public static PipelineTask Select(DateOnly date, string source) => new SelectTask(date, source, [Train(date, source)]);
+
+    public static PipelineTask Bias(DateOnly date, string source) => new BiasTask(date, source, [Select(date, source)]);
+
+    /// <summary>Uses the newest model selected at or before the date; when there is none, trains at the date.</summary>
+    public static PipelineTask Predict(DateOnly date, string source) => new PredictTask(date, source, Features(date, source), Bias);
+
+    public static PipelineTask StoreApi(DateOnly date, string source) => new StoreApiTask(date, source, [Predict(date, source)]);
+
+    public static PipelineTask Monitor(DateOnly date, string source) => new MonitorTask(date, source, [StoreApi(date, source)]);
+
+    public static PipelineTask For(string stage, DateOnly date, string source) => stage switch
+    {
+        "ingest" => Ingest(date, source),
+        "clean" => Clean(date, source),
+        "features" => Features(date, source),
+        "train" => Train(date, source),
+        "select" => Select(date, source),
+        "bias" => Bias(date, source),
+        "predict" => Predict(date, source),
+        "store-api" => StoreApi(date, source),
+        "monitor" => Monitor(date, source),
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, $"stages are {string.Join(", ", Stages)}"),
+    };
+}

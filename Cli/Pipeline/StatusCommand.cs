@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Inspections.Database;
+using Inspections.Hosting;
+
+namespace Inspections.Pipeline;
+
+/// <summary><c>inspections status [--date D]</c>: the DAG for a date as a tree, each instance's state and last run.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var options = new DagOptions();
+        var command = new Command("status", "Show the DAG for a date as a tree: each task instance's state (complete, failed, not run) and last run");
+        options.AddTo(command);
+        command.SetAction(async (parseResult, ct) =>
+        {
+            var settings = cli.LoadSettings(parseResult);
+            using var logs = cli.CreateLoggerFactory(parseResult);
+            await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
+            var (target, overrides) = options.Target(parseResult, settings);
+            var nodes = await DagInspector.LoadAsync(dataSource, target, overrides, ct);
+            Print(cli.Terminal.Out, nodes);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static void Print(TextWriter output, IReadOnlyList<DagNode> nodes)
+    {
+        var byKey = nodes.ToDictionary(n => n.Key);
+        var colour = nodes.All(n => n.State == DagState.Complete) ? "green"
+            : nodes.Any(n => n.State == DagState.Failed) ? "red" : "incomplete";
+        output.WriteLine($"DAG {colour}: {nodes.Count(n => n.State == DagState.Complete)} complete, " +
+                         $"{nodes.Count(n => n.State == DagState.Failed)} failed, {nodes.Count(n => n.State == DagState.NotRun)} not run");
+        var width = nodes.Max(n => n.Key.Length) + 2 * nodes.Count;
+
+        void Write(DagNode node, string indent, string branch, bool last)
+        {
+            var label = $"{indent}{branch}{node.Key}";
+            var state = node.State switch { DagState.Complete => "complete", DagState.Failed => "FAILED", _ => "not run" };
+            var when = node.LastRunAt is { } at ? $"  last run {at.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z" : "";
+            output.WriteLine($"{label.PadRight(Math.Min(width, 110))}  {state,-8}{when}");
+            var children = node.UpstreamKeys.Select(k => byKey[k]).ToList();
+            var childIndent = indent + (branch.Length == 0 ? "" : last ? "   " : "│  ");
+            for (var i = 0; i < children.Count; i++)
+                Write(children[i], childIndent, i == children.Count - 1 ? "└─ " : "├─ ", i == children.Count - 1);
+        }
+
+        Write(nodes[^1], "", "", true);
+    }
+}
+
+/// <summary>The options that name a DAG to look at: its date, source and check overrides.</summary>
+internal sealed class DagOptions
+{
+    private readonly Option<DateOnly> _date = PipelineVerb.DateOption();
+    private readonly Option<string?> _source = new("--source") { Description = "The source the DAG's tasks were run with; default: Ingest:Source" };
+    private readonly Option<string?> _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", Dag.Stages)}; default: monitor" };
+    private readonly Option<string[]> _check = new("--check") { Description = "Show the instances run with these check overrides (task.check=value)" };
+
+    public void AddTo(Command command)
+    {
+        _until.AcceptOnlyFromAmong([.. Dag.Stages]);
+        command.Add(_date);
+        command.Add(_source);
+        command.Add(_until);
+        command.Add(_check);
+    }
+
+    public (PipelineTask Target, CheckOverrides Overrides) Target(ParseResult parseResult, AppSettings settings)
+    {
+        var source = PipelineVerb.ResolveSource(parseResult.GetValue(_source), settings);
+        var overrides = CheckOverrides.Parse(parseResult.GetValue(_check) ?? [], settings.Configuration);
+        return (Dag.For(parseResult.GetValue(_until) ?? "monitor", parseResult.GetValue(_date), source), overrides);
+    }
+}

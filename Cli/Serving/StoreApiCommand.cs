@@ -1,0 +1,14 @@
+using System.CommandLine;
+using Inspections.Hosting;
+using Inspections.Pipeline;
+
+namespace Inspections.Serving;
+
+/// <summary><c>inspections store-api --date D</c>.</summary>
+internal static class StoreApiCommand
+{
+    public static Command Create(CliContext cli) =>
+        PipelineVerb.Create(cli, "store-api",
+            "Write the day's predictions, with names, addresses and ranks, to the serving table the HTTP API reads",
+            request => Dag.StoreApi(request.Date, request.Source));
+}

@@ -1,0 +1,68 @@
+using Dapper;
+using Inspections.Pipeline;
+
+namespace Inspections.Serving;
+
+/// <summary>
+/// <c>store-api</c>: the serving table the HTTP API reads, for one prediction date: one row per
+/// establishment with its name, address, facility group, risk, score, label, rank, threshold and
+/// model. The date's rows are replaced inside the run's transaction, so readers see the old rows or
+/// the new ones, never a mix.
+/// </summary>
+internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
+    : StageTask(date, source, upstream)
+{
+    public override string Name => "store-api";
+
+    private const string Replace = """
+        delete from api.predictions where prediction_date = @date;
+        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
+        select s.prediction_date, s.license, coalesce(e.name, ''), coalesce(e.address, ''), coalesce(e.facility_group, 'unknown'),
+               coalesce(e.risk_level, 'unknown'), s.score, s.label,
+               row_number() over (order by s.score desc, s.license)::int,
+               r.threshold, s.model_id
+        from predictions.scores s
+        join models.registry r using (model_id)
+        left join clean.establishments e on e.license = s.license
+        where s.prediction_date = @date
+        """;
+
+    private const string Figures = """
+        select (select count(*) from predictions.scores where prediction_date = @date) as Predictions,
+               count(*) as Stored,
+               count(*) filter (where label = 'fail') as Fail,
+               count(*) filter (where name = '') as Unnamed,
+               count(distinct model_id) as Models,
+               count(*) filter (where label <> case when score >= threshold then 'fail' else 'pass' end) as LabelMismatches
+        from api.predictions where prediction_date = @date
+        """;
+
+    private sealed record DayFigures(long Predictions, long Stored, long Fail, long Unnamed, long Models, long LabelMismatches);
+
+    public override async Task RunAsync(TaskContext context, CancellationToken ct)
+    {
+        var date = Date.ToDateTime(TimeOnly.MinValue);
+        await context.Connection.ExecuteAsync(new CommandDefinition(Replace, new { date }, context.Transaction, cancellationToken: ct));
+        var figures = await context.Connection.QuerySingleAsync<DayFigures>(new CommandDefinition(Figures, new { date }, context.Transaction, cancellationToken: ct));
+        context.RowsWritten = figures.Stored;
+        context.Figures["predictions"] = figures.Predictions;
+        context.Figures["stored"] = figures.Stored;
+        context.Figures["fail_labels"] = figures.Fail;
+        context.Figures["unnamed"] = figures.Unnamed;
+        context.Figures["models"] = figures.Models;
+        context.Figures["label_mismatches"] = figures.LabelMismatches;
+    }
+
+    public override Task CheckAsync(TaskContext context, CheckSet checks, CancellationToken ct)
+    {
+        long Figure(string name) => (long)context.Figures[name]!;
+        checks.Equal("stored_equals_predictions", Figure("predictions"), Figure("stored"),
+            "every prediction of {date} must be served: {predictions} predicted, {stored} stored");
+        checks.AtLeast("min_rows", Figure("stored"), "nothing to serve for {date}: run predict first");
+        checks.Equal("one_model", 1L, Figure("models"), "the serving table for {date} mixes {models} models");
+        checks.None("labels_agree_with_threshold", Figure("label_mismatches"), "labels must be fail exactly when score >= threshold");
+        checks.AtMost("max_unnamed_share", Figure("stored") == 0 ? 0 : (double)Figure("unnamed") / Figure("stored"),
+            "{unnamed} of {stored} establishments have no name in clean.establishments");
+        return Task.CompletedTask;
+    }
+}
