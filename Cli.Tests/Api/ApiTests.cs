@@ -9,6 +9,7 @@ namespace Inspections.Tests.Api;
 public sealed class SeededApi : IAsyncLifetime
 {
     private readonly TestDatabase _db = new();
+    private NpgsqlDataSource _readOnly = null!;
 
     internal ApiServer Server { get; private set; } = null!;
 
@@ -42,12 +43,13 @@ public sealed class SeededApi : IAsyncLifetime
     {
         await _db.InitializeAsync();
         await using (var command = _db.DataSource.CreateCommand(Seed)) await command.ExecuteNonQueryAsync();
-        Server = await ApiServer.StartAsync(_db.DataSource);
+        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString);
     }
 
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
+        await _readOnly.DisposeAsync();
         await _db.DisposeAsync();
     }
 }

@@ -23,6 +23,12 @@ internal sealed class ApiSettings
 
     /// <summary>The largest <c>limit</c> accepted; a larger one is a 400, not a silent cap.</summary>
     public int MaxPageSize { get; set; }
+
+    /// <summary>
+    /// Npgsql keywords for the API's data source. Multiplexing pipelines many requests' queries over a few
+    /// connections instead of one busy PostgreSQL backend per concurrent request; auto-prepare skips re-planning.
+    /// </summary>
+    public string DatabaseOptions { get; set; } = "";
 }
 
 /// <summary>
