@@ -99,7 +99,7 @@ request = function()
 end
 LUA
 
-inspections serve-api --urls "$base" > "$work/server.out" 2> "$work/server.log" &
+"$root/scripts/inspections" serve-api --urls "$base" > "$work/server.out" 2> "$work/server.log" &   # exec chain: $! is the server
 server=$!
 for _ in $(seq 1 120); do
   curl -fs "$base/ready" >/dev/null 2>&1 && break
@@ -108,24 +108,44 @@ for _ in $(seq 1 120); do
 done
 curl -fs "$base/ready" >/dev/null
 
-# Prints one Markdown row: name, requests/s, p50, p99, non-2xx responses.
+# CPU time (clock ticks) of processes, to tell the cost per request apart from what the rest of the machine does.
+ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+postgres_pids() {
+  local postmaster
+  postmaster="$(head -1 "$Database__DataDirectory/pgdata/postmaster.pid")"
+  echo "$postmaster" $(pgrep -P "$postmaster")
+}
+hz="$(getconf CLK_TCK)"
+
+# Prints one Markdown row: name, requests, requests/s, p50, p99, non-2xx, CPU per request of the API and of PostgreSQL.
 measure() {
   local name="$1" script="$2" out="$work/$(basename "$2" .lua).txt"
   wrk -t"$threads" -c"$connections" -d"$warmup" -s "$script" "$base" >/dev/null   # JIT and pool warm-up
+  local api_before pg_before
+  api_before="$(ticks "$server")"
+  pg_before="$(ticks $(postgres_pids))"
   wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "$base" > "$out"
-  awk -v name="$name" '
+  local api_ticks=$(( $(ticks "$server") - api_before )) pg_ticks=$(( $(ticks $(postgres_pids)) - pg_before ))
+  awk -v name="$name" -v api="$api_ticks" -v pg="$pg_ticks" -v hz="$hz" '
     /Requests\/sec:/ { rps = $2 }
     /^ +50%/ { p50 = $2 }
     /^ +99%/ { p99 = $2 }
     /requests in/ { total = $1 }
     /Non-2xx or 3xx responses:/ { bad = $5 }
-    END { printf "| %s | %s | %.0f | %s | %s | %d |\n", name, total, rps, p50, p99, bad }' "$out"
+    END { printf "| %s | %s | %.0f | %s | %s | %d | %.0f | %.0f |\n", name, total, rps, p50, p99, bad,
+                 api / hz * 1e6 / total, pg / hz * 1e6 / total }' "$out"
 }
 
 echo
 echo "wrk, $threads threads, $connections connections, $duration per endpoint, $(nproc) cores shared by wrk, the API and PostgreSQL"
 echo
-echo "| endpoint | requests | requests/s | p50 | p99 | non-2xx |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| endpoint | requests | requests/s | p50 | p99 | non-2xx | API CPU µs/request | PostgreSQL CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 measure "GET /establishments/{id}/prediction" "$work/endpoint1.lua"
 measure "GET /predictions?date=D&limit=100" "$work/endpoint2.lua"
