@@ -194,6 +194,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     [InlineData("/predictions?date=2024-05-08&limit=99999999999999999999", "not a limit")]
     [InlineData("/predictions?date=2024-05-08&offset=-1", "not an offset")]
     [InlineData("/predictions?date=2024-05-08&offset=1e3", "not an offset")]
+    [InlineData("/predictions?date=2024-05-08&date=2024-05-01", "not a date")]
+    [InlineData("/predictions?date=2024-05-08&limit=1&limit=2", "not a limit")]
     public async Task Predictions_with_bad_parameters_are_a_400_problem(string path, string detail)
     {
         (await Server.GetJsonAsync(path)).ShouldBeProblem(400, detail);
@@ -261,7 +263,9 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         ((int)root.StatusCode).ShouldBeInRange(301, 308);
         root.Headers.Location!.OriginalString.ShouldBe("/swagger");
 
-        var page = await Server.Client.GetAsync("/swagger/index.html");
+        var swagger = await Server.Client.GetAsync("/swagger");
+        ((int)swagger.StatusCode).ShouldBeInRange(301, 308);
+        var page = await Server.Client.GetAsync(new Uri(new Uri(Server.Client.BaseAddress!, "/swagger"), swagger.Headers.Location!));
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.ContentType()?.MediaType.ShouldBe("text/html");
         (await page.Content.ReadAsStringAsync()).ShouldContain("swagger-ui");
@@ -326,6 +330,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     public async Task Unknown_routes_and_methods_are_problems_too()
     {
         (await Server.GetJsonAsync("/nowhere")).ShouldBeProblem(404);
+        (await Server.GetJsonAsync("/establishments//prediction")).ShouldBeProblem(404);
         var post = await Server.Client.PostAsync("/predictions?date=2024-05-08", null);
         ((int)post.StatusCode).ShouldBe(405);
         post.ContentType()?.MediaType.ShouldBe("application/problem+json");
