@@ -345,6 +345,15 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     }
 
     [Fact]
+    public async Task Access_log_lines_cannot_be_forged_with_an_encoded_line_break()
+    {
+        await Server.Client.GetAsync("/establishments/1%0A00:00:00%20info%20%20Access:%20forged/prediction");
+
+        Server.Log.ShouldContain("GET /establishments/1%0A00:00:00%20info%20%20Access:%20forged/prediction 400");
+        Server.Log.Split('\n').ShouldNotContain(line => line.StartsWith("00:00:00 info  Access: forged"));
+    }
+
+    [Fact]
     public async Task Random_and_hostile_input_gets_only_200_400_or_404_and_never_a_stack_trace()
     {
         var random = new Random(20240508);

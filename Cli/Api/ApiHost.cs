@@ -39,6 +39,8 @@ internal static class ApiHost
 {
     public const string ApplicationName = "inspections";
 
+    public const string Title = "Chicago food inspection risk API";
+
     public static WebApplication Create(AppSettings settings, NpgsqlDataSource dataSource, ILoggerFactory logs, string urls)
     {
         var api = settings.Bind<ApiSettings>("Api");
@@ -67,7 +69,7 @@ internal static class ApiHost
         {
             o.AddDocumentTransformer((document, _, _) =>
             {
-                document.Info.Title = "Chicago food inspection risk API";
+                document.Info.Title = Title;
                 document.Info.Description =
                     "Scores of the probability that each Chicago food establishment fails its next health inspection, " +
                     "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details.";
@@ -91,7 +93,7 @@ internal static class ApiHost
         {
             o.SwaggerEndpoint("/openapi/v1.json", "v1");
             o.RoutePrefix = "swagger";
-            o.DocumentTitle = "Chicago food inspection risk API";
+            o.DocumentTitle = Title;
         });
         app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
 
