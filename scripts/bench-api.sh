@@ -70,7 +70,7 @@ from (
          generate_series(date '2024-01-01', date '2024-01-01' + 7 * (:dates - 1), interval '7 days') d
 ) synthetic;
 commit;
-analyze api.predictions;
+vacuum analyze api.predictions;   -- what autovacuum does after store-api writes a day
 SQL
 }
 echo "Filling api.predictions ($establishments establishments x $dates dates)..." >&2
