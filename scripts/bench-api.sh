@@ -99,6 +99,10 @@ request = function()
 end
 LUA
 
+if curl -s -o /dev/null "$base/health"; then
+  echo "Something already answers on $base: stop it or set BENCH_API_PORT." >&2
+  exit 1
+fi
 "$root/scripts/inspections" serve-api --urls "$base" > "$work/server.out" 2> "$work/server.log" &   # exec chain: $! is the server
 server=$!
 for _ in $(seq 1 120); do
