@@ -47,6 +47,8 @@ internal static class ApiHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = ApplicationName,
+            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
+            EnvironmentName = "Production",
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
