@@ -44,4 +44,27 @@ public sealed class ApiEmptyDatabaseTests(TestDatabase db) : IClassFixture<TestD
         (await server.Client.GetAsync("/health")).StatusCode.ShouldBe(HttpStatusCode.OK);
         server.Log.ShouldContain("GET /establishments/2294381/prediction 503");
     }
+
+    [Fact]
+    public async Task A_server_error_is_a_500_problem_without_a_stack_trace()
+    {
+        var broken = new TestDatabase();
+        await broken.InitializeAsync();
+        try
+        {
+            await using (var drop = broken.DataSource.CreateCommand("drop table api.predictions")) await drop.ExecuteNonQueryAsync();
+            await using var server = await ApiServer.StartAsync(broken.DataSource);
+
+            var (response, json) = await server.GetJsonAsync("/establishments/2294381/prediction");
+
+            (response, json).ShouldBeProblem(500);
+            json.ToString().ShouldNotContain("api.predictions");
+            json.ToString().ShouldNotContain("   at ");
+            server.Log.ShouldContain("GET /establishments/2294381/prediction 500");
+        }
+        finally
+        {
+            await broken.DisposeAsync();
+        }
+    }
 }

@@ -1,9 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Inspections.Api;
+using Inspections.Database;
 using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Inspections.Tests.Api;
@@ -29,6 +31,14 @@ internal sealed class ApiServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public string Log { get { lock (_log) return _log.ToString(); } }
+
+    /// <summary>Serves <paramref name="connectionString"/> through a data source built as serve-api builds its own (read-only, Api:DatabaseOptions).</summary>
+    public static async Task<(ApiServer Server, NpgsqlDataSource DataSource)> StartAsync(string connectionString)
+    {
+        var dataSource = DatabaseConnector.Build(connectionString, NullLoggerFactory.Instance, readOnly: true,
+            AppSettings.Load([]).Bind<ApiSettings>("Api").DatabaseOptions);
+        return (await StartAsync(dataSource), dataSource);
+    }
 
     public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource)
     {

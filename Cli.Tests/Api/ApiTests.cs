@@ -9,6 +9,7 @@ namespace Inspections.Tests.Api;
 public sealed class SeededApi : IAsyncLifetime
 {
     private readonly TestDatabase _db = new();
+    private NpgsqlDataSource _readOnly = null!;
 
     internal ApiServer Server { get; private set; } = null!;
 
@@ -42,12 +43,13 @@ public sealed class SeededApi : IAsyncLifetime
     {
         await _db.InitializeAsync();
         await using (var command = _db.DataSource.CreateCommand(Seed)) await command.ExecuteNonQueryAsync();
-        Server = await ApiServer.StartAsync(_db.DataSource);
+        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString);
     }
 
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
+        await _readOnly.DisposeAsync();
         await _db.DisposeAsync();
     }
 }
@@ -192,6 +194,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     [InlineData("/predictions?date=2024-05-08&limit=99999999999999999999", "not a limit")]
     [InlineData("/predictions?date=2024-05-08&offset=-1", "not an offset")]
     [InlineData("/predictions?date=2024-05-08&offset=1e3", "not an offset")]
+    [InlineData("/predictions?date=2024-05-08&date=2024-05-01", "not a date")]
+    [InlineData("/predictions?date=2024-05-08&limit=1&limit=2", "not a limit")]
     public async Task Predictions_with_bad_parameters_are_a_400_problem(string path, string detail)
     {
         (await Server.GetJsonAsync(path)).ShouldBeProblem(400, detail);
@@ -259,7 +263,9 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         ((int)root.StatusCode).ShouldBeInRange(301, 308);
         root.Headers.Location!.OriginalString.ShouldBe("/swagger");
 
-        var page = await Server.Client.GetAsync("/swagger/index.html");
+        var swagger = await Server.Client.GetAsync("/swagger");
+        ((int)swagger.StatusCode).ShouldBeInRange(301, 308);
+        var page = await Server.Client.GetAsync(new Uri(new Uri(Server.Client.BaseAddress!, "/swagger"), swagger.Headers.Location!));
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.ContentType()?.MediaType.ShouldBe("text/html");
         (await page.Content.ReadAsStringAsync()).ShouldContain("swagger-ui");
@@ -324,6 +330,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     public async Task Unknown_routes_and_methods_are_problems_too()
     {
         (await Server.GetJsonAsync("/nowhere")).ShouldBeProblem(404);
+        (await Server.GetJsonAsync("/establishments//prediction")).ShouldBeProblem(404);
         var post = await Server.Client.PostAsync("/predictions?date=2024-05-08", null);
         ((int)post.StatusCode).ShouldBe(405);
         post.ContentType()?.MediaType.ShouldBe("application/problem+json");
@@ -335,6 +342,15 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         await Server.Client.GetAsync("/establishments/1000002/prediction?date=2024-05-01");
 
         Server.Log.ShouldMatch(@"info\s+Access: GET /establishments/1000002/prediction\?date=2024-05-01 404 \d+\.\d ms");
+    }
+
+    [Fact]
+    public async Task Access_log_lines_cannot_be_forged_with_an_encoded_line_break()
+    {
+        await Server.Client.GetAsync("/establishments/1%0A00:00:00%20info%20%20Access:%20forged/prediction");
+
+        Server.Log.ShouldContain("GET /establishments/1%0A00:00:00%20info%20%20Access:%20forged/prediction 400");
+        Server.Log.Split('\n').ShouldNotContain(line => line.StartsWith("00:00:00 info  Access: forged"));
     }
 
     [Fact]

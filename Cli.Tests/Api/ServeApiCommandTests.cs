@@ -47,4 +47,16 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
         result.Error.ShouldContain($"cannot listen on http://127.0.0.1:{port}");
         result.Error.ShouldNotContain("   at ");
     }
+
+    [Fact]
+    public async Task Serve_api_with_unknown_database_options_is_a_usage_error()
+    {
+        var config = Config;
+        config["Api:DatabaseOptions"] = "Multiplexing=true;Warp Speed=9";
+
+        var result = await CliRunner.RunAsync(["serve-api", "--urls", "http://127.0.0.1:0"], config);
+
+        result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
+        result.Error.ShouldContain("Api:DatabaseOptions");
+    }
 }

@@ -18,7 +18,8 @@ internal sealed partial class AccessLog(RequestDelegate next, ILoggerFactory log
         }
         finally
         {
-            Request(_log, context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
+            // The path as sent (escaped): a decoded path could carry a line break into the log.
+            Request(_log, context.Request.Method, context.Request.Path.ToUriComponent(), context.Request.QueryString.Value ?? "",
                 context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }

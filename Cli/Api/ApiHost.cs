@@ -23,6 +23,12 @@ internal sealed class ApiSettings
 
     /// <summary>The largest <c>limit</c> accepted; a larger one is a 400, not a silent cap.</summary>
     public int MaxPageSize { get; set; }
+
+    /// <summary>
+    /// Npgsql keywords for the API's data source. Multiplexing pipelines many requests' queries over a few
+    /// connections instead of one busy PostgreSQL backend per concurrent request; auto-prepare skips re-planning.
+    /// </summary>
+    public string DatabaseOptions { get; set; } = "";
 }
 
 /// <summary>
@@ -33,12 +39,16 @@ internal static class ApiHost
 {
     public const string ApplicationName = "inspections";
 
+    public const string Title = "Chicago food inspection risk API";
+
     public static WebApplication Create(AppSettings settings, NpgsqlDataSource dataSource, ILoggerFactory logs, string urls)
     {
         var api = settings.Bind<ApiSettings>("Api");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = ApplicationName,
+            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
+            EnvironmentName = "Production",
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
@@ -61,7 +71,7 @@ internal static class ApiHost
         {
             o.AddDocumentTransformer((document, _, _) =>
             {
-                document.Info.Title = "Chicago food inspection risk API";
+                document.Info.Title = Title;
                 document.Info.Description =
                     "Scores of the probability that each Chicago food establishment fails its next health inspection, " +
                     "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details.";
@@ -85,7 +95,7 @@ internal static class ApiHost
         {
             o.SwaggerEndpoint("/openapi/v1.json", "v1");
             o.RoutePrefix = "swagger";
-            o.DocumentTitle = "Chicago food inspection risk API";
+            o.DocumentTitle = Title;
         });
         app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
 

@@ -18,12 +18,16 @@ internal sealed record PredictionDay(DateOnly Date, int Establishments, int Fail
 
 internal static class PredictionsApi
 {
+    // The model id comes from the day's first rank (one index probe) and the count reads only what it must:
+    // without a label filter the (prediction_date, rank) index alone answers it, once vacuum has set the visibility map.
     private const string DaySql = """
-        select count(*)::int as day_rows,
-               (count(*) filter (where @label::text is null or label = @label))::int as total,
-               min(model_id) as model_id
-        from api.predictions
-        where prediction_date = @date
+        select (select model_id from api.predictions where prediction_date = @date order by rank limit 1) as ModelId,
+               (select count(*)::int from api.predictions where prediction_date = @date) as Total
+        """;
+
+    private const string DayWithLabelSql = """
+        select (select model_id from api.predictions where prediction_date = @date order by rank limit 1) as ModelId,
+               (select count(*)::int from api.predictions where prediction_date = @date and label = @label) as Total
         """;
 
     private const string PageSql = """
@@ -74,12 +78,13 @@ internal static class PredictionsApi
 
         var parameters = new { date = day!.Value, label, limit = pageSize, offset = skip };
         await using var connection = await db.OpenConnectionAsync(ct);
-        var summary = await connection.QuerySingleAsync<(int DayRows, int Total, string? ModelId)>(new CommandDefinition(DaySql, parameters, cancellationToken: ct));
-        if (summary.DayRows == 0) return Problems.NotFound($"Nothing was predicted on {day:yyyy-MM-dd}.");
+        var summary = await connection.QuerySingleAsync<(string? ModelId, int Total)>(
+            new CommandDefinition(label is null ? DaySql : DayWithLabelSql, parameters, cancellationToken: ct));
+        if (summary.ModelId is null) return Problems.NotFound($"Nothing was predicted on {day:yyyy-MM-dd}.");
         var items = summary.Total == 0 || skip >= summary.Total
             ? []
             : (await connection.QueryAsync<PredictionItem>(new CommandDefinition(PageSql, parameters, cancellationToken: ct))).AsList();
-        return TypedResults.Ok(new PredictionPage(day.Value, summary.ModelId!, label, summary.Total, pageSize, skip, items));
+        return TypedResults.Ok(new PredictionPage(day.Value, summary.ModelId, label, summary.Total, pageSize, skip, items));
     }
 
     private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(NpgsqlDataSource db, CancellationToken ct)

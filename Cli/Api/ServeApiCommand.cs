@@ -3,6 +3,7 @@ using Inspections.Database;
 using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace Inspections.Api;
 
@@ -27,9 +28,18 @@ internal static class ServeApiCommand
 
     private static async Task<int> ServeAsync(CliContext cli, AppSettings settings, ParseResult parseResult, CancellationToken ct)
     {
-        var urls = settings.Bind<ApiSettings>("Api").Urls;
+        var api = settings.Bind<ApiSettings>("Api");
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(api.DatabaseOptions);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserException(ExitCodes.UsageError, $"Api:DatabaseOptions is not a list of Npgsql keywords: {e.Message}");
+        }
+        var urls = api.Urls;
         using var logs = cli.CreateLoggerFactory(parseResult);
-        await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true);
+        await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true, api.DatabaseOptions);
         await using var app = ApiHost.Create(settings, dataSource, logs, urls);
         try
         {

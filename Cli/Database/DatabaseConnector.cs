@@ -43,9 +43,10 @@ internal static class DatabaseConnector
     /// <summary>
     /// The one data source a command uses: the target reached, its database created if embedded,
     /// migrations applied. <paramref name="readOnly"/> data sources refuse writes (the HTTP API uses one).
+    /// <paramref name="connectionOptions"/> are Npgsql keywords added for this command only (the API's pooling and prepare settings).
     /// </summary>
     public static async Task<NpgsqlDataSource> OpenAsync(AppSettings settings, ILoggerFactory logs, CancellationToken ct,
-        bool readOnly = false)
+        bool readOnly = false, string? connectionOptions = null)
     {
         var log = logs.CreateLogger("Database");
         var target = await ResolveAsync(settings, log, start: true, ct);
@@ -56,7 +57,7 @@ internal static class DatabaseConnector
             {
                 await Migrator.ApplyAsync(writable, log, ct);
             }
-            return Build(target.ConnectionString, logs, readOnly);
+            return Build(target.ConnectionString, logs, readOnly, connectionOptions);
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
@@ -65,9 +66,14 @@ internal static class DatabaseConnector
         }
     }
 
-    public static NpgsqlDataSource Build(string connectionString, ILoggerFactory logs, bool readOnly)
+    public static NpgsqlDataSource Build(string connectionString, ILoggerFactory logs, bool readOnly, string? connectionOptions = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (connectionOptions is { Length: > 0 })
+        {
+            var options = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionOptions };
+            foreach (string key in options.Keys) builder[key] = options[key];
+        }
         if (builder.Timeout == 15) builder.Timeout = 5; // fail fast when the server is not there (15 s is Npgsql's default)
         builder.ApplicationName ??= "inspections";
         if (readOnly) builder.Options = $"{builder.Options} -c default_transaction_read_only=on".Trim();

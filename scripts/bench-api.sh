@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Benchmarks the HTTP API with wrk and prints a Markdown table (requests/s, p50, p99 latency).
+#
+#   scripts/bench-api.sh            fill a throwaway database, serve it, load endpoints 1 and 2, stop
+#
+# It uses its own embedded cluster (BENCH_DATA_DIRECTORY, BENCH_DB_PORT) so it never touches the
+# database you work with. Tunables: BENCH_API_PORT (5055), BENCH_CONNECTIONS (64), BENCH_DURATION (30s),
+# BENCH_THREADS (2), BENCH_WARMUP (5s), BENCH_ESTABLISHMENTS (15000), BENCH_DATES (30).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+export Database__DataDirectory="${BENCH_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-bench-api}"
+export Database__Port="${BENCH_DB_PORT:-54339}"
+export ConnectionStrings__Postgres=""
+port="${BENCH_API_PORT:-5055}"
+connections="${BENCH_CONNECTIONS:-64}"
+duration="${BENCH_DURATION:-30s}"
+threads="${BENCH_THREADS:-2}"
+warmup="${BENCH_WARMUP:-5s}"
+establishments="${BENCH_ESTABLISHMENTS:-15000}"
+dates="${BENCH_DATES:-30}"
+base="http://127.0.0.1:$port"
+
+inspections() { "$root/scripts/inspections" "$@"; }
+sql() { inspections db psql -- -v ON_ERROR_STOP=1 -X -q -At "$@"; }
+
+if ! command -v wrk >/dev/null; then
+  as_root=(); [[ $(id -u) -ne 0 ]] && as_root=(sudo)
+  echo "Installing wrk..." >&2
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2 \
+    || { "${as_root[@]}" apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2; }
+fi
+
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  inspections db stop >&2 || true
+}
+trap cleanup EXIT
+
+inspections --help >/dev/null   # builds Release now, so no build time lands in a measurement
+inspections db start >&2
+
+# --- Step 1: the data served. ------------------------------------------------------------------
+# Synthetic for now: N establishments x D weekly dates, scores from a hash, ranks per day.
+# Replace this step with the pipeline over the demo data (e.g. `inspections run --date D` for a
+# few dates) once it exists; the rest of the script only needs api.predictions to be filled.
+fill_synthetic() {
+  sql -v establishments="$establishments" -v dates="$dates" <<'SQL'
+begin;
+delete from api.predictions;
+insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level,
+                             score, label, rank, threshold, model_id)
+select d, license, name, address, facility_group, risk_level, score,
+       case when score >= 0.5 then 'fail' else 'pass' end,
+       row_number() over (partition by d order by score desc, license)::int,
+       0.5, 'bench-synthetic'
+from (
+    select d::date as d, (1000000 + e * 37)::text as license,
+           'ESTABLISHMENT ' || e as name, e || ' N STATE ST' as address,
+           (array['restaurant', 'grocery', 'bakery', 'school', 'other'])[1 + e % 5] as facility_group,
+           (array['Risk 1 (High)', 'Risk 2 (Medium)', 'Risk 3 (Low)'])[1 + e % 3] as risk_level,
+           (hashtext(e::text || d::text)::bigint + 2147483648) / 4294967296.0 as score
+    from generate_series(1, :establishments) e,
+         generate_series(date '2024-01-01', date '2024-01-01' + 7 * (:dates - 1), interval '7 days') d
+) synthetic;
+commit;
+vacuum analyze api.predictions;   -- what autovacuum does after store-api writes a day
+SQL
+}
+echo "Filling api.predictions ($establishments establishments x $dates dates)..." >&2
+fill_synthetic
+# ------------------------------------------------------------------------------------------------
+
+sql -c "select distinct license from api.predictions" > "$work/ids.txt"
+sql -c "select distinct prediction_date from api.predictions" > "$work/dates.txt"
+rows="$(sql -c "select count(*) from api.predictions")"
+echo "Serving $rows predictions ($(wc -l < "$work/ids.txt") establishments, $(wc -l < "$work/dates.txt") dates)." >&2
+
+cat > "$work/endpoint1.lua" <<LUA
+local ids = {}
+for line in io.lines("$work/ids.txt") do ids[#ids + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/establishments/" .. ids[math.random(#ids)] .. "/prediction")
+end
+LUA
+cat > "$work/endpoint2.lua" <<LUA
+local dates = {}
+for line in io.lines("$work/dates.txt") do dates[#dates + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/predictions?date=" .. dates[math.random(#dates)] .. "&limit=100&offset=" .. (100 * math.random(0, 9)))
+end
+LUA
+
+if curl -s -o /dev/null "$base/health"; then
+  echo "Something already answers on $base: stop it or set BENCH_API_PORT." >&2
+  exit 1
+fi
+"$root/scripts/inspections" serve-api --urls "$base" > "$work/server.out" 2> "$work/server.log" &   # exec chain: $! is the server
+server=$!
+for _ in $(seq 1 120); do
+  curl -fs "$base/ready" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  sleep 0.5
+done
+curl -fs "$base/ready" >/dev/null
+
+# CPU time (clock ticks) of processes, to tell the cost per request apart from what the rest of the machine does.
+ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+postgres_pids() {
+  local postmaster
+  postmaster="$(head -1 "$Database__DataDirectory/pgdata/postmaster.pid")"
+  echo "$postmaster" $(pgrep -P "$postmaster")
+}
+hz="$(getconf CLK_TCK)"
+
+# Prints one Markdown row: name, requests, requests/s, p50, p99, non-2xx, CPU per request of the API and of PostgreSQL.
+measure() {
+  local name="$1" script="$2" out="$work/$(basename "$2" .lua).txt"
+  wrk -t"$threads" -c"$connections" -d"$warmup" -s "$script" "$base" >/dev/null   # JIT and pool warm-up
+  local api_before pg_before
+  api_before="$(ticks "$server")"
+  pg_before="$(ticks $(postgres_pids))"
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "$base" > "$out"
+  local api_ticks=$(( $(ticks "$server") - api_before )) pg_ticks=$(( $(ticks $(postgres_pids)) - pg_before ))
+  awk -v name="$name" -v api="$api_ticks" -v pg="$pg_ticks" -v hz="$hz" '
+    /Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = $2 }
+    /^ +99%/ { p99 = $2 }
+    /requests in/ { total = $1 }
+    /Non-2xx or 3xx responses:/ { bad = $5 }
+    END { printf "| %s | %s | %.0f | %s | %s | %d | %.0f | %.0f |\n", name, total, rps, p50, p99, bad,
+                 api / hz * 1e6 / total, pg / hz * 1e6 / total }' "$out"
+}
+
+echo
+echo "wrk, $threads threads, $connections connections, $duration per endpoint, $(nproc) cores shared by wrk, the API and PostgreSQL"
+echo
+echo "| endpoint | requests | requests/s | p50 | p99 | non-2xx | API CPU µs/request | PostgreSQL CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+measure "GET /establishments/{id}/prediction" "$work/endpoint1.lua"
+measure "GET /predictions?date=D&limit=100" "$work/endpoint2.lua"
