@@ -110,8 +110,8 @@ internal static class DagSvg
         var status = LabelOf(node.State) +
             (node.LastRunAt is { } ran ? $" · {ran.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}Z" : "");
         return new XElement(Svg + "g",
-            new XAttribute("class", "node"), new XAttribute("data-key", node.Key), new XAttribute("data-state", LabelOf(node.State)),
-            new XElement(Svg + "title", node.Key),
+            new XAttribute("class", "node"), new XAttribute("data-key", DisplayKey(node.Key)), new XAttribute("data-state", LabelOf(node.State)),
+            new XElement(Svg + "title", DisplayKey(node.Key)),
             new XElement(Svg + "rect",
                 new XAttribute("x", F(at.X)), new XAttribute("y", F(at.Y)),
                 new XAttribute("width", NodeWidth), new XAttribute("height", NodeHeight),
@@ -127,7 +127,7 @@ internal static class DagSvg
         double x1 = a.X + NodeWidth, y1 = a.Y + NodeHeight / 2.0, x2 = b.X - 2, y2 = b.Y + NodeHeight / 2.0;
         var bend = Math.Max(20, (x2 - x1) / 2);
         return new XElement(Svg + "path",
-            new XAttribute("class", "edge"), new XAttribute("data-from", from.Key), new XAttribute("data-to", to.Key),
+            new XAttribute("class", "edge"), new XAttribute("data-from", DisplayKey(from.Key)), new XAttribute("data-to", DisplayKey(to.Key)),
             new XAttribute("d", $"M {F(x1)} {F(y1)} C {F(x1 + bend)} {F(y1)}, {F(x2 - bend)} {F(y2)}, {F(x2)} {F(y2)}"),
             new XAttribute("fill", "none"), new XAttribute("stroke", "#555"), new XAttribute("stroke-width", 1.5),
             new XAttribute("marker-end", "url(#dag-arrow)"));
@@ -171,6 +171,10 @@ internal static class DagSvg
         });
         return string.Join(" · ", parts);
     }
+
+    /// <summary>The key with file sources shortened to their names: the picture is shared (README, dashboard), the folders are nobody's business.</summary>
+    public static string DisplayKey(string key) =>
+        System.Text.RegularExpressions.Regex.Replace(key, @"source=(/[^,;)]*/)([^/,;)]+)", "source=$2");
 
     private static string Abbreviate(string text) =>
         text.Length <= MaxParameterChars ? text : text[..(MaxParameterChars - 1)] + "…";

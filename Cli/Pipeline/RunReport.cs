@@ -27,7 +27,7 @@ internal sealed record RunReport(IReadOnlyList<TaskOutcome> Outcomes)
         var complete = Outcomes.Count(o => o.State == TaskState.AlreadyComplete);
         if (IsGreen)
             return ran == 0
-                ? $"DAG green: everything already complete ({complete} tasks), nothing ran."
+                ? $"DAG green: everything already complete ({complete} {(complete == 1 ? "task" : "tasks")}), nothing ran."
                 : $"DAG green: {ran} ran, {complete} already complete.";
         var failed = Outcomes.First(o => o.State is TaskState.CheckFailed or TaskState.Failed);
         var notRun = Outcomes.Count(o => o.State == TaskState.NotRun);

@@ -34,8 +34,16 @@ internal static class StatusCommand
                          $"{nodes.Count(n => n.State == DagState.Failed)} failed, {nodes.Count(n => n.State == DagState.NotRun)} not run");
         var width = nodes.Max(n => n.Key.Length) + 2 * nodes.Count;
 
+        var shown = new HashSet<string>(StringComparer.Ordinal);
+
+        // A DAG printed as a tree: an instance needed twice is drawn in full once, then named "(shown above)".
         void Write(DagNode node, string indent, string branch, bool last)
         {
+            if (!shown.Add(node.Key))
+            {
+                output.WriteLine($"{indent}{branch}{node.Key} (shown above)");
+                return;
+            }
             var label = $"{indent}{branch}{node.Key}";
             var state = node.State switch { DagState.Complete => "complete", DagState.Failed => "FAILED", _ => "not run" };
             var when = node.LastRunAt is { } at ? $"  last run {at.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z" : "";
