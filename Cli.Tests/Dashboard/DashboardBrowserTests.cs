@@ -85,6 +85,26 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         (await context.IsVisibleAsync()).ShouldBeTrue();
         (await context.InnerTextAsync()).ShouldContain("Assertion: max score <= 0.5");
     }
+
+    [Fact]
+    public async Task An_unknown_date_shows_its_message_and_the_monitored_dates_in_the_browser()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 600 } });
+
+        var response = await page.GotoAsync(server.BaseUrl + "/?date=2023-05-01");
+
+        response!.Status.ShouldBe(404);
+        (await page.Locator("#problem").InnerTextAsync()).ShouldContain("Nothing was monitored on 2023-05-01.");
+        await page.Locator("#problem a", new PageLocatorOptions { HasText = "2024-01-14" }).ClickAsync();
+        page.Url.ShouldEndWith("/?date=2024-01-14");
+        (await page.Locator("#psi").InnerTextAsync()).ShouldBe("0.142");
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.GoBackAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-unknown-date.png") });
+    }
 }
 
 public sealed class EmptyDashboardBrowserTests(EmptyDashboard server) : IClassFixture<EmptyDashboard>
