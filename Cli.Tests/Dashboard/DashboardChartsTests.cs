@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Xml.Linq;
 using Inspections.Dashboard;
+using Inspections.Tests.Infrastructure;
 using SkiaSharp;
 
 namespace Inspections.Tests.Dashboard;
@@ -85,9 +86,12 @@ public sealed class DashboardChartsTests
         using var scores = DashboardCharts.Scores(Latest, Bins(), threshold: null);
         using var drift = DashboardCharts.DriftOverTime(History, null);
 
-        foreach (var (png, size) in new[] { (DashboardCharts.Png(scores, DashboardCharts.ScoresSize), DashboardCharts.ScoresSize),
-                                            (DashboardCharts.Png(drift, DashboardCharts.DriftSize), DashboardCharts.DriftSize) })
+        var folder = Path.Combine(SharedData.RepositoryRoot, "artifacts", "charts");
+        Directory.CreateDirectory(folder);
+        foreach (var (name, png, size) in new[] { ("scores", DashboardCharts.Png(scores, DashboardCharts.ScoresSize), DashboardCharts.ScoresSize),
+                                                  ("drift", DashboardCharts.Png(drift, DashboardCharts.DriftSize), DashboardCharts.DriftSize) })
         {
+            File.WriteAllBytes(Path.Combine(folder, $"{name}.png"), png); // for people to look at
             png[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
             BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)).ShouldBe(size.Width);
             BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)).ShouldBe(size.Height);

@@ -78,7 +78,7 @@ internal static class DashboardPage
         else
         {
             Scores(html, view.Drift, view.ScoresSvg);
-            html.Append($"""<section id="drift-over-time"><h2>Drift over time</h2><figure class="chart">{view.DriftSvg}</figure></section>""");
+            html.Append($"""<section id="drift-over-time"><h2>Drift over time</h2><figure class="chart">{view.DriftSvg}<figcaption>Download: <a href="/charts/drift.svg?date={view.Drift.Date:yyyy-MM-dd}">SVG</a> · <a href="/charts/drift.png?date={view.Drift.Date:yyyy-MM-dd}">PNG</a></figcaption></figure></section>""");
         }
 
         if (view.Problem is null)
