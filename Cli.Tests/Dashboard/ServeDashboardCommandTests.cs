@@ -1,4 +1,5 @@
 using System.Net;
+using System.Xml.Linq;
 using Inspections.Tests.Infrastructure;
 
 namespace Inspections.Tests.Dashboard;
@@ -30,6 +31,12 @@ public sealed class ServeDashboardCommandTests(TestDatabase db) : IClassFixture<
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await page.Content.ReadAsStringAsync()).ShouldContain("predictions of 2024-01-14");
         page.Dispose();
+        // Until it is given the DAG walker, the verb draws the instances that ran for the date, from the run history.
+        var dag = XDocument.Parse(await client.GetStringAsync("/charts/dag.svg?date=2024-01-21"));
+        dag.Descendants().Where(e => (string?)e.Attribute("class") == "node")
+            .Select(n => ((string?)n.Attribute("data-key"), (string?)n.Attribute("data-state")))
+            .ShouldBe([("predict(date=2024-01-21, source=socrata; check.max_score=0.5)", "failed"),
+                       ("monitor(date=2024-01-21, source=socrata)", "complete")]);
 
         await stop.CancelAsync();
         var result = await run;
