@@ -14,7 +14,7 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
 
     public static string ScreenshotFolder => Path.Combine(SharedData.RepositoryRoot, "artifacts", "screenshots");
 
-    private static async Task<(IPlaywright, IBrowser)> LaunchAsync()
+    internal static async Task<(IPlaywright, IBrowser)> LaunchAsync()
     {
         File.Exists(Chromium).ShouldBeTrue("Debian chromium is missing: run scripts/ensure-deps.sh --browser");
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
@@ -45,6 +45,7 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         var response = await page.GotoAsync(server.BaseUrl + "/", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
 
         response!.Status.ShouldBe(200);
+        Directory.CreateDirectory(ScreenshotFolder);
         var scores = page.Locator("#scores svg");
         (await scores.IsVisibleAsync()).ShouldBeTrue();
         var box = (await scores.BoundingBoxAsync())!;
@@ -62,8 +63,8 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         (await page.Locator("#dag svg g.node").CountAsync()).ShouldBe(DashboardServer.Dag.Count);
         (await page.Locator("#runs details").CountAsync()).ShouldBe(1);
         problems.ShouldBeEmpty();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-top.png") });
 
-        Directory.CreateDirectory(ScreenshotFolder);
         var path = Path.Combine(ScreenshotFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         new FileInfo(path).Length.ShouldBeGreaterThan(50_000);
@@ -83,5 +84,45 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         await page.Locator("#runs details summary").ClickAsync();
         (await context.IsVisibleAsync()).ShouldBeTrue();
         (await context.InnerTextAsync()).ShouldContain("Assertion: max score <= 0.5");
+    }
+
+    [Fact]
+    public async Task An_unknown_date_shows_its_message_and_the_monitored_dates_in_the_browser()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 600 } });
+
+        var response = await page.GotoAsync(server.BaseUrl + "/?date=2023-05-01");
+
+        response!.Status.ShouldBe(404);
+        (await page.Locator("#problem").InnerTextAsync()).ShouldContain("Nothing was monitored on 2023-05-01.");
+        await page.Locator("#problem a", new PageLocatorOptions { HasText = "2024-01-14" }).ClickAsync();
+        page.Url.ShouldEndWith("/?date=2024-01-14");
+        (await page.Locator("#psi").InnerTextAsync()).ShouldBe("0.142");
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.GoBackAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-unknown-date.png") });
+    }
+}
+
+public sealed class EmptyDashboardBrowserTests(EmptyDashboard server) : IClassFixture<EmptyDashboard>
+{
+    [Fact]
+    public async Task An_empty_database_shows_a_helpful_page_in_a_browser()
+    {
+        var (playwright, browser) = await DashboardBrowserTests.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+
+        var response = await page.GotoAsync(server.BaseUrl + "/");
+
+        response!.Status.ShouldBe(200);
+        (await page.Locator("#empty h2").InnerTextAsync()).ShouldBe("Nothing monitored yet");
+        (await page.Locator("#dag svg g.node").CountAsync()).ShouldBe(DashboardServer.Dag.Count);
+        Directory.CreateDirectory(DashboardBrowserTests.ScreenshotFolder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardBrowserTests.ScreenshotFolder, "dashboard-empty.png"), FullPage = true });
     }
 }

@@ -50,15 +50,29 @@ public sealed class DagSvgTests
     }
 
     [Fact]
+    public void Render_routes_an_edge_that_skips_a_column_below_the_boxes_instead_of_behind_them()
+    {
+        var svg = XDocument.Parse(DagSvg.Render(Diamond));
+
+        var boxesBottom = Nodes(svg).Max(n => double.Parse((string)n.Element(Svg + "rect")!.Attribute("y")!, System.Globalization.CultureInfo.InvariantCulture) + 62);
+        var edges = svg.Descendants(Svg + "path").Where(p => (string?)p.Attribute("class") == "edge").ToList();
+        var skipping = edges.Single(p => (string?)p.Attribute("data-from") == DagSvg.DisplayKey(Diamond[1].Key) && (string?)p.Attribute("data-to") == DagSvg.DisplayKey(Diamond[3].Key));
+        var vertical = ((string)skipping.Attribute("d")!).Split(' ').SkipWhile(t => t != "V").Skip(1).First();
+        double.Parse(vertical, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(boxesBottom);
+        double.Parse((string)svg.Root!.Attribute("height")!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(boxesBottom + 6);
+        edges.Count(p => ((string)p.Attribute("d")!).Contains(" V ")).ShouldBe(1);
+    }
+
+    [Fact]
     public void Render_abbreviates_parameters_and_shows_the_state_in_words()
     {
         var svg = XDocument.Parse(DagSvg.Render(Diamond));
 
         var first = Nodes(svg)[0].Elements(Svg + "text").Select(t => t.Value).ToArray();
         first[1].ShouldBe("2024-01-07 · food.csv");
-        first[2].ShouldBe("complete · 2024-01-08 03:00Z");
+        first[2].ShouldBe("complete · 01-08 03:00Z");
         Nodes(svg)[3].Elements(Svg + "text").Last().Value.ShouldBe("not run");
-        Nodes(svg)[0].Element(Svg + "title")!.Value.ShouldBe("ingest(date=2024-01-07, source=food.csv)"); // no folders in a shared picture
+        Nodes(svg)[0].Element(Svg + "title")!.Value.ShouldBe("ingest(date=2024-01-07, source=food.csv)\nlast run 2024-01-08 03:00:00 UTC"); // no folders in a shared picture
     }
 
     [Fact]

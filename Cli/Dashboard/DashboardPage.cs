@@ -57,7 +57,12 @@ internal static class DashboardPage
         {
             html.Append($"""<section class="notice problem" id="problem"><h2>Cannot show that date</h2><p>{HtmlEncode(problem)}</p>""");
             if (view.History.Count > 0)
-                html.Append($"""<p>Monitored dates: {string.Join(", ", view.History.Select(h => DateLink(h.Date)))}.</p>""");
+            {
+                // Years of weekly runs make hundreds of dates: link the latest, the picker has them all.
+                var latest = view.History.TakeLast(12).Select(h => DateLink(h.Date));
+                var more = view.History.Count > 12 ? $" (and {view.History.Count - 12} earlier ones in the date picker)" : "";
+                html.Append($"""<p>Latest monitored dates: {string.Join(", ", latest)}{more}.</p>""");
+            }
             html.Append("</section>");
         }
         else if (view.Drift is null)
@@ -73,7 +78,7 @@ internal static class DashboardPage
         else
         {
             Scores(html, view.Drift, view.ScoresSvg);
-            html.Append($"""<section id="drift-over-time"><h2>Drift over time</h2><figure class="chart">{view.DriftSvg}</figure></section>""");
+            html.Append($"""<section id="drift-over-time"><h2>Drift over time</h2><figure class="chart">{view.DriftSvg}<figcaption>Download: <a href="/charts/drift.svg?date={view.Drift.Date:yyyy-MM-dd}">SVG</a> · <a href="/charts/drift.png?date={view.Drift.Date:yyyy-MM-dd}">PNG</a></figcaption></figure></section>""");
         }
 
         if (view.Problem is null)

@@ -32,15 +32,15 @@ internal static class ServeDashboardCommand
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true);
             var readDag = dag?.Invoke(dataSource) ?? WalkDag(dataSource, settings);
-            await using var app = DashboardHost.Create(parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls,
-                dataSource, readDag, dashboard, logs);
+            var listenOn = parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls;
+            await using var app = DashboardHost.Create(listenOn, dataSource, readDag, dashboard, logs);
             try
             {
                 await app.StartAsync(ct);
             }
             catch (IOException e)
             {
-                throw new UserException(ExitCodes.UsageError, $"cannot listen on {string.Join(", ", app.Urls)}: {e.Message}", e);
+                throw new UserException(ExitCodes.UsageError, $"cannot listen on {listenOn}: {e.Message}", e);
             }
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             cli.Terminal.Out.WriteLine($"Dashboard listening on {string.Join(", ", addresses)} (Ctrl+C stops it)");

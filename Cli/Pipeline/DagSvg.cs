@@ -13,15 +13,18 @@ internal static class DagSvg
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
-    private const int NodeWidth = 190;
+    private const int NodeWidth = 176;
     private const int NodeHeight = 62;
-    private const int ColumnGap = 56;
+    private const int ColumnGap = 44;
     private const int RowGap = 18;
     private const int Margin = 16;
     private const int LegendHeight = 28;
 
+    /// <summary>Vertical distance between the lanes below the boxes that carry edges skipping a column.</summary>
+    private const int LaneGap = 7;
+
     /// <summary>Parameter text longer than this is cut with an ellipsis (about the box width at 11 px).</summary>
-    private const int MaxParameterChars = 28;
+    private const int MaxParameterChars = 25;
 
     public static string FillOf(DagState state) => state switch
     {
@@ -45,8 +48,11 @@ internal static class DagSvg
         var columns = nodes.Select((node, i) => (node, i)).GroupBy(n => depths[n.i]).OrderBy(g => g.Key).ToList();
         var rows = columns.Count == 0 ? 0 : columns.Max(c => c.Count());
 
+        // An edge that skips a column would pass behind the boxes between: it runs in a lane of its own below them.
+        var longEdges = nodes.Select((node, i) => node.UpstreamKeys.Count(u => index.TryGetValue(u, out var j) && depths[i] - depths[j] > 1)).Sum();
+        var boxesBottom = Margin + LegendHeight + Math.Max(1, rows) * (NodeHeight + RowGap) - RowGap;
         var width = Math.Max(1, columns.Count) * (NodeWidth + ColumnGap) - ColumnGap + 2 * Margin;
-        var height = Math.Max(1, rows) * (NodeHeight + RowGap) - RowGap + 2 * Margin + LegendHeight;
+        var height = boxesBottom + Margin + (longEdges > 0 ? longEdges * LaneGap + 6 : 0);
         var positions = new (double X, double Y)[nodes.Count];
         foreach (var column in columns)
         {
@@ -73,9 +79,14 @@ internal static class DagSvg
         if (nodes.Count == 0)
             svg.Add(Text(Margin, Margin + LegendHeight + 20, "No task instances.", 13, "#333"));
 
+        var lane = 0;
         for (var i = 0; i < nodes.Count; i++)
             foreach (var upstream in nodes[i].UpstreamKeys)
-                if (index.TryGetValue(upstream, out var from)) svg.Add(Edge(nodes[from], positions[from], nodes[i], positions[i]));
+            {
+                if (!index.TryGetValue(upstream, out var from)) continue;
+                var laneY = depths[i] - depths[from] > 1 ? boxesBottom + 6 + lane++ * LaneGap : (double?)null;
+                svg.Add(Edge(nodes[from], positions[from], nodes[i], positions[i], laneY));
+            }
         for (var i = 0; i < nodes.Count; i++) svg.Add(Node(nodes[i], positions[i]));
 
         return svg.ToString(SaveOptions.DisableFormatting);
@@ -107,11 +118,14 @@ internal static class DagSvg
     {
         var dark = node.State != DagState.NotRun;
         var ink = dark ? "white" : "#1a1a1a";
+        // The box has room for the day and time of the last run; the tooltip has the full key and timestamp.
         var status = LabelOf(node.State) +
-            (node.LastRunAt is { } ran ? $" · {ran.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}Z" : "");
+            (node.LastRunAt is { } ran ? $" · {ran.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture)}Z" : "");
+        var tooltip = DisplayKey(node.Key) +
+            (node.LastRunAt is { } last ? $"\nlast run {last.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC" : "");
         return new XElement(Svg + "g",
             new XAttribute("class", "node"), new XAttribute("data-key", DisplayKey(node.Key)), new XAttribute("data-state", LabelOf(node.State)),
-            new XElement(Svg + "title", DisplayKey(node.Key)),
+            new XElement(Svg + "title", tooltip),
             new XElement(Svg + "rect",
                 new XAttribute("x", F(at.X)), new XAttribute("y", F(at.Y)),
                 new XAttribute("width", NodeWidth), new XAttribute("height", NodeHeight),
@@ -122,13 +136,18 @@ internal static class DagSvg
             Text(at.X + 10, at.Y + 53, status, 10.5, ink));
     }
 
-    private static XElement Edge(DagNode from, (double X, double Y) a, DagNode to, (double X, double Y) b)
+    /// <param name="laneY">For an edge that skips columns: the height of its lane below the boxes.</param>
+    private static XElement Edge(DagNode from, (double X, double Y) a, DagNode to, (double X, double Y) b, double? laneY)
     {
         double x1 = a.X + NodeWidth, y1 = a.Y + NodeHeight / 2.0, x2 = b.X - 2, y2 = b.Y + NodeHeight / 2.0;
         var bend = Math.Max(20, (x2 - x1) / 2);
+        // Down in the gap right of the source's column, along the lane, up in the gap left of the target's.
+        var path = laneY is { } y
+            ? $"M {F(x1)} {F(y1)} H {F(x1 + ColumnGap / 2.0 - 4)} V {F(y)} H {F(x2 - ColumnGap / 2.0 + 4)} V {F(y2)} H {F(x2)}"
+            : $"M {F(x1)} {F(y1)} C {F(x1 + bend)} {F(y1)}, {F(x2 - bend)} {F(y2)}, {F(x2)} {F(y2)}";
         return new XElement(Svg + "path",
             new XAttribute("class", "edge"), new XAttribute("data-from", DisplayKey(from.Key)), new XAttribute("data-to", DisplayKey(to.Key)),
-            new XAttribute("d", $"M {F(x1)} {F(y1)} C {F(x1 + bend)} {F(y1)}, {F(x2 - bend)} {F(y2)}, {F(x2)} {F(y2)}"),
+            new XAttribute("d", path), new XAttribute("stroke-linejoin", "round"),
             new XAttribute("fill", "none"), new XAttribute("stroke", "#555"), new XAttribute("stroke-width", 1.5),
             new XAttribute("marker-end", "url(#dag-arrow)"));
     }
