@@ -140,6 +140,9 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             "{rows_rejected} of {rows_read} records were malformed (see raw.rejects for the reasons)",
             await KeysAsync(ctx, "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects where ingest_run_id = @run limit 10", ct));
 
+        checks.AtMost("max_duplicate_ids", Figure("duplicate_ids_in_source"),
+            "records that repeat an inspection id already read in this run (the last one read is kept)");
+
         var late = await KeysAsync(ctx,
             "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_date > @date limit 10", ct);
         checks.None("no_date_after_run_date", late.Count, "no record this run stored is dated after {date}", late);
