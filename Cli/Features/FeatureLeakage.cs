@@ -29,7 +29,7 @@ internal static class FeatureLeakage
         DateOnly runDate, int sampleSize, CancellationToken ct)
     {
         var sample = (await connection.QueryAsync<Stored>(new CommandDefinition(Sample,
-            new { date = runDate, half = Math.Max(1, sampleSize / 2) }, transaction, cancellationToken: ct))).AsList();
+            new { date = runDate, half = Math.Max(1, sampleSize / 2) }, transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
         var inspections = (await connection.QueryAsync<Inspection>(new CommandDefinition("""
                 select license, inspection_id as InspectionId, inspection_date as InspectionDate, facility_group as FacilityGroup,
@@ -37,7 +37,7 @@ internal static class FeatureLeakage
                        violations_total as ViolationsTotal, violations_critical as ViolationsCritical,
                        violations_serious as ViolationsSerious, is_complaint as IsComplaint, is_reinspection as IsReinspection
                 from clean.inspections where license = any(@licenses) order by license, inspection_date, inspection_id
-                """, new { licenses }, transaction, cancellationToken: ct)))
+                """, new { licenses }, transaction, cancellationToken: ct, commandTimeout: 0)))
             .ToLookup(i => i.License);
 
         var mismatches = new List<string>();

@@ -29,7 +29,11 @@ internal sealed class FeatureSettings
 /// uses only inspections strictly before its as-of date; the label is the outcome of the first
 /// pass/fail inspection in [as-of, as-of + window), known from as-of + window on.
 /// </summary>
-/// <remarks>Snapshots are rebuilt whole each run (they are cheap and late records can change old ones); the cohort of D is replaced.</remarks>
+/// <remarks>
+/// Snapshots are rebuilt whole each run (late records can change old ones); the cohort of D is replaced.
+/// A snapshot whose window has closed by D without a pass/fail inspection can never be labelled and
+/// is not stored (it would be nine rows in ten); one whose window is still open is stored with a null label.
+/// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask(date, source, upstream)
 {
@@ -39,7 +43,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var first = await ctx.Connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
-            "select min(inspection_date) from clean.inspections", transaction: ctx.Transaction, cancellationToken: ct));
+            "select min(inspection_date) from clean.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         var schedule = Schedule(settings, first, Date);
         ctx.Figures["snapshot_dates"] = schedule.Count;
         ctx.Figures["first_as_of"] = schedule.Count > 0 ? schedule[0] : null;
@@ -69,7 +73,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         ctx.Figures["snapshot_rows"] = (long)snapshots;
         ctx.Figures["labelled_rows"] = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "select count(*) from features.snapshots where label_fail is not null and label_known_on <= @date",
-            parameters, ctx.Transaction, cancellationToken: ct));
+            parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         ctx.Figures["cohort_rows"] = (long)cohort;
         ctx.RowsWritten = snapshots + cohort;
     }
@@ -119,7 +123,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
 
         var nullZip = await ctx.Connection.ExecuteScalarAsync<double>(new CommandDefinition(
             "select coalesce(avg((zip is null)::int), 0)::float8 from features.cohort where as_of_date = @date",
-            parameters, ctx.Transaction, cancellationToken: ct));
+            parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         checks.AtMost("max_null_zip_share", nullZip, "cohort rows of {date} without a ZIP code (area unknown)");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -146,6 +150,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         from feature_rows f
         left join label using (license, as_of_date)
         where f.as_of_date = any(@schedule)
+          and (label.fail is not null or f.as_of_date + @window > @date)
         """;
 
 }
