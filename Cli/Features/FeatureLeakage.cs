@@ -91,14 +91,12 @@ internal static class FeatureLeakage
             select 'cohort' as "table", as_of_date, license from features.cohort where as_of_date = @date
             union all
             select 'snapshots', as_of_date, license from features.snapshots
-        ), dates as (
-            select distinct as_of_date from keys
-        ), inspected_soon as (
-            select distinct i.license, d.as_of_date
-            from clean.inspections i join dates d on d.as_of_date <= i.inspection_date and d.as_of_date > i.inspection_date - 7
         ), near as (
-            select k.* from keys k join inspected_soon n on n.license = k.license and n.as_of_date = k.as_of_date
-            order by hashtext(k.license || k.as_of_date) limit @half
+            -- among a bounded pseudo-random draw of pairs, those inspected in the week from the as-of date
+            select k.* from (select * from keys order by hashtext(license || as_of_date) limit @half * 50) k
+            where exists (select 1 from clean.inspections i
+                          where i.license = k.license and i.inspection_date >= k.as_of_date and i.inspection_date < k.as_of_date + 7)
+            limit @half
         ), any_pair as (
             select * from keys order by hashtext(license || as_of_date || 'x') limit @half
         ), picked as (
