@@ -168,7 +168,11 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                    itype ~ 'licen' as is_license, itype ~ 're-? ?inspec' as is_reinspection
             from (select distinct lower(btrim(coalesce(inspection_type, ''))) as itype from clean_batch) spellings
         ), typed as (
-            select b.*, lower(btrim(coalesce(b.inspection_type, ''))) as itype, lower(btrim(coalesce(b.results, ''))) as result
+            -- Only the columns needed: the violations text would make every hash join spill to disk.
+            select b.inspection_id, b.license_clean, b.dba_name, b.aka_name, b.address, b.zip, b.latitude, b.longitude,
+                   b.facility_type, b.risk, b.inspection_date, b.inspection_type, b.results, b.ingest_run_id,
+                   btrim(coalesce(b.violations, '')) <> '' as has_violation_text,
+                   lower(btrim(coalesce(b.inspection_type, ''))) as itype, lower(btrim(coalesce(b.results, ''))) as result
             from clean_batch b where b.license_clean is not null
         )
         insert into clean.inspections
@@ -189,7 +193,7 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                t.result = 'pass w/ conditions',
                t.result in ('out of business', 'business not located'),
                coalesce(c.total, 0), coalesce(c.critical, 0), coalesce(c.serious, 0), coalesce(c.minor, 0), coalesce(c.other, 0),
-               btrim(coalesce(t.violations, '')) <> '',
+               t.has_violation_text,
                t.ingest_run_id
         from typed t
         join facility f on f.facility_type = coalesce(t.facility_type, '')
