@@ -140,7 +140,7 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
 
 
     private const string InsertInspections = """
-        with facility as (
+        with facility as materialized (
             select spelling.facility_type,
                    case when btrim(spelling.facility_type) = '' then 'unknown'
                         else coalesce((select rule.grp from unnest(@groups::text[], @patterns::text[]) with ordinality as rule(grp, pattern, n)
@@ -154,8 +154,8 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                    count(*) filter (where severity = 'minor') as minor,
                    count(*) filter (where severity = 'other') as other
             from batch_violations group by inspection_id
-        ), kinds as (
-            -- The regular expressions run once per distinct spelling, not once per row.
+        ), kinds as materialized (
+            -- Materialized: the regular expressions run once per distinct spelling, not once per row.
             select itype,
                    case when itype ~ 'food poison|sfp' then 'food-poisoning'
                         when itype ~ 'task force|147[45]' then 'task-force'
