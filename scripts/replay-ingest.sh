@@ -40,6 +40,6 @@ echo "weekly replay: $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $started}") 
 inspections db psql -c "truncate raw.inspections, raw.rejects, clean.inspections, clean.violations, clean.establishments,
     features.snapshots, features.cohort, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade" >/dev/null
 inspections features --date "$last" --source "$csv"
-inspections db psql -At -c "select task || ': ' || round(duration_ms / 1000.0, 2) || ' s, ' || rows_written || ' rows'
-    || case when task = 'ingest' then ', ' || round((figures->>'rows_read')::numeric / (duration_ms / 1000.0)) || ' rows read/s' else '' end
+inspections db psql -At -c "select task || ': ' || round(duration_ms::numeric / 1000, 2) || ' s, ' || rows_written || ' rows'
+    || case when task = 'ingest' then ', ' || round((figures->>'rows_read')::numeric / (duration_ms::numeric / 1000)) || ' rows read/s' else '' end
     from pipeline.task_metadata order by finished_at"

@@ -29,7 +29,7 @@ internal static class FeatureLeakage
         DateOnly runDate, int sampleSize, CancellationToken ct)
     {
         var sample = (await connection.QueryAsync<Stored>(new CommandDefinition(Sample,
-            new { date = runDate, half = Math.Max(1, sampleSize / 2) }, transaction, cancellationToken: ct))).AsList();
+            new { date = runDate, half = Math.Max(1, sampleSize / 2) }, transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
         var inspections = (await connection.QueryAsync<Inspection>(new CommandDefinition("""
                 select license, inspection_id as InspectionId, inspection_date as InspectionDate, facility_group as FacilityGroup,
@@ -37,7 +37,7 @@ internal static class FeatureLeakage
                        violations_total as ViolationsTotal, violations_critical as ViolationsCritical,
                        violations_serious as ViolationsSerious, is_complaint as IsComplaint, is_reinspection as IsReinspection
                 from clean.inspections where license = any(@licenses) order by license, inspection_date, inspection_id
-                """, new { licenses }, transaction, cancellationToken: ct)))
+                """, new { licenses }, transaction, cancellationToken: ct, commandTimeout: 0)))
             .ToLookup(i => i.License);
 
         var mismatches = new List<string>();
@@ -83,35 +83,30 @@ internal static class FeatureLeakage
 
     private static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
-    // Half: pairs whose establishment has an inspection in the first days from the as-of date; half: any pair.
+    // Half: pairs whose establishment has an inspection in the first week from the as-of date; half: any pair.
     // Drawn from the cohort of the run date and from the snapshots, in a fixed pseudo-random order.
+    // Keys are sampled first (narrow rows), then only the sampled rows are read whole.
     private const string Sample = """
-        with stored as (
-            select 'cohort' as "table", c.as_of_date, c.license, c.facility_group, c.risk_level, c.zip,
-                   c.days_since_last_inspection, c.days_since_first_inspection, c.inspections_before, c.fails_before,
-                   c.fail_share_before, c.last_result_fail, c.last_result_conditions, c.violations_at_last,
-                   c.critical_at_last, c.serious_at_last, c.complaints_before, c.reinspections_before
-            from features.cohort c where c.as_of_date = @date
+        with keys as (
+            select 'cohort' as "table", as_of_date, license from features.cohort where as_of_date = @date
             union all
-            select 'snapshots', s.as_of_date, s.license, s.facility_group, s.risk_level, s.zip,
-                   s.days_since_last_inspection, s.days_since_first_inspection, s.inspections_before, s.fails_before,
-                   s.fail_share_before, s.last_result_fail, s.last_result_conditions, s.violations_at_last,
-                   s.critical_at_last, s.serious_at_last, s.complaints_before, s.reinspections_before
-            from features.snapshots s
+            select 'snapshots', as_of_date, license from features.snapshots
         ), near as (
-            select st.* from stored st
+            -- among a bounded pseudo-random draw of pairs, those inspected in the week from the as-of date
+            select k.* from (select * from keys order by hashtext(license || as_of_date) limit @half * 50) k
             where exists (select 1 from clean.inspections i
-                          where i.license = st.license and i.inspection_date >= st.as_of_date and i.inspection_date < st.as_of_date + 7)
-            order by md5(st.license || st.as_of_date) limit @half
+                          where i.license = k.license and i.inspection_date >= k.as_of_date and i.inspection_date < k.as_of_date + 7)
+            limit @half
         ), any_pair as (
-            select * from stored order by md5(license || as_of_date || 'x') limit @half
+            select * from keys order by hashtext(license || as_of_date || 'x') limit @half
+        ), picked as (
+            select * from near union select * from any_pair
         )
-        select "table", as_of_date as AsOfDate, license, facility_group as FacilityGroup, risk_level as RiskLevel, zip,
-               days_since_last_inspection as DaysSinceLastInspection, days_since_first_inspection as DaysSinceFirstInspection,
-               inspections_before as InspectionsBefore, fails_before as FailsBefore, fail_share_before as FailShareBefore,
-               last_result_fail as LastResultFail, last_result_conditions as LastResultConditions,
-               violations_at_last as ViolationsAtLast, critical_at_last as CriticalAtLast, serious_at_last as SeriousAtLast,
-               complaints_before as ComplaintsBefore, reinspections_before as ReinspectionsBefore
-        from (select * from near union select * from any_pair) pairs
+        select p."table", c.as_of_date as AsOfDate, c.license, c.facility_group as FacilityGroup, c.risk_level as RiskLevel, c.zip, c.days_since_last_inspection as DaysSinceLastInspection, c.days_since_first_inspection as DaysSinceFirstInspection, c.inspections_before as InspectionsBefore, c.fails_before as FailsBefore, c.fail_share_before as FailShareBefore, c.last_result_fail as LastResultFail, c.last_result_conditions as LastResultConditions, c.violations_at_last as ViolationsAtLast, c.critical_at_last as CriticalAtLast, c.serious_at_last as SeriousAtLast, c.complaints_before as ComplaintsBefore, c.reinspections_before as ReinspectionsBefore
+        from picked p join features.cohort c on p."table" = 'cohort' and c.as_of_date = p.as_of_date and c.license = p.license
+        union all
+        select p."table", s.as_of_date as AsOfDate, s.license, s.facility_group as FacilityGroup, s.risk_level as RiskLevel, s.zip, s.days_since_last_inspection as DaysSinceLastInspection, s.days_since_first_inspection as DaysSinceFirstInspection, s.inspections_before as InspectionsBefore, s.fails_before as FailsBefore, s.fail_share_before as FailShareBefore, s.last_result_fail as LastResultFail, s.last_result_conditions as LastResultConditions, s.violations_at_last as ViolationsAtLast, s.critical_at_last as CriticalAtLast, s.serious_at_last as SeriousAtLast, s.complaints_before as ComplaintsBefore, s.reinspections_before as ReinspectionsBefore
+        from picked p join features.snapshots s on p."table" = 'snapshots' and s.as_of_date = p.as_of_date and s.license = p.license
         """;
+
 }

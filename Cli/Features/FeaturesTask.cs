@@ -29,7 +29,11 @@ internal sealed class FeatureSettings
 /// uses only inspections strictly before its as-of date; the label is the outcome of the first
 /// pass/fail inspection in [as-of, as-of + window), known from as-of + window on.
 /// </summary>
-/// <remarks>Snapshots are rebuilt whole each run (they are cheap and late records can change old ones); the cohort of D is replaced.</remarks>
+/// <remarks>
+/// Snapshots are rebuilt whole each run (late records can change old ones); the cohort of D is replaced.
+/// A snapshot whose window has closed by D without a pass/fail inspection can never be labelled and
+/// is not stored (it would be nine rows in ten); one whose window is still open is stored with a null label.
+/// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask(date, source, upstream)
 {
@@ -39,27 +43,37 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var first = await ctx.Connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
-            "select min(inspection_date) from clean.inspections", transaction: ctx.Transaction, cancellationToken: ct));
+            "select min(inspection_date) from clean.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         var schedule = Schedule(settings, first, Date);
         ctx.Figures["snapshot_dates"] = schedule.Count;
         ctx.Figures["first_as_of"] = schedule.Count > 0 ? schedule[0] : null;
 
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var computed = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, [.. schedule, Date], Date, settings, ct);
-        ctx.Log.LogDebug("{Rows} feature rows for {Dates} as-of dates", computed, schedule.Count + 1);
+        ctx.Log.LogDebug("{Rows} feature rows for {Dates} as-of dates in {Ms} ms", computed, schedule.Count + 1, started.ElapsedMilliseconds);
 
+        ctx.Progress.Report(1, 3, "steps");
         var parameters = new { date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray() };
-        async Task<int> Execute(string sql) => await ctx.Connection.ExecuteAsync(
-            new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        async Task<int> Execute(string sql)
+        {
+            var rows = await ctx.Connection.ExecuteAsync(new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+            ctx.Log.LogDebug("{Rows} rows in {Ms} ms: {Sql}", rows, clock.ElapsedMilliseconds, sql.Trim().Split('\n')[0]);
+            clock.Restart();
+            return rows;
+        }
 
-        await Execute("delete from features.snapshots");
+        await Execute("truncate features.snapshots"); // rebuilt whole; truncate is far cheaper than delete
         var snapshots = await Execute(InsertSnapshots);
+        ctx.Progress.Report(2, 3, "steps");
         await Execute("delete from features.cohort where as_of_date = @date");
         var cohort = await Execute($"insert into features.cohort select {FeatureQuery.Columns} from feature_rows where as_of_date = @date");
 
+        ctx.Progress.Report(3, 3, "steps");
         ctx.Figures["snapshot_rows"] = (long)snapshots;
         ctx.Figures["labelled_rows"] = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "select count(*) from features.snapshots where label_fail is not null and label_known_on <= @date",
-            parameters, ctx.Transaction, cancellationToken: ct));
+            parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         ctx.Figures["cohort_rows"] = (long)cohort;
         ctx.RowsWritten = snapshots + cohort;
     }
@@ -109,28 +123,34 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
 
         var nullZip = await ctx.Connection.ExecuteScalarAsync<double>(new CommandDefinition(
             "select coalesce(avg((zip is null)::int), 0)::float8 from features.cohort where as_of_date = @date",
-            parameters, ctx.Transaction, cancellationToken: ct));
+            parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         checks.AtMost("max_null_zip_share", nullZip, "cohort rows of {date} without a ZIP code (area unknown)");
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, settings.LeakageSample, ct);
         ctx.Figures["leakage_pairs_checked"] = leaks.Checked;
+        ctx.Log.LogDebug("leakage check of {Pairs} pairs in {Ms} ms", leaks.Checked, clock.ElapsedMilliseconds);
         checks.AtMost("max_leaking_pairs", leaks.Mismatches.Count,
             "of {leakage_pairs_checked} (license, as-of) pairs recomputed from inspections strictly before the as-of date, these differ from the stored features",
             leaks.Mismatches);
     }
 
+    // The label of (license, as-of): its first pass/fail inspection in [as_of, as_of + window), found by
+    // joining each pass/fail inspection to the as-of dates it can label (set-based, not one probe per row).
     private const string InsertSnapshots = $"""
+        with label as (
+            select distinct on (n.license, a.as_of_date) n.license, a.as_of_date, n.outcome = 'fail' as fail, n.inspection_date
+            from clean.inspections n
+            join feature_as_of a on a.as_of_date <= n.inspection_date and a.as_of_date > n.inspection_date - @window
+            where n.outcome <> 'none' and n.inspection_date <= @date and a.as_of_date = any(@schedule)
+            order by n.license, a.as_of_date, n.inspection_date, n.inspection_id
+        )
         insert into features.snapshots ({FeatureQuery.Columns}, label_fail, label_inspection_date, label_known_on)
         select {FeatureQuery.Columns}, label.fail, label.inspection_date, f.as_of_date + @window
         from feature_rows f
-        left join lateral (
-            select n.outcome = 'fail' as fail, n.inspection_date
-            from clean.inspections n
-            where n.license = f.license and n.outcome <> 'none'
-              and n.inspection_date >= f.as_of_date and n.inspection_date < f.as_of_date + @window and n.inspection_date <= @date
-            order by n.inspection_date, n.inspection_id
-            limit 1
-        ) label on true
+        left join label using (license, as_of_date)
         where f.as_of_date = any(@schedule)
+          and (label.fail is not null or f.as_of_date + @window > @date)
         """;
+
 }

@@ -31,12 +31,12 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         var rereadDays = ctx.Settings.Configuration.GetValue<int>("Ingest:RereadDays");
         var lastStored = await connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
             "select max(inspection_date) from raw.inspections where inspection_date <= @date",
-            new { date = Date }, ctx.Transaction, cancellationToken: ct));
+            new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         DateOnly? windowStart = lastStored?.AddDays(-rereadDays);
         ctx.Figures["last_stored_date"] = lastStored;
         ctx.Figures["window_start"] = windowStart;
 
-        await connection.ExecuteAsync(new CommandDefinition(CreateBatch, transaction: ctx.Transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(CreateBatch, transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
 
         var counts = new Counts();
         var rejects = new List<(SourceRecord Record, string Reason)>();
@@ -69,15 +69,15 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         }
         ctx.Progress.Report(counts.Read, counts.Read, "rows");
 
-        await connection.ExecuteAsync(new CommandDefinition("analyze ingest_batch", transaction: ctx.Transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("analyze ingest_batch", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         var merged = await connection.QuerySingleAsync<(long Incoming, long New, long Updated)>(new CommandDefinition(
             Upsert, new { run = ctx.RunId }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
 
         // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
-        await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         await connection.ExecuteAsync(new CommandDefinition(
             "delete from raw.rejects where run_date = @date and source = @source",
-            new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct));
+            new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         await WriteRejectsAsync(ctx, rejects, ct);
 
         var rejectShare = counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read;
@@ -140,6 +140,9 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             "{rows_rejected} of {rows_read} records were malformed (see raw.rejects for the reasons)",
             await KeysAsync(ctx, "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects where ingest_run_id = @run limit 10", ct));
 
+        checks.AtMost("max_duplicate_ids", Figure("duplicate_ids_in_source"),
+            "records that repeat an inspection id already read in this run (the last one read is kept)");
+
         var late = await KeysAsync(ctx,
             "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_date > @date limit 10", ct);
         checks.None("no_date_after_run_date", late.Count, "no record this run stored is dated after {date}", late);
@@ -151,7 +154,7 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
 
     private async Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
         (await ctx.Connection.QueryAsync<string>(new CommandDefinition(sql, new { run = ctx.RunId, date = Date },
-            ctx.Transaction, cancellationToken: ct))).AsList();
+            ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
 
     private sealed class Counts
     {

@@ -15,6 +15,8 @@ internal static class SyntheticSample
 {
     public const int Seed = 20140901;
 
+    public const int ShippedEstablishments = 1500;
+
     private static readonly DateOnly Start = new(2010, 1, 4);
     private static readonly DateOnly End = new(2014, 12, 31);
 
@@ -93,7 +95,7 @@ internal static class SyntheticSample
     private sealed record Inspection(DateOnly Date, Establishment Place, string Type, string Result, string Violations);
 
     /// <summary>Writes the sample (about 1,500 establishments and 15,000 inspections) as a portal CSV export.</summary>
-    public static void Write(TextWriter output, int establishments = 1500)
+    public static void Write(TextWriter output, int establishments = ShippedEstablishments)
     {
         var random = new Random(Seed);
         var inspections = new List<Inspection>();

@@ -79,8 +79,10 @@ create table clean.inspections (
 create index on clean.inspections (license, inspection_date, inspection_id);
 create index on clean.inspections (inspection_date);
 
+-- No foreign key to clean.inspections: its per-row trigger cost more than the rest of the load;
+-- clean deletes an inspection's violations itself when it deletes the inspection.
 create table clean.violations (
-    inspection_id bigint not null references clean.inspections on delete cascade,
+    inspection_id bigint not null,
     position      integer not null,   -- order within the inspection, from 1
     number        integer,            -- the City's violation number, null when unreadable
     severity      text not null,      -- critical | serious | minor | other | unknown (see Cleaning/ViolationSeverity.cs)

@@ -22,7 +22,8 @@ create table features.snapshots (
     serious_at_last             real not null,
     complaints_before           real not null,
     reinspections_before        real not null,
-    -- label: did the first pass/fail inspection in [as_of_date, as_of_date + window) fail? null: none in the window
+    -- label: did the first pass/fail inspection in [as_of_date, as_of_date + window) fail? null: none in the
+    -- window yet. Rows whose window closed (label_known_on <= the features run date) without one are not stored.
     label_fail                  boolean,
     label_inspection_date       date,
     -- as_of_date + window: the first run date on which the label is final. Train at D only on rows
