@@ -49,10 +49,9 @@ internal sealed class CommitGate : IAsyncDisposable
 
     public async Task OpenAsync()
     {
-        if (_transaction is null) return;
-        await _transaction.RollbackAsync();
-        await _transaction.DisposeAsync();
+        if (_transaction is not { } transaction) return;
         _transaction = null;
+        await using (transaction) await transaction.RollbackAsync();
     }
 
     public async ValueTask DisposeAsync()
