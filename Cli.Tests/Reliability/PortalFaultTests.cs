@@ -63,7 +63,7 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
         ["Ingest:Socrata:PageSize"] = "400",
         ["Ingest:Socrata:Retries"] = "3",
         ["Ingest:Socrata:RetryDelayMs"] = "10",
-        ["Ingest:Socrata:TimeoutSeconds"] = "1",
+        ["Ingest:Socrata:TimeoutSeconds"] = "2",
     };
 
     [RealDataFact]
@@ -77,7 +77,7 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
         result.ExitCode.ShouldBe(0, result.ToString());
         requests.Count.ShouldBe(6); // three failed attempts at the first page, then pages of 400, 400 and 200
         result.Error.ShouldContain("retry 3 of 3");
-        result.Error.ShouldContain("no answer within 1 s");
+        result.Error.ShouldContain("no answer within 2 s");
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(1000);
         (await db.ScalarAsync<string>("select figures->>'pages' from pipeline.task_metadata")).ShouldBe("3");
     }
@@ -93,7 +93,7 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
         result.ExitCode.ShouldBe(ExitCodes.SourceUnavailable, result.ToString());
         requests.Count.ShouldBe(5); // the first page, then four attempts at the second
         var error = result.Error.Split('\n').Where(line => line.StartsWith("error:")).ShouldHaveSingleItem();
-        error.ShouldContain("no answer within 1 s after 4 attempts");
+        error.ShouldContain("no answer within 2 s after 4 attempts");
         error.ShouldContain("--source FILE.csv");
         result.Error.ShouldNotContain("   at ");
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(0); // the first page's 400 records were not kept

@@ -18,6 +18,7 @@ public sealed class SamplePipeline : IAsyncLifetime
 
     private static readonly Dictionary<string, string?> SmallTraining = new()
     {
+        ["Training:Folds"] = "2",
         ["Training:FastTree:0:Trees"] = "20",
         ["Training:FastTree:1:Trees"] = "20",
         ["Training:LightGbm:0:Trees"] = "20",
