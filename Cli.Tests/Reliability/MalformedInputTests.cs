@@ -101,6 +101,8 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
         var path = Path.Combine(Path.GetTempPath(), $"inspections-test-{Guid.NewGuid():N}-{name}");
         await File.WriteAllTextAsync(path, content, new UTF8Encoding(false));
         await ShouldFailCleanlyAsync(path, what);
+        (await db.ScalarAsync<string>($"select error from pipeline.task_runs where task = 'ingest' and state = 'failed' and parameters->>'date' = '{RunDate}'"))
+            .ShouldContain(Path.GetFileName(path), customMessage: what);
     }
 
     [Fact]
@@ -109,14 +111,14 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
 
     private async Task ShouldFailCleanlyAsync(string path, string what)
     {
-        var before = await DatabaseProbe.FingerprintAsync(db.DataSource);
+        var before = await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History);
 
         var result = await db.RunAsync("ingest", "--date", RunDate, "--source", path);
 
         result.ExitCode.ShouldBe(ExitCodes.UsageError, $"{what}\n{result}");
         result.Error.Split('\n').Where(line => line.StartsWith("error:")).ShouldHaveSingleItem(what).ShouldContain(Path.GetFileName(path));
         result.Error.ShouldNotContain("   at ", Case.Sensitive, what);
-        (await DatabaseProbe.FingerprintAsync(db.DataSource)).ShouldBe(before, what);
+        (await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History)).ShouldBe(before, what);
         (await DatabaseProbe.RecordsOfAsync(db.DataSource, "ingest", RunDate)).ShouldBe((0L, 0L), what);
     }
 }

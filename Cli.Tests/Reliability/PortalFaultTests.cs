@@ -98,6 +98,7 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
         result.Error.ShouldNotContain("   at ");
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(0); // the first page's 400 records were not kept
         (await DatabaseProbe.RecordsOfAsync(db.DataSource, "ingest", RunDate)).ShouldBe((0L, 0L));
+        (await db.ScalarAsync<string>("select error from pipeline.task_runs where task = 'ingest' and state = 'failed'")).ShouldContain("kept failing");
     }
 
     [RealDataFact]
