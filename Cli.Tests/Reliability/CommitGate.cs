@@ -29,21 +29,30 @@ internal sealed class CommitGate : IAsyncDisposable
         return new CommitGate(connection, transaction);
     }
 
-    /// <summary>The server process id of the session that <paramref name="process"/>'s run is blocked in.</summary>
-    public async Task<int> WaitForBlockedRunAsync(NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout)
+    /// <summary>
+    /// The server process id of <paramref name="process"/>'s run once it is blocked at the gate, or earlier, once its
+    /// session (holding the run's advisory lock) matches <paramref name="inBody"/>, a condition on
+    /// <c>pg_stat_activity a</c> that places it in the middle of its body. The gate is the fallback, so a body too
+    /// quick to be caught in the act is still caught before its commit.
+    /// </summary>
+    public async Task<int> WaitForRunAsync(NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout, string inBody = "false")
     {
         var deadline = DateTime.UtcNow + timeout;
+        var sql = $"""
+            select coalesce(min(a.pid), 0) from pg_stat_activity a
+            where a.datname = current_database() and a.application_name = 'inspections'
+              and exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.granted)
+              and ((a.backend_xid is not null and exists (select 1 from pg_locks l where l.pid = a.pid and not l.granted
+                                                          and l.relation = 'pipeline.task_runs'::regclass))
+                   or ({inBody}))
+            """;
         while (true)
         {
-            var pid = await DatabaseProbe.CountAsync(dataSource, """
-                select coalesce(min(l.pid), 0) from pg_locks l join pg_stat_activity a on a.pid = l.pid
-                where not l.granted and l.relation = 'pipeline.task_runs'::regclass and a.datname = current_database()
-                  and a.application_name = 'inspections' and a.backend_xid is not null
-                """);
+            var pid = await DatabaseProbe.CountAsync(dataSource, sql);
             if (pid > 0) return (int)pid;
             if (process.HasExited) throw new InvalidOperationException($"the process ended before its run blocked at commit\n{process}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no run blocked at commit within {timeout.TotalSeconds} s\n{process}");
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
     }
 

@@ -52,7 +52,7 @@ public sealed class DatabaseStopTests : IAsyncLifetime
         await using var child = CliProcess.Start(run, _config);
         await using (var gate = await CommitGate.CloseAsync(db))
         {
-            await gate.WaitForBlockedRunAsync(db, child, TimeSpan.FromMinutes(2)); // clean, in its transaction
+            await gate.WaitForRunAsync(db, child, TimeSpan.FromMinutes(2)); // clean, in its transaction
             await StopServerAsync(mode);
             (await child.WaitForExitAsync(TimeSpan.FromMinutes(1))).ShouldBe(ExitCodes.DatabaseUnavailable, child.ToString());
             try { await gate.OpenAsync(); } catch (NpgsqlException) { } // its session died with the server

@@ -4,7 +4,7 @@ namespace Inspections.Tests.Reliability;
 
 /// <summary>
 /// The real executable killed (SIGKILL) in each long task, caught with every row of its run written and
-/// none committed (<see cref="CommitGate"/>): the database must hold exactly what it held before (no
+/// none committed (<see cref="CommitGate"/>), or in the middle of its body: the database must hold exactly what it held before (no
 /// partial rows, no metadata, no succeeded run), earlier dates' predictions and serving rows stay, and the
 /// next run completes. Each test works on a run date of its own over the shared sample pipeline.
 /// </summary>
@@ -28,7 +28,22 @@ public sealed class KillTests(SamplePipeline sample)
     [Fact]
     public Task A_killed_store_api_keeps_the_serving_rows_and_the_next_store_api_completes() => KillAndResumeAsync("store-api", "2014-08-01", prepareUntil: "predict");
 
-    private async Task KillAndResumeAsync(string verb, string date, string? prepareUntil)
+    // Caught in the act, where the body can be seen from the server (the gate remains the fallback):
+    // features with every earlier snapshot deleted and the new ones being inserted; training fitting models
+    // in the process, its transaction open and idle; ingest streaming the file into its COPY.
+    [Fact]
+    public Task A_features_run_killed_while_replacing_the_snapshots_leaves_them_as_they_were() =>
+        KillAndResumeAsync("features", "2014-07-08", prepareUntil: "clean", inBody: "a.state = 'active' and a.query ilike 'insert into features.snapshots%'");
+
+    [Fact]
+    public Task A_training_killed_while_fitting_leaves_no_model_and_the_next_training_completes() =>
+        KillAndResumeAsync("train", "2014-09-08", prepareUntil: "features", inBody: "a.state = 'idle in transaction' and now() - a.state_change > interval '500 ms'");
+
+    [Fact]
+    public Task An_ingest_killed_while_copying_the_file_leaves_nothing_and_the_next_ingest_completes() =>
+        KillAndResumeAsync("ingest", "2014-06-27", prepareUntil: null, inBody: "a.query ilike 'copy ingest_batch%'");
+
+    private async Task KillAndResumeAsync(string verb, string date, string? prepareUntil, string inBody = "false")
     {
         var db = sample.Db.DataSource;
         if (prepareUntil is not null)
@@ -43,7 +58,7 @@ public sealed class KillTests(SamplePipeline sample)
         await using (var gate = await CommitGate.CloseAsync(db))
         {
             await using var child = sample.Start(verb, "--date", date, "--source", SamplePipeline.Sample);
-            var session = await gate.WaitForBlockedRunAsync(db, child, Patience);
+            var session = await gate.WaitForRunAsync(db, child, Patience, inBody);
             child.Kill();
             (await child.WaitForExitAsync(Patience)).ShouldBe(128 + 9, child.ToString()); // died of SIGKILL
             await gate.OpenAsync();
