@@ -3,10 +3,11 @@ using Inspections.Tests.Infrastructure;
 namespace Inspections.Tests.Reliability;
 
 /// <summary>
-/// The real executable killed (SIGKILL) in each long task, caught with every row of its run written and
-/// none committed (<see cref="CommitGate"/>), or in the middle of its body: the database must hold exactly what it held before (no
-/// partial rows, no metadata, no succeeded run), earlier dates' predictions and serving rows stay, and the
-/// next run completes. Each test works on a run date of its own over the shared sample pipeline.
+/// The real executable killed (SIGKILL) in each long task, either just before its commit, with every row
+/// of its run written and none committed (<see cref="CommitGate"/>), or in the middle of its body: the
+/// database must hold exactly what it held before (no partial rows, no metadata, no succeeded run),
+/// earlier dates' predictions and serving rows stay, and the next run completes. Each test works on a
+/// run date of its own over the shared sample pipeline.
 /// </summary>
 [Collection(SamplePipeline.Collection)]
 public sealed class KillTests(SamplePipeline sample)
@@ -14,19 +15,19 @@ public sealed class KillTests(SamplePipeline sample)
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
     [Fact]
-    public Task A_killed_ingest_leaves_nothing_and_the_next_ingest_completes() => KillAndResumeAsync("ingest", "2014-06-20", prepareUntil: null);
+    public Task An_ingest_killed_just_before_its_commit_leaves_nothing_and_the_next_ingest_completes() => KillAndResumeAsync("ingest", "2014-06-20", prepareUntil: null);
 
     [Fact]
-    public Task A_killed_features_run_leaves_nothing_and_the_next_one_completes() => KillAndResumeAsync("features", "2014-07-01", prepareUntil: "clean");
+    public Task A_features_run_killed_just_before_its_commit_leaves_nothing_and_the_next_one_completes() => KillAndResumeAsync("features", "2014-07-01", prepareUntil: "clean");
 
     [Fact]
-    public Task A_killed_training_leaves_no_model_and_the_next_training_completes() => KillAndResumeAsync("train", "2014-09-01", prepareUntil: "features");
+    public Task A_training_killed_just_before_its_commit_leaves_no_model_and_the_next_training_completes() => KillAndResumeAsync("train", "2014-09-01", prepareUntil: "features");
 
     [Fact]
-    public Task A_killed_predict_keeps_earlier_predictions_and_the_next_predict_completes() => KillAndResumeAsync("predict", "2014-07-15", prepareUntil: "features");
+    public Task A_predict_killed_just_before_its_commit_keeps_earlier_predictions_and_the_next_predict_completes() => KillAndResumeAsync("predict", "2014-07-15", prepareUntil: "features");
 
     [Fact]
-    public Task A_killed_store_api_keeps_the_serving_rows_and_the_next_store_api_completes() => KillAndResumeAsync("store-api", "2014-08-01", prepareUntil: "predict");
+    public Task A_store_api_killed_just_before_its_commit_keeps_the_serving_rows_and_the_next_store_api_completes() => KillAndResumeAsync("store-api", "2014-08-01", prepareUntil: "predict");
 
     // Caught in the act, where the body can be seen from the server (the gate remains the fallback):
     // features with every earlier snapshot deleted and the new ones being inserted; training fitting models
