@@ -31,11 +31,15 @@ internal static class CsvExportReader
                     $"{path} is not a portal CSV export: no '{SourceRecord.CsvHeader[i]}' column");
         }
 
+        var width = csv.HeaderRecord!.Length;
         long number = 0;
         while (await csv.ReadAsync())
         {
             ct.ThrowIfCancellationRequested();
             var record = new SourceRecord(++number);
+            // A file cut mid-record ends in a short record that would otherwise pass for a complete one.
+            if (csv.Parser.Count != width)
+                record.ShapeProblem = $"the record has {csv.Parser.Count} fields where the header has {width} (a truncated file or an unquoted comma?)";
             for (var i = 0; i < columns.Length; i++)
                 if (columns[i] >= 0) record.Set(i, csv.GetField(columns[i]));
             yield return record;

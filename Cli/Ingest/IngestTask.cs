@@ -3,6 +3,7 @@ using Dapper;
 using Inspections.Hosting;
 using Inspections.Pipeline;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -79,6 +80,13 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             "delete from raw.rejects where run_date = @date and source = @source",
             new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         await WriteRejectsAsync(ctx, rejects, ct);
+        if (rejects.Count > 0)
+        {
+            // Rejects within the threshold still pass: say so where the operator looks, not only in raw.rejects.
+            var reasons = rejects.Select(r => $"#{r.Record.Number} {r.Reason}").Take(3);
+            ctx.Log.LogWarning("{Rejected} of {Read} records rejected, kept with their reasons in raw.rejects: {Reasons}{More}",
+                rejects.Count, counts.Read, string.Join("; ", reasons), rejects.Count > 3 ? "; ..." : "");
+        }
 
         var rejectShare = counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read;
         ctx.Figures["rows_read"] = counts.Read;

@@ -41,6 +41,9 @@ internal sealed class SourceRecord
     /// <summary>Keys without a field (e.g. <c>:@computed_region_*</c>), kept as JSON; null when none.</summary>
     public string? Extra { get; set; }
 
+    /// <summary>Why the record as a whole is malformed (e.g. a CSV record with missing fields); null when it is not.</summary>
+    public string? ShapeProblem { get; set; }
+
     public string? this[int field] => Values[field];
 
     public void Set(int field, string? value) => Values[field] = string.IsNullOrEmpty(value) ? null : value;
@@ -48,6 +51,7 @@ internal sealed class SourceRecord
     /// <summary>The id and date the load keys on, or why the record cannot be stored.</summary>
     public ParsedKeys Parse()
     {
+        if (ShapeProblem is { } problem) return ParsedKeys.Reject(problem);
         if (this[Id] is not { } idText) return ParsedKeys.Reject("no inspection id");
         if (!long.TryParse(idText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
             return ParsedKeys.Reject($"inspection id '{idText}' is not a positive integer");

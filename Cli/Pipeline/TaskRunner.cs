@@ -139,6 +139,14 @@ internal sealed class TaskRunner(
             await RecordFailureAsync(task, key, runId, startedAt, error, report, checks?.Results ?? [], ct);
             return new(task, key, TaskState.Failed, clock.Elapsed, 0, checks?.Results ?? [], error);
         }
+        catch (UserException e)
+        {
+            // A problem the user can fix (the portal down, an unreadable file): CliApp prints its one line and
+            // exit code; the run history still shows that the task failed and why.
+            await tx.RollbackAsync(CancellationToken.None);
+            await RecordFailureAsync(task, key, runId, startedAt, e.Message, $"ERROR: {key}\n  {e.Message}\n", checks?.Results ?? [], ct);
+            throw;
+        }
 
         if (!checks!.AllPassed)
         {

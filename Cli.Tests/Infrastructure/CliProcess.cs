@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Inspections.Tests.Infrastructure;
+
+/// <summary>
+/// The real executable as a child process (<c>dotnet inspections.dll</c>, copied next to the test
+/// assembly by the project reference), for what an in-process run cannot show: being killed, two
+/// processes at once, a server vanishing under a process. Output is collected as it comes.
+/// </summary>
+public sealed class CliProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _error = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_error) _error.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static string Executable => Path.Combine(AppContext.BaseDirectory, "inspections.dll");
+
+    /// <summary>Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys (<c>A:B</c>), passed as <c>A__B</c>.</summary>
+    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
+    {
+        if (!File.Exists(Executable)) throw new FileNotFoundException("the executable is not next to the test assembly", Executable);
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Executable);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) start.Environment[key.Replace(":", "__")] = value;
+        return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet"));
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Out { get { lock (_out) return _out.ToString(); } }
+
+    public string Error { get { lock (_error) return _error.ToString(); } }
+
+    /// <summary>SIGKILL: no handler, no finally block, no rollback sent by the client.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>The exit code; fails the test (and kills the process) when it runs longer than <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"inspections did not exit within {timeout.TotalSeconds} s\n{this}");
+        }
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
+    }
+
+    public override string ToString() => $"--- stdout ---\n{Out}\n--- stderr ---\n{Error}";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && File.Exists(Path.Combine(root, "dotnet")))
+            return Path.Combine(root, "dotnet");
+        return "dotnet";
+    }
+}

@@ -1,0 +1,71 @@
+using Inspections.Tests.Infrastructure;
+using Npgsql;
+
+namespace Inspections.Tests.Reliability;
+
+/// <summary>
+/// Holds a SHARE lock on <c>pipeline.task_runs</c>, so a task run can do its whole body and its checks in
+/// its transaction but blocks when it records itself, just before its commit. A process caught there has
+/// written every row it will write, none committed: the moment when a kill would leave the most behind
+/// if a run were not one transaction. No sleeps: the gate waits for the server to report the blocked session.
+/// </summary>
+internal sealed class CommitGate : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private NpgsqlTransaction? _transaction;
+
+    private CommitGate(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        _connection = connection;
+        _transaction = transaction;
+    }
+
+    public static async Task<CommitGate> CloseAsync(NpgsqlDataSource dataSource)
+    {
+        var connection = await dataSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("lock table pipeline.task_runs in share mode", connection, transaction);
+        await command.ExecuteNonQueryAsync();
+        return new CommitGate(connection, transaction);
+    }
+
+    /// <summary>
+    /// The server process id of <paramref name="process"/>'s run once it is blocked at the gate, or earlier, once its
+    /// session (holding the run's advisory lock) matches <paramref name="inBody"/>, a condition on
+    /// <c>pg_stat_activity a</c> that places it in the middle of its body. The gate is the fallback, so a body too
+    /// quick to be caught in the act is still caught before its commit.
+    /// </summary>
+    public async Task<int> WaitForRunAsync(NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout, string inBody = "false")
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var sql = $"""
+            select coalesce(min(a.pid), 0) from pg_stat_activity a
+            where a.datname = current_database() and a.application_name = 'inspections'
+              and exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.granted)
+              and ((a.backend_xid is not null and exists (select 1 from pg_locks l where l.pid = a.pid and not l.granted
+                                                          and l.relation = 'pipeline.task_runs'::regclass))
+                   or ({inBody}))
+            """;
+        while (true)
+        {
+            var pid = await DatabaseProbe.CountAsync(dataSource, sql);
+            if (pid > 0) return (int)pid;
+            if (process.HasExited) throw new InvalidOperationException($"the process ended before its run blocked at commit\n{process}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no run blocked at commit within {timeout.TotalSeconds} s\n{process}");
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task OpenAsync()
+    {
+        if (_transaction is not { } transaction) return;
+        _transaction = null;
+        await using (transaction) await transaction.RollbackAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await OpenAsync();
+        await _connection.DisposeAsync();
+    }
+}

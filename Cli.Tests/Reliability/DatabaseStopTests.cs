@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Inspections.Database;
+using Inspections.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Inspections.Tests.Reliability;
+
+/// <summary>
+/// The PostgreSQL server stopped under a running process (a throwaway embedded cluster of this class's
+/// own): the process says so in one line and exits with the database-unavailable code; once the server
+/// is back, the next run completes.
+/// </summary>
+public sealed class DatabaseStopTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"inspections-stop-{Guid.NewGuid():N}"[..32]);
+    private readonly Dictionary<string, string?> _config;
+    private readonly EmbeddedCluster _cluster;
+
+    public DatabaseStopTests()
+    {
+        var settings = TestCluster.ThrowawaySettings(_root);
+        _cluster = EmbeddedCluster.FromSettings(settings, NullLogger.Instance);
+        _config = new()
+        {
+            ["ConnectionStrings:Postgres"] = "",
+            ["Database:DataDirectory"] = settings.DataDirectory,
+            ["Database:Port"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Database:ServerOptions"] = settings.ServerOptions,
+        };
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await _cluster.StopAsync(CancellationToken.None);
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("immediate")]
+    public async Task A_server_stopped_during_a_task_is_one_line_and_the_database_unavailable_code_and_the_next_run_completes(string mode)
+    {
+        string[] run = ["run", "--until", "clean", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample];
+        var ingested = await CliRunner.RunAsync([.. run[..2], "ingest", .. run[3..]], _config);
+        ingested.ExitCode.ShouldBe(0, ingested.ToString());
+        await using var db = NpgsqlDataSource.Create(_cluster.ConnectionString() + ";Pooling=false");
+
+        await using var child = CliProcess.Start(run, _config);
+        await using (var gate = await CommitGate.CloseAsync(db))
+        {
+            await gate.WaitForRunAsync(db, child, TimeSpan.FromMinutes(2)); // clean, in its transaction
+            await StopServerAsync(mode);
+            (await child.WaitForExitAsync(TimeSpan.FromMinutes(1))).ShouldBe(ExitCodes.DatabaseUnavailable, child.ToString());
+            try { await gate.OpenAsync(); } catch (NpgsqlException) { } // its session died with the server
+        }
+
+        var errors = child.Error.Split('\n').Where(line => line.Contains("error", StringComparison.OrdinalIgnoreCase) || line.Contains("exception", StringComparison.OrdinalIgnoreCase)).ToList();
+        errors.ShouldHaveSingleItem(child.ToString()).ShouldStartWith("error: database unavailable");
+        child.Error.ShouldNotContain("   at ", Case.Sensitive, child.ToString());
+
+        NpgsqlConnection.ClearAllPools();
+        var next = await CliRunner.RunAsync(run, _config);
+        next.ExitCode.ShouldBe(0, next.ToString());
+        next.Out.ShouldContain($"ran      clean(date={SamplePipeline.FirstRun}");
+        (await DatabaseProbe.RecordsOfAsync(db, "clean", SamplePipeline.FirstRun)).ShouldBe((1L, 1L));
+    }
+
+    /// <summary><c>pg_ctl stop</c> in the given mode: fast ends sessions with an error, immediate just drops them (as a crash would).</summary>
+    private async Task StopServerAsync(string mode)
+    {
+        var pgCtl = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_ctl")).Where(File.Exists)
+            .OrderDescending().FirstOrDefault() ?? "pg_ctl";
+        var start = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "runuser" : pgCtl) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Environment.IsPrivilegedProcess) foreach (var arg in (string[])["-u", "postgres", "--", pgCtl]) start.ArgumentList.Add(arg);
+        foreach (var arg in (string[])["stop", "-D", _cluster.DataDirectory, "-m", mode, "-w"]) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.ShouldBe(0, output);
+    }
+}
