@@ -41,9 +41,11 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
         // Inspection 3, on the as-of date, is the label, not a feature.
         (await db.ScalarAsync<string>(string.Format(row, "2013-02-01"))).ShouldBe("2/1/0.5/1/2/1/1/1/0/27/60/f/2013-02-01/2013-04-02");
         (await db.ScalarAsync<string>(string.Format(row, "2013-03-01"))).ShouldBe("3/1/0.33333334/0/0/0/0/1/1/28/88/t/2013-03-11/2013-04-30");
-        // No pass/fail inspection within 60 days: no label.
-        (await db.ScalarAsync<string>(string.Format(row.Replace("'1001'", "'1002'"), "2013-01-01"))).ShouldBe("1/0/0/0/0/0/0/0/0/22/22/2013-03-02"); // concat_ws skips the null label
+        // No pass/fail inspection within 60 days, a window closed by the run date: no label, so no training row.
+        (await db.ScalarAsync<long>("select count(*) from features.snapshots where license = '1002' and as_of_date = '2013-01-01'")).ShouldBe(0);
         (await db.ScalarAsync<long>("select count(*) from features.snapshots where license = '1002' and label_fail is not null")).ShouldBe(0);
+        // A window still open on the run date keeps its row, label not known yet.
+        (await db.ScalarAsync<string>(string.Format(row.Replace("'1001'", "'1002'"), "2013-04-01"))).ShouldStartWith("1/0/0/0/0/0/0/0/0/");
     }
 
     [Fact]

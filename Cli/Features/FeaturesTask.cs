@@ -29,7 +29,11 @@ internal sealed class FeatureSettings
 /// uses only inspections strictly before its as-of date; the label is the outcome of the first
 /// pass/fail inspection in [as-of, as-of + window), known from as-of + window on.
 /// </summary>
-/// <remarks>Snapshots are rebuilt whole each run (they are cheap and late records can change old ones); the cohort of D is replaced.</remarks>
+/// <remarks>
+/// Snapshots are rebuilt whole each run (late records can change old ones); the cohort of D is replaced.
+/// A snapshot whose label window closed by D without a pass/fail inspection is not stored: it can never
+/// be a training row, and such rows were nine in ten of all (establishment, month) pairs.
+/// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask(date, source, upstream)
 {
@@ -132,5 +136,6 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             limit 1
         ) label on true
         where f.as_of_date = any(@schedule)
+          and (label.fail is not null or f.as_of_date + @window > @date)   -- a closed window without a label never trains
         """;
 }

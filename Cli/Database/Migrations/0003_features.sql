@@ -23,6 +23,7 @@ create table features.snapshots (
     complaints_before           real not null,
     reinspections_before        real not null,
     -- label: did the first pass/fail inspection in [as_of_date, as_of_date + window) fail? null: none in the window
+    -- yet, which is the window still open on the run date (a row whose window closed without one is not stored)
     label_fail                  boolean,
     label_inspection_date       date,
     -- as_of_date + window: the first run date on which the label is final. Train at D only on rows
