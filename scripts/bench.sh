@@ -35,13 +35,32 @@ trap cleanup EXIT
 
 inspections --help >/dev/null   # builds Release now, so no build time lands in a measurement
 
-# Runs one verb under GNU time; appends "verb|wall s|peak RSS KiB|exit" to $work/verbs.
+# CPU seconds PostgreSQL spent so far: the postmaster's own and its children's (exited backends are
+# counted in its cutime/cstime once reaped; live ones are added). The machine is shared, so wall time
+# depends on what else runs; CPU time much less.
+pg_cpu() {
+  local postmaster ticks=0 pid
+  postmaster="$(head -1 "$Database__DataDirectory/pgdata/postmaster.pid")"
+  for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+    [[ -r /proc/$pid/stat ]] || continue
+    if [[ $pid == "$postmaster" ]]; then
+      ticks=$((ticks + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat")))
+    else
+      ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    fi
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# Runs one verb under GNU time; appends "verb|wall s|peak RSS KiB|exit|CLI CPU s|PostgreSQL CPU s" to $work/verbs.
 timed() {
   local label="$1"; shift
-  local code=0
-  /usr/bin/time -f '%e %M' -o "$work/time" "$root/scripts/inspections" "$@" >"$work/$label.out" 2>"$work/$label.err" || code=$?
-  read -r wall rss < <(tail -1 "$work/time")
-  echo "$label|$wall|$rss|$code" >> "$work/verbs"
+  local code=0 pg_before
+  pg_before="$(pg_cpu)"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$root/scripts/inspections" "$@" >"$work/$label.out" 2>"$work/$label.err" || code=$?
+  sleep 0.2   # let the postmaster reap the command's backends
+  read -r wall rss user sys < <(tail -1 "$work/time")
+  echo "$label|$wall|$rss|$code|$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')|$(awk -v a="$pg_before" -v b="$(pg_cpu)" 'BEGIN { printf "%.2f", b - a }')" >> "$work/verbs"
   if [[ $code -ne 0 ]]; then
     echo "$label exited $code:" >&2; tail -20 "$work/$label.err" >&2; tail -5 "$work/$label.out" >&2
   fi
@@ -74,8 +93,8 @@ bench_set() {
   echo
   echo "### $name: $rows CSV lines, --date $date"
   echo
-  echo "| task | verb invocation | task wall s | rows written | verb wall s | verb peak RSS MiB |"
-  echo "|---|---|---:|---:|---:|---:|"
+  echo "| task | verb invocation | task wall s | rows written | verb wall s | verb CPU s: CLI + PostgreSQL | verb peak RSS MiB |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
   $sql -c "select task, round((duration_ms / 1000.0)::numeric, 2), rows_written,
              case when task = 'ingest' then round((figures->>'rows_read')::numeric / (duration_ms / 1000.0)) end
            from pipeline.task_metadata order by finished_at" > "$work/tasks"
@@ -88,10 +107,10 @@ bench_set() {
     esac
     local verb_cells="| "
     if [[ " $shown " != *" $verb "* ]]; then
-      verb_cells="| $(verb_field "$verb" 2) | $(mib "$(verb_field "$verb" 3)") |"
+      verb_cells="| $(verb_field "$verb" 2) | $(verb_field "$verb" 5) + $(verb_field "$verb" 6) | $(mib "$(verb_field "$verb" 3)") |"
       shown="$shown $verb"
     else
-      verb_cells="| | |"
+      verb_cells="| | | |"
     fi
     echo "| $task | \`$verb\` | $seconds | $written $verb_cells"
     [[ "$task" == ingest ]] && echo "$rate" > "$work/ingest-rate"
@@ -100,8 +119,9 @@ bench_set() {
   task_total="$($sql -c "select round((sum(duration_ms) / 1000.0)::numeric, 2) from pipeline.task_metadata")"
   verb_total="$(awk -F'|' '$1 != "rerun" { s += $2 } END { printf "%.2f", s }' "$work/verbs")"
   peak="$(awk -F'|' '$1 != "rerun" && $3 > m { m = $3 } END { print m }' "$work/verbs")"
-  echo "| **whole DAG** | 5 invocations | **$task_total** | | **$verb_total** | **$(mib "$peak")** (max) |"
-  echo "| no-op rerun (\`run\` again: everything already complete) | \`run\` | | 0 | $(verb_field rerun 2) | $(mib "$(verb_field rerun 3)") |"
+  local cpu; cpu="$(awk -F'|' '$1 != "rerun" { c += $5; p += $6 } END { printf "%.2f + %.2f", c, p }' "$work/verbs")"
+  echo "| **whole DAG** | 5 invocations | **$task_total** | | **$verb_total** | **$cpu** | **$(mib "$peak")** (max) |"
+  echo "| no-op rerun (\`run\` again: everything already complete) | \`run\` | | 0 | $(verb_field rerun 2) | $(verb_field rerun 5) + $(verb_field rerun 6) | $(mib "$(verb_field rerun 3)") |"
   echo
   echo "Ingest: $(cat "$work/ingest-rate") rows read/s (parse, COPY into a temp table, upsert)."
   local failed; failed="$(awk -F'|' '$4 != 0 { print $1 " (exit " $4 ")" }' "$work/verbs")"
