@@ -8,14 +8,14 @@
 # as separate invocations at the same --date, so each has its own peak RSS (GNU time); each task's
 # wall time comes from pipeline.task_metadata. Then `run` again, which has nothing to do. Then the
 # HTTP API benchmark (scripts/bench-api.sh) over the real set's predictions.
-# Tunables: BENCH_REAL_DATE (2014-08-25), BENCH_SCALE_ROWS (1000000), BENCH_SCALE_DATE (2024-08-12),
-# BENCH_SCALE=0 (skip the scale set), BENCH_API=0 (skip the API), BENCH_PORT (54371, and +1).
+# Tunables: BENCH_REAL_DATE (2014-08-25), BENCH_SCALE_ROWS (1000000), BENCH_SCALE_DATE (2024-12-30),
+# BENCH_REAL=0 / BENCH_SCALE=0 (skip a set), BENCH_API=0 (skip the API), BENCH_PORT (54371, and +1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 real_csv="$(realpath "${1:-$root/../shared/data/chicago/food-inspections-2010-01-to-2014-08.csv}")"
 real_date="${BENCH_REAL_DATE:-2014-08-25}"
 scale_rows="${BENCH_SCALE_ROWS:-1000000}"
-scale_date="${BENCH_SCALE_DATE:-2024-08-12}"
+scale_date="${BENCH_SCALE_DATE:-2024-12-30}"   # the last Monday of the generated set
 scale_csv="$root/artifacts/inspections-$scale_rows.csv"
 port="${BENCH_PORT:-54371}"
 export ConnectionStrings__Postgres=""
@@ -140,7 +140,7 @@ echo "## Benchmark $(date -u +%F), commit $(git -C "$root" rev-parse --short HEA
 echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -h | awk '/^Mem:/ { print $2 }') RAM;"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg). Peak RSS is the CLI process's; PostgreSQL's memory is separate."
-bench_set real "$real_csv" "$real_date" "$port"
+[[ "${BENCH_REAL:-1}" == 0 ]] || bench_set real "$real_csv" "$real_date" "$port"
 
 if [[ "${BENCH_SCALE:-1}" != 0 ]]; then
   if [[ ! -f "$scale_csv" ]]; then
