@@ -32,7 +32,7 @@ internal sealed class FeatureSettings
 /// <remarks>
 /// Snapshots are rebuilt whole each run (late records can change old ones); the cohort of D is replaced.
 /// A snapshot whose label window closed by D without a pass/fail inspection is not stored: it can never
-/// be a training row, and such rows were nine in ten of all (establishment, month) pairs.
+/// be a training row, and such rows were four in five of all (establishment, month) pairs of the real export.
 /// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask(date, source, upstream)
