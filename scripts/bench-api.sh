@@ -5,7 +5,8 @@
 #
 # It uses its own embedded cluster (BENCH_DATA_DIRECTORY, BENCH_DB_PORT) so it never touches the
 # database you work with. Tunables: BENCH_API_PORT (5055), BENCH_CONNECTIONS (64), BENCH_DURATION (30s),
-# BENCH_THREADS (2), BENCH_WARMUP (5s), BENCH_ESTABLISHMENTS (15000), BENCH_DATES (30).
+# BENCH_THREADS (2), BENCH_WARMUP (5s), BENCH_ESTABLISHMENTS (15000), BENCH_DATES (30);
+# BENCH_KEEP_DATA=1 serves the predictions already in that cluster (e.g. a pipeline run's) instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -73,8 +74,12 @@ commit;
 vacuum analyze api.predictions;   -- what autovacuum does after store-api writes a day
 SQL
 }
-echo "Filling api.predictions ($establishments establishments x $dates dates)..." >&2
-fill_synthetic
+if [[ "${BENCH_KEEP_DATA:-0}" == 1 ]]; then
+  sql -c "vacuum analyze api.predictions"   # serve what the pipeline stored, as it is
+else
+  echo "Filling api.predictions ($establishments establishments x $dates dates)..." >&2
+  fill_synthetic
+fi
 # ------------------------------------------------------------------------------------------------
 
 sql -c "select distinct license from api.predictions" > "$work/ids.txt"

@@ -1,8 +1,8 @@
 // Writes a portal-format CSV of N rows bootstrapped from the real export, for benchmarks at scale.
 // Usage: dotnet run scripts/scale-data.cs -- SOURCE.csv OUT.csv [ROWS=1000000] [SEED=42]
 // Each synthetic establishment replays one real establishment's history under a new license and
-// new inspection ids, shifted by a whole number of weeks (weekdays and mixes are kept) so dates
-// spread over 2010-2024. Same arguments, same file.
+// new inspection ids, shifted by a whole number of weeks (weekdays and mixes are kept) so its whole
+// history lies in 2010-2024, starting anywhere it fits. Same arguments, same file.
 using System.Globalization;
 using System.Text;
 
@@ -38,13 +38,19 @@ while (written < rows)
 {
     var history = histories[random.Next(histories.Length)];
     var license = (nextLicense++).ToString(CultureInfo.InvariantCulture);
-    var shiftDays = 7 * random.Next(0, 10 * 52 + 1);
-    foreach (var record in history)
+    // The whole history lands inside [first, last], its start uniform over the weeks that allow it: the real
+    // export is dense in 2012-2014, so shifting every history by 0-10 years would thin out both ends.
+    var dates = history.Select(r => DateOnly.ParseExact(r[dateCol], "MM/dd/yyyy")).ToArray();
+    var (earliest, latest) = (dates.Min(), dates.Max());
+    var minWeeks = (int)Math.Ceiling((first.DayNumber - earliest.DayNumber) / 7.0);
+    var maxWeeks = (int)Math.Floor((last.DayNumber - latest.DayNumber) / 7.0);
+    var shiftDays = 7 * random.Next(minWeeks, Math.Max(minWeeks, maxWeeks) + 1);
+    for (var i = 0; i < history.Length; i++)
     {
+        var record = history[i];
         if (written == rows) break;
-        var date = DateOnly.ParseExact(record[dateCol], "MM/dd/yyyy").AddDays(shiftDays);
-        if (date > last) date = date.AddDays(-7 * (int)Math.Ceiling((date.DayNumber - last.DayNumber) / 7.0));
-        if (date < first) continue;
+        var date = dates[i].AddDays(shiftDays);
+        if (date < first || date > last) continue;
         var copy = (string[])record.Clone();
         copy[idCol] = (nextId++).ToString(CultureInfo.InvariantCulture);
         copy[licenseCol] = record[licenseCol] is "" or "0" ? record[licenseCol] : license;

@@ -22,9 +22,7 @@ public sealed class TrainedDatabase : IAsyncLifetime
         ["Training:Folds"] = "3",
         ["Training:FoldAsOfDates"] = "2",
         ["Training:FastTree:0:Trees"] = "50",
-        ["Training:FastTree:1:Trees"] = "50",
         ["Training:LightGbm:0:Trees"] = "50",
-        ["Training:LightGbm:1:Trees"] = "50",
     };
 
     public TestDatabase Db { get; } = new();

@@ -78,12 +78,18 @@ internal static class FeatureRows
         await using var reader = await command.ExecuteReaderAsync(ct);
         var numeric = FeatureSet.Numeric.Count;
         var categorical = FeatureSet.Categorical.Count;
+        // A few hundred distinct category values over up to millions of rows: keep one string of each.
+        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
         {
             var values = new float[numeric];
             for (var i = 0; i < numeric; i++) values[i] = reader.GetFloat(2 + i);
             var categories = new string[categorical];
-            for (var i = 0; i < categorical; i++) categories[i] = reader.GetString(2 + numeric + i);
+            for (var i = 0; i < categorical; i++)
+            {
+                var value = reader.GetString(2 + numeric + i);
+                categories[i] = pool.TryGetValue(value, out var pooled) ? pooled : pool[value] = value;
+            }
             bool? label = labelled && !reader.IsDBNull(2 + numeric + categorical) ? reader.GetBoolean(2 + numeric + categorical) : null;
             rows.Add(new FeatureRow(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), values, categories, label));
         }

@@ -130,14 +130,25 @@ internal sealed class ModelScorer
         };
     }
 
-    private static IDataView ToDataView(MLContext ml, IReadOnlyList<FeatureRow> rows) =>
-        ml.Data.LoadFromEnumerable(rows.Select(r => new ModelInput
+    private static IDataView ToDataView(MLContext ml, IReadOnlyList<FeatureRow> rows)
+    {
+        // Prefixed so the one-hot slots of the three columns (one shared dictionary) read "risk_level=high".
+        // One array per distinct combination, not per row: at a million rows, per-row strings were 200 MB a fit.
+        var prefixed = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string[] Prefixed(string[] values)
+        {
+            var key = string.Join('\u001f', values);
+            if (!prefixed.TryGetValue(key, out var array))
+                prefixed[key] = array = values.Select((v, i) => $"{FeatureSet.Categorical[i]}={v}").ToArray();
+            return array;
+        }
+        return ml.Data.LoadFromEnumerable(rows.Select(r => new ModelInput
         {
             Numeric = r.Numeric,
-            // Prefixed so the one-hot slots of the three columns (one shared dictionary) read "risk_level=high".
-            Categorical = r.Categorical.Select((v, i) => $"{FeatureSet.Categorical[i]}={v}").ToArray(),
+            Categorical = Prefixed(r.Categorical),
             Label = r.LabelFail ?? false,
         }).ToList(), Definition());
+    }
 
     private static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), Definition()).Schema;
 

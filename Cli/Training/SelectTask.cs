@@ -51,13 +51,15 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
 
         // The reference distribution must be honest: the scores of the model trained for the latest
         // fold (on what was known before it), not of the refit, which has seen these rows' labels.
+        // The two fits are independent, seeded and single-threaded: run them side by side.
+        var refitting = Task.Run(() => ModelScorer.Fit(candidate, rows), ct);
         var foldModel = ModelScorer.Fit(candidate, latest.Train);
         var validationScores = foldModel.Score(latest.Valid);
         var stored = results.Single(r => r.Candidate == candidate.Name && r.Fold == latest.Number);
         var reproduced = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, latest, validationScores);
         var threshold = Threshold(validationScores, settings.ThresholdTopShare);
 
-        var refit = ModelScorer.Fit(candidate, rows);
+        var refit = await refitting;
         var bytes = refit.Save();
         _reloadRows = latest.Valid;
         _scoresBeforeSaving = refit.Score(latest.Valid);
