@@ -20,9 +20,7 @@ public sealed class SamplePipeline : IAsyncLifetime
     {
         ["Training:Folds"] = "2",
         ["Training:FastTree:0:Trees"] = "20",
-        ["Training:FastTree:1:Trees"] = "20",
         ["Training:LightGbm:0:Trees"] = "20",
-        ["Training:LightGbm:1:Trees"] = "20",
     };
 
     public TestDatabase Db { get; } = new();
