@@ -13,12 +13,8 @@ internal static class CliApp
             "a pipeline of idempotent tasks over PostgreSQL, from the City's open data to an HTTP API and a dashboard.");
         root.Add(cli.Connection);
         root.Add(cli.Verbose);
-        root.Add(DbCommand.Create(cli));
-        root.Add(Pipeline.RunsCommand.Create(cli));
-        root.Add(Api.ServeApiCommand.Create(cli));
-        root.Add(Dashboard.ServeDashboardCommand.Create(cli));
+        // In the order people meet them: the pipeline's verbs, its state, the database, the servers.
         root.Add(Ingest.IngestCommand.Create(cli));
-        root.Add(Ingest.GenerateSampleCommand.Create(cli));
         root.Add(Cleaning.CleanCommand.Create(cli));
         root.Add(Features.FeaturesCommand.Create(cli));
         root.Add(Training.TrainCommand.Create(cli));
@@ -27,7 +23,12 @@ internal static class CliApp
         root.Add(Monitoring.MonitorCommand.Create(cli));
         root.Add(Pipeline.RunCommand.Create(cli));
         root.Add(Pipeline.StatusCommand.Create(cli));
+        root.Add(Pipeline.RunsCommand.Create(cli));
         root.Add(Pipeline.DagCommand.Create(cli));
+        root.Add(DbCommand.Create(cli));
+        root.Add(Api.ServeApiCommand.Create(cli));
+        root.Add(Dashboard.ServeDashboardCommand.Create(cli));
+        root.Add(Ingest.GenerateSampleCommand.Create(cli));
         return root;
     }
 
