@@ -9,7 +9,7 @@ csv="$(realpath "${1:?usage: scripts/replay-ingest.sh FILE.csv [FIRST_MONDAY] [L
 first="${2:-2012-01-02}"
 last="${3:-2014-09-01}"
 
-export Database__DataDirectory="${REPLAY_DATA_DIRECTORY:-$(mktemp -d /tmp/inspections-replay.XXXXXX)}"
+export Database__DataDirectory="${REPLAY_DATA_DIRECTORY:-$(mktemp -d -t inspections-replay.XXXXXX)}"
 export Database__Port="${REPLAY_PORT:-54399}"
 chmod 755 "$Database__DataDirectory"
 inspections() { "$root/scripts/inspections" "$@"; }

@@ -11,31 +11,32 @@ csv="$(realpath "${1:?usage: scripts/replay-weekly.sh FILE.csv [FIRST_MONDAY] [L
 first="${2:-2014-01-06}"
 last="${3:-2014-08-25}"
 
-export Database__DataDirectory="${REPLAY_DATA_DIRECTORY:-$(mktemp -d /tmp/inspections-weekly.XXXXXX)}"
+export Database__DataDirectory="${REPLAY_DATA_DIRECTORY:-$(mktemp -d -t inspections-weekly.XXXXXX)}"
 export Database__Port="${REPLAY_PORT:-54398}"
 export Ingest__Source="$csv"
 chmod 755 "$Database__DataDirectory"
 inspections() { "$root/scripts/inspections" "$@"; }
 sql() { inspections db psql -- -At -F ' ' -c "$1"; }
-trap 'inspections db stop >/dev/null 2>&1 || true; rm -rf "$Database__DataDirectory"' EXIT
+logs="$(mktemp -d -t inspections-weekly-logs.XXXXXX)"
+trap 'inspections db stop >/dev/null 2>&1 || true; rm -rf "$Database__DataDirectory" "$logs"' EXIT
 fail() { echo "REPLAY FAILED: $*" >&2; exit 1; }
 
 inspections db migrate >/dev/null || fail "no database"
 t0=$(date +%s.%N)
-inspections train --date "$first" >/tmp/replay-train.out 2>&1 || { cat /tmp/replay-train.out; fail "train $first"; }
+inspections train --date "$first" >"$logs"/train.out 2>&1 || { cat "$logs"/train.out; fail "train $first"; }
 echo "train --date $first: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
-grep -A20 "^Candidates" /tmp/replay-train.out
+grep -A20 "^Candidates" "$logs"/train.out
 
 printf '\n%-12s %7s %9s %8s %8s %7s %s\n' date run_s rerun_s scored served status drift
 day="$first"
 while [[ "$day" < "$last" || "$day" == "$last" ]]; do
   t0=$(date +%s.%N)
-  inspections run --date "$day" >/tmp/replay-run.out 2>&1 || { cat /tmp/replay-run.out; fail "run $day"; }
+  inspections run --date "$day" >"$logs"/run.out 2>&1 || { cat "$logs"/run.out; fail "run $day"; }
   t1=$(date +%s.%N)
   before=$(sql "select (select count(*) from pipeline.task_runs), (select count(*) from pipeline.task_metadata)")
-  inspections run --date "$day" >/tmp/replay-rerun.out 2>&1 || fail "rerun $day"
+  inspections run --date "$day" >"$logs"/rerun.out 2>&1 || fail "rerun $day"
   t2=$(date +%s.%N)
-  grep -q "everything already complete" /tmp/replay-rerun.out || fail "the rerun of $day ran something"
+  grep -q "everything already complete" "$logs"/rerun.out || fail "the rerun of $day ran something"
   [[ "$(sql "select (select count(*) from pipeline.task_runs), (select count(*) from pipeline.task_metadata)")" == "$before" ]] || fail "the rerun of $day wrote rows"
   read -r scored served status psi < <(sql "select (select count(*) from predictions.scores where prediction_date = '$day'),
       (select count(*) from api.predictions where prediction_date = '$day'),
