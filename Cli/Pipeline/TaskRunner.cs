@@ -135,6 +135,7 @@ internal sealed class TaskRunner(
             await tx.RollbackAsync(CancellationToken.None);
             var error = $"{e.GetType().Name}: {e.Message}";
             var report = FailureReport.ForException(task, key, e);
+            _log.LogDebug("{Key} threw: {Exception}", key, e.ToString());
             terminal.Error.Write(report);
             await RecordFailureAsync(task, key, runId, startedAt, error, report, checks?.Results ?? [], ct);
             return new(task, key, TaskState.Failed, clock.Elapsed, 0, checks?.Results ?? [], error);
