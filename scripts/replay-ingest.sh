@@ -31,10 +31,22 @@ while [[ "$day" < "$last" || "$day" == "$last" ]]; do
       from pipeline.task_metadata where task = 'ingest' and parameters->>'date' = '$day'" |
     while read -r new updated rejected stored; do
       printf '%-12s %8s %8s %8s %10s %8.2f\n' "$day" "$new" "$updated" "$rejected" "$stored" "$(awk "BEGIN{print $t1 - $t0}")"
+      echo "$day $stored" >> "$Database__DataDirectory/stored.txt"
     done
   day=$(date -d "$day + 7 days" +%F)
 done
 echo "weekly replay: $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $started}") s in all"
+
+# After the last date the table holds every source row (nothing is ever deleted), so the rows dated up
+# to each Monday there are the source's rows up to that Monday: each date must have stored exactly those.
+mismatches=0
+while read -r day stored; do
+  expected=$(inspections db psql -At -c "select count(*) from raw.inspections where inspection_date <= '$day'")
+  [[ "$stored" == "$expected" ]] || { echo "MISMATCH $day: stored $stored, source rows up to that date $expected"; mismatches=$((mismatches + 1)); }
+done < "$Database__DataDirectory/stored.txt"
+rejected=$(inspections db psql -At -c "select count(*) from raw.rejects")
+echo "stored = source rows dated up to each date: $(( $(wc -l < "$Database__DataDirectory/stored.txt") - mismatches )) of $(wc -l < "$Database__DataDirectory/stored.txt") dates ($rejected rejects in all)"
+[[ $mismatches -eq 0 ]] || exit 1
 
 # One full load of the whole file on a fresh database, then clean and features, each timed by the task engine.
 inspections db psql -c "truncate raw.inspections, raw.rejects, clean.inspections, clean.violations, clean.establishments,
