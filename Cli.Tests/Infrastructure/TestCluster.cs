@@ -55,34 +55,51 @@ internal static class TestCluster
     };
 
     /// <summary>
-    /// Deletes clusters of earlier test runs whose process is gone and whose server is stopped
-    /// (a test host may be ended before its exit handler finishes deleting).
+    /// Stops and deletes the clusters of earlier test runs whose test process is gone (a test host
+    /// ended before its exit handler ran leaves its server running and its folder behind).
     /// </summary>
-    private static void SweepLeftovers()
+    private static async Task SweepLeftoversAsync()
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "inspections-tests-*"))
         {
             var parts = Path.GetFileName(dir).Split('-');
             if (parts.Length < 4 || !int.TryParse(parts[2], out var pid)) continue;
-            if (File.Exists(Path.Combine(dir, "pgdata", "postmaster.pid"))) continue;
             try
             {
                 using var process = System.Diagnostics.Process.GetProcessById(pid);
-                continue;
+                continue; // that test run is still going
             }
             catch (ArgumentException)
             {
-                // That test run is over.
             }
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try
+            {
+                if (File.Exists(Path.Combine(dir, "pgdata", "postmaster.pid")) && ReadPort(dir) is { } port)
+                {
+                    var settings = new DatabaseSettings { DataDirectory = dir, Port = port };
+                    await EmbeddedCluster.FromSettings(settings, NullLogger.Instance).StopAsync(CancellationToken.None);
+                }
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or UserException)
+            {
+                // Someone else's, or already going: leave it.
+            }
         }
+    }
+
+    /// <summary>The port a running cluster listens on: line 4 of postmaster.pid.</summary>
+    private static int? ReadPort(string dir)
+    {
+        var lines = File.ReadAllLines(Path.Combine(dir, "pgdata", "postmaster.pid"));
+        return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
     }
 
     private static async Task<string> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("INSPECTIONS_TEST_CONNECTION") is { Length: > 0 } external) return external;
 
-        SweepLeftovers();
+        await SweepLeftoversAsync();
         var root = Path.Combine(Path.GetTempPath(), $"inspections-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var cluster = EmbeddedCluster.FromSettings(ThrowawaySettings(root), NullLogger.Instance);
         await cluster.EnsureRunningAsync(CancellationToken.None);
