@@ -16,41 +16,13 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
 {
     public override string Name => "predict";
 
-    private const string NewestModel = """
-        select model_id as ModelId, trained_on as TrainedOn, coalesce(task_parameters->>'source', '') as Source, algorithm as Algorithm,
-               hyper_parameters::text as HyperParameters, features::text as Features, threshold as Threshold, model as Model,
-               model_sha256 as Sha256
-        from models.registry
-        where trained_on <= @date
-        order by trained_on desc, created_at desc
-        limit 1
-        """;
-
-    private sealed class ModelRow
-    {
-        public string ModelId { get; init; } = "";
-        public DateTime TrainedOn { get; init; }
-        public string Source { get; init; } = "";
-        public string Algorithm { get; init; } = "";
-        public string HyperParameters { get; init; } = "";
-        public string Features { get; init; } = "";
-        public double Threshold { get; init; }
-        public byte[] Model { get; init; } = [];
-        public string Sha256 { get; init; } = "";
-    }
-
     /// <summary>The features of the run date, and the audit of the model it will use (which trains one if none exists).</summary>
     public override async Task<IReadOnlyList<PipelineTask>> RequiresAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var model = await NewestAsync(connection, null, ct);
-        var audit = model is null
-            ? modelAudit(Date, Source)
-            : modelAudit(DateOnly.FromDateTime(model.TrainedOn), model.Source.Length > 0 ? model.Source : Source);
+        var model = await ModelRegistry.NewestAtOrBeforeAsync(connection, null, Date, ct);
+        var audit = model is null ? modelAudit(Date, Source) : modelAudit(model.TrainedOn, model.Source ?? Source);
         return [features, audit];
     }
-
-    private Task<ModelRow?> NewestAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct) =>
-        connection.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(NewestModel, new { date = Date.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct));
 
     public override async Task RunAsync(TaskContext context, CancellationToken ct)
     {
@@ -58,10 +30,9 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
         var date = Date.ToDateTime(TimeOnly.MinValue);
         await connection.ExecuteAsync(new CommandDefinition("delete from predictions.scores where prediction_date = @date", new { date }, tx, cancellationToken: ct));
 
-        var model = await NewestAsync(connection, tx, ct)
+        var model = await ModelRegistry.NewestAtOrBeforeAsync(connection, tx, Date, ct)
             ?? throw new InvalidOperationException($"no model was selected on or before {Date:yyyy-MM-dd}");
-        var features = System.Text.Json.JsonSerializer.Deserialize<string[]>(model.Features) ?? [];
-        var scorer = ModelScorer.Load(model.Model, model.Algorithm, model.HyperParameters, features, model.Sha256);
+        var scorer = model.Scorer();
         var cohort = await FeatureRows.ReadAsync(connection, tx, FeatureRows.Cohort, Date, ct);
         var scores = scorer.Score(cohort);
 
@@ -85,7 +56,7 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
         var fail = scores.Count(s => s >= model.Threshold);
         context.RowsWritten = cohort.Count;
         context.Figures["model_id"] = model.ModelId;
-        context.Figures["model_trained_on"] = DateOnly.FromDateTime(model.TrainedOn);
+        context.Figures["model_trained_on"] = model.TrainedOn;
         context.Figures["threshold"] = model.Threshold;
         context.Figures["cohort"] = (long)cohort.Count;
         context.Figures["fail_labels"] = (long)fail;

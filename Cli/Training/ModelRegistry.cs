@@ -3,10 +3,13 @@ using Npgsql;
 
 namespace Inspections.Training;
 
-/// <summary>A model stored in <c>models.registry</c> (the columns a scorer and an audit need).</summary>
+/// <summary>
+/// A model stored in <c>models.registry</c> (the columns a scorer and an audit need), and the source
+/// its select task ran with, which names that task instance as predict's upstream.
+/// </summary>
 internal sealed record RegisteredModel(
     string ModelId, DateOnly TrainedOn, string Candidate, string Algorithm, string HyperParameters,
-    IReadOnlyList<string> Features, double Threshold, byte[] Model, string ModelSha256)
+    IReadOnlyList<string> Features, double Threshold, byte[] Model, string ModelSha256, string? Source)
 {
     /// <summary>The scorer of this model; refuses bytes that do not match their sha256 or a different feature list.</summary>
     public ModelScorer Scorer() => ModelScorer.Load(Model, Algorithm, HyperParameters, Features, ModelSha256);
@@ -16,7 +19,8 @@ internal sealed record RegisteredModel(
 internal static class ModelRegistry
 {
     private const string Select = """
-        select model_id, trained_on, candidate, algorithm, hyper_parameters::text, features::text, threshold, model, model_sha256
+        select model_id, trained_on, candidate, algorithm, hyper_parameters::text, features::text, threshold, model, model_sha256,
+               task_parameters ->> 'source'
         from models.registry
         """;
 
@@ -36,6 +40,6 @@ internal static class ModelRegistry
         if (!await reader.ReadAsync(ct)) return null;
         return new RegisteredModel(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetString(3),
             reader.GetString(4), JsonSerializer.Deserialize<string[]>(reader.GetString(5))!, reader.GetDouble(6),
-            reader.GetFieldValue<byte[]>(7), reader.GetString(8));
+            reader.GetFieldValue<byte[]>(7), reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9));
     }
 }
