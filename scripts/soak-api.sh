@@ -83,18 +83,8 @@ request = function()
 end
 LUA
 
-if curl -s -o /dev/null "$base/health"; then
-  echo "Something already answers on $base: stop it or set SOAK_API_PORT." >&2
-  exit 1
-fi
-"$root/scripts/inspections" serve-api --urls "$base" > "$work/server.out" 2> "$work/server.log" &   # exec chain: $! is the server
-server=$!
-for _ in $(seq 1 120); do
-  curl -fs "$base/ready" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.5
-done
-curl -fs "$base/ready" >/dev/null
+source "$root/scripts/lib/serve-api.sh"
+start_api "$root" "$base" "$work" SOAK_API_PORT
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server/status"; }
 ( t=0; while (( t <= duration )); do echo "$t $(rss_kb)"; sleep 5; t=$((t + 5)); done ) > "$work/rss.txt" &
