@@ -109,15 +109,17 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         """;
 
     // Items are "N. TITLE - Comments: text", separated by " | ". Plain string functions, not regular
-    // expressions over whole texts: this is the costliest step of clean on a large load.
+    // expressions over whole texts: this is the costliest step of clean on a large load. The CTEs are
+    // materialized: inlined, every use of number, comments_at and head re-evaluated its expression (the
+    // regular expression ten times per item): 15 s instead of 4 s for the 359,009 items of a 1M-row load.
     private const string ParseViolations = """
         create temp table batch_violations on commit drop as
-        with items as (
+        with items as materialized (
             select b.inspection_id, b.inspection_date, btrim(item.text) as text, item.position::int as position
             from clean_batch b
             cross join lateral string_to_table(b.violations, ' | ') with ordinality as item(text, position)
             where b.license_clean is not null and btrim(coalesce(b.violations, '')) <> ''
-        ), split as (
+        ), split as materialized (
             select *, substring(left(text, 5) from '^(\d{1,3})\.')::int as number, strpos(text, ' - Comments:') as comments_at
             from items
         ), parts as (
