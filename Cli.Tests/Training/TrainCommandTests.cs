@@ -99,7 +99,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         // The same labelled rows the pipeline read, handed over in another order: the folds sort them.
         var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).Reverse().ToList();
         var grid = Candidate.Grid(settings);
-        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings));
+        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings)).Metrics;
 
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var stored = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
@@ -109,6 +109,32 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
 
         var selected = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
         TemporalValidation.Rank(inProcess, grid.Select(c => c.Name).ToList(), settings.SelectionMetric)[0].Candidate.ShouldBe(selected);
+    }
+
+    [Fact]
+    public async Task The_validation_scores_are_the_latest_fold_models_scores_kept_by_train_for_every_candidate()
+    {
+        var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
+        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        var latest = TemporalValidation.Folds(labelled, settings)[^1];
+        var grid = Candidate.Grid(settings);
+
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        foreach (var candidate in grid)
+        {
+            // Fitted here, independently of the pipeline: train's kept scores must be this model's, row for row.
+            var expected = ModelScorer.Fit(candidate, latest.Train).Score(latest.Valid);
+            var kept = await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, candidate.Name, latest.Valid, default);
+            kept.ShouldBe(expected, candidate.Name);
+        }
+
+        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>("select model_id as ModelId, candidate as Candidate from models.registry");
+        var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score)>(
+            "select as_of_date, license, score from models.validation_scores where model_id = @id order by as_of_date, license",
+            new { id = selected.ModelId })).ToList();
+        stored.Select(s => s.Score).ShouldBe(
+            await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, selected.Candidate, latest.Valid, default));
+        stored.Select(s => (DateOnly.FromDateTime(s.AsOf), s.License)).ShouldBe(latest.Valid.Select(r => (r.AsOfDate, r.License)));
     }
 
     [Fact]

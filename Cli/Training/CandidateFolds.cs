@@ -11,11 +11,62 @@ internal static class CandidateFolds
         roc_auc, precision_at_5, precision_at_10, precision_at_20, recall_at_5, recall_at_10, recall_at_20, brier
         """;
 
-    public static async Task<int> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DateOnly trainDate, CancellationToken ct)
+    /// <summary>Removes what an earlier run of train at <paramref name="trainDate"/> wrote: its fold metrics and latest-fold scores.</summary>
+    public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DateOnly trainDate, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("delete from models.candidate_folds where train_date = @trainDate", connection, tx);
+        await using var command = new NpgsqlCommand("""
+            delete from models.candidate_folds where train_date = @trainDate;
+            delete from models.candidate_scores where train_date = @trainDate
+            """, connection, tx);
         command.Parameters.AddWithValue("trainDate", trainDate);
-        return await command.ExecuteNonQueryAsync(ct);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Every candidate's scores of the latest fold's rows (<paramref name="rows"/>, aligned with each score list).</summary>
+    public static async Task<long> WriteLatestFoldScoresAsync(NpgsqlConnection connection, DateOnly trainDate, IReadOnlyList<FeatureRow> rows,
+        IReadOnlyDictionary<string, IReadOnlyList<double>> scores, CancellationToken ct)
+    {
+        await using var writer = await connection.BeginBinaryImportAsync(
+            "copy models.candidate_scores (train_date, candidate, as_of_date, license, score, label_fail) from stdin (format binary)", ct);
+        foreach (var (candidate, candidateScores) in scores)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(trainDate, NpgsqlDbType.Date, ct);
+                await writer.WriteAsync(candidate, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(rows[i].AsOfDate, NpgsqlDbType.Date, ct);
+                await writer.WriteAsync(rows[i].License, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(candidateScores[i], NpgsqlDbType.Double, ct);
+                await writer.WriteAsync(rows[i].LabelFail == true, NpgsqlDbType.Boolean, ct);
+            }
+        }
+        return (long)await writer.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// One candidate's stored scores of the latest fold, aligned with <paramref name="rows"/> (that fold's rows, as
+    /// <see cref="TemporalValidation.Folds"/> gives them); null when train stored none for it or they are for other rows.
+    /// </summary>
+    public static async Task<double[]?> ReadLatestFoldScoresAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DateOnly trainDate,
+        string candidate, IReadOnlyList<FeatureRow> rows, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select as_of_date, license, score from models.candidate_scores where train_date = @trainDate and candidate = @candidate",
+            connection, tx);
+        command.Parameters.AddWithValue("trainDate", trainDate);
+        command.Parameters.AddWithValue("candidate", candidate);
+        var stored = new Dictionary<(DateOnly, string), double>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                stored[(reader.GetFieldValue<DateOnly>(0), reader.GetString(1))] = reader.GetDouble(2);
+        if (stored.Count != rows.Count) return null;
+        var scores = new double[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!stored.TryGetValue((rows[i].AsOfDate, rows[i].License), out scores[i])) return null;
+        }
+        return scores;
     }
 
     public static async Task<long> WriteAsync(NpgsqlConnection connection, DateOnly trainDate, IReadOnlyList<FoldMetrics> results, CancellationToken ct)

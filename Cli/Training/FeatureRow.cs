@@ -61,6 +61,22 @@ internal static class FeatureRows
         }, ct);
     }
 
+    /// <summary>
+    /// <paramref name="rows"/> in (as_of_date, license ordinal) order: the order every fit and fold uses, so a
+    /// model is a function of the set of rows. Rows read here already are in it (one O(n) pass to see that);
+    /// sorting 800,000 rows again for every fit cost about 0.4 s each.
+    /// </summary>
+    public static IReadOnlyList<FeatureRow> InCanonicalOrder(IReadOnlyList<FeatureRow> rows)
+    {
+        for (var i = 1; i < rows.Count; i++)
+        {
+            var order = rows[i - 1].AsOfDate.CompareTo(rows[i].AsOfDate);
+            if (order > 0 || (order == 0 && string.CompareOrdinal(rows[i - 1].License, rows[i].License) > 0))
+                return rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
+        }
+        return rows;
+    }
+
     private static string Select(string table, bool labelled)
     {
         var sql = new StringBuilder("select as_of_date, license");

@@ -39,7 +39,7 @@ internal sealed class ModelScorer
     {
         if (rows.Count == 0) throw new InvalidOperationException($"no training rows for {candidate.Name}");
         // L-BFGS sums and tree split ties depend on row order: fix it, so a model is a function of the set of rows.
-        rows = rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
+        rows = FeatureRows.InCanonicalOrder(rows);
         if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows));
         var ml = new MLContext(seed: 1);
         var data = ToDataView(ml, rows);

@@ -1,7 +1,12 @@
+using System.Collections.Concurrent;
+
 namespace Inspections.Training;
 
 /// <summary>A validation fold: consecutive as-of dates, and the rows a model may learn from before it.</summary>
 internal sealed record Fold(int Number, DateOnly Start, DateOnly End, IReadOnlyList<FeatureRow> Train, IReadOnlyList<FeatureRow> Valid);
+
+/// <summary>What temporal validation gives: each candidate's metrics per fold, and its scores of the latest fold.</summary>
+internal sealed record Validation(IReadOnlyList<FoldMetrics> Metrics, IReadOnlyDictionary<string, IReadOnlyList<double>> LatestFoldScores);
 
 /// <summary>One candidate's metrics on one fold (a row of <c>models.candidate_folds</c>).</summary>
 internal sealed record FoldMetrics(
@@ -50,7 +55,7 @@ internal static class TemporalValidation
     public static IReadOnlyList<Fold> Folds(IReadOnlyList<FeatureRow> rows, TrainingSettings settings)
     {
         // Validation rows in a fixed order too: sums (Brier) and ties then come out the same to the last bit.
-        rows = rows.OrderBy(r => r.AsOfDate).ThenBy(r => r.License, StringComparer.Ordinal).ToList();
+        rows = FeatureRows.InCanonicalOrder(rows);
         var dates = rows.Select(r => r.AsOfDate).Distinct().Order().ToList();
         var needed = settings.Folds * settings.FoldAsOfDates;
         if (dates.Count <= needed)
@@ -72,26 +77,48 @@ internal static class TemporalValidation
     }
 
     /// <summary>
-    /// Every candidate on every fold, in grid order; <paramref name="progress"/> gets (done, total) fits.
+    /// Every candidate on every fold: the metrics in grid order, and each candidate's scores of the latest
+    /// fold's rows (in <see cref="Fold.Valid"/> order); <paramref name="progress"/> gets (done, total) fits.
     /// Fits run in parallel (one per core): each has its own seeded context and one thread, so the
     /// results do not depend on which ran first.
     /// </summary>
-    public static IReadOnlyList<FoldMetrics> Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds,
+    public static Validation Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds,
         Action<int, int>? progress = null)
     {
         var work = candidates.SelectMany(c => folds.Select(f => (Candidate: c, Fold: f))).ToList();
         var results = new FoldMetrics[work.Count];
+        var latestScores = new double[candidates.Count][];
         var done = 0;
-        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        // Costliest first, handed out one at a time: with a core per fit, a slow fit started last would
+        // leave the other core idle while it finishes.
+        var order = Enumerable.Range(0, work.Count)
+            .OrderByDescending(i => RelativeCost(work[i].Candidate.Algorithm))
+            .ThenByDescending(i => work[i].Fold.Train.Count)
+            .ThenBy(i => i)
+            .ToList();
+        Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var (candidate, fold) = work[i];
             var model = ModelScorer.Fit(candidate, fold.Train);
-            results[i] = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, fold, model.Score(fold.Valid));
+            var scores = model.Score(fold.Valid);
+            results[i] = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, fold, scores);
+            if (fold.Number == folds[^1].Number) latestScores[i / folds.Count] = scores;
             var finished = Interlocked.Increment(ref done);
             lock (results) progress?.Invoke(finished, work.Count);
         });
-        return results;
+        return new Validation(results, candidates.Select((c, i) => (c.Name, Scores: latestScores[i]))
+            .ToDictionary(p => p.Name, p => (IReadOnlyList<double>)p.Scores));
     }
+
+    /// <summary>Single-threaded seconds per fit over 800,000 rows, measured: FastTree 10.5, LightGBM 6.8, logistic 4.5, baseline 0.3.</summary>
+    private static int RelativeCost(string algorithm) => algorithm switch
+    {
+        Candidate.FastTree => 3,
+        Candidate.LightGbm => 2,
+        Candidate.Logistic => 1,
+        _ => 0,
+    };
 
     /// <summary>Candidates by mean of <paramref name="metric"/> over folds, best first; grid order breaks ties.</summary>
     public static IReadOnlyList<(string Candidate, double Mean)> Rank(IReadOnlyList<FoldMetrics> results, IReadOnlyList<string> gridOrder, string metric)

@@ -8,8 +8,8 @@ namespace Inspections.Training;
 /// <summary>
 /// <c>train</c>: validates every candidate of the grid (the risk baseline, logistic regression,
 /// FastTree, LightGBM) on temporal folds of the snapshots whose label is known by the run date,
-/// and writes their per-fold metrics to <c>models.candidate_folds</c>. Selecting and storing a
-/// model is the select task's job.
+/// and writes their per-fold metrics to <c>models.candidate_folds</c> and their scores of the latest
+/// fold to <c>models.candidate_scores</c>. Selecting and storing a model is the select task's job.
 /// </summary>
 internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask(date, source, upstream)
 {
@@ -24,16 +24,19 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         var candidates = Candidate.Grid(settings);
 
         var clock = Stopwatch.StartNew();
-        var results = TemporalValidation.Evaluate(candidates, folds,
+        var validation = TemporalValidation.Evaluate(candidates, folds,
             (done, total) => ctx.Progress.Report(done, total, "models x folds"));
         clock.Stop();
-        ctx.RowsWritten = await CandidateFolds.WriteAsync(ctx.Connection, Date, results, ct);
+        var results = validation.Metrics;
+        ctx.RowsWritten = await CandidateFolds.WriteAsync(ctx.Connection, Date, results, ct)
+            + await CandidateFolds.WriteLatestFoldScoresAsync(ctx.Connection, Date, folds[^1].Valid, validation.LatestFoldScores, ct);
 
         var ranking = TemporalValidation.Rank(results, candidates.Select(c => c.Name).ToList(), settings.SelectionMetric);
         ctx.Figures["labelled_rows"] = rows.Count;
         ctx.Figures["as_of_dates"] = rows.Select(r => r.AsOfDate).Distinct().Count();
         ctx.Figures["folds"] = folds.Count;
         ctx.Figures["first_fold_start"] = folds[0].Start;
+        ctx.Figures["latest_fold_rows"] = folds[^1].Valid.Count;
         ctx.Figures["candidates"] = candidates.Count;
         ctx.Figures["fit_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
         ctx.Figures["selection_metric"] = settings.SelectionMetric;
@@ -59,7 +62,8 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
 
     private const string FoldSizes = """
         select coalesce(min(valid_positives), 0) as MinPositives, coalesce(min(train_rows), 0) as MinTrainRows,
-               count(distinct candidate) as Candidates
+               count(distinct candidate) as Candidates,
+               (select count(*) from models.candidate_scores where train_date = @date) as LatestScores
         from models.candidate_folds where train_date = @date
         """;
 
@@ -69,7 +73,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         checks.None("candidates_missing_fold_metrics", missing.Count,
             "every candidate needs every metric on every fold, or the comparison is not like for like", missing);
 
-        var sizes = await ctx.Connection.QuerySingleAsync<(int MinPositives, int MinTrainRows, long Candidates)>(
+        var sizes = await ctx.Connection.QuerySingleAsync<(int MinPositives, int MinTrainRows, long Candidates, long LatestScores)>(
             new CommandDefinition(FoldSizes, new { date = Date }, ctx.Transaction, cancellationToken: ct));
         checks.AtLeast("min_fold_positives", sizes.MinPositives,
             "a fold with (almost) no failed inspection cannot tell models apart; labelled_rows={labelled_rows}");
@@ -77,5 +81,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
             "the first fold starting {first_fold_start} has too little history before it to learn from");
         checks.Equal("candidates_written", (long)(int)ctx.Figures["candidates"]!, sizes.Candidates,
             "each candidate of the grid is validated");
+        checks.Equal("latest_fold_scores_written", (long)(int)ctx.Figures["candidates"]! * (int)ctx.Figures["latest_fold_rows"]!, sizes.LatestScores,
+            "each candidate's score of each of the latest fold's {latest_fold_rows} rows is kept for select");
     }
 }
