@@ -142,14 +142,14 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             select distinct on (n.license, a.as_of_date) n.license, a.as_of_date, n.outcome = 'fail' as fail, n.inspection_date
             from clean.inspections n
             join feature_as_of a on a.as_of_date <= n.inspection_date and a.as_of_date > n.inspection_date - @window
-            where n.outcome <> 'none' and n.inspection_date <= @date and a.as_of_date = any(@schedule)
+            where n.outcome <> 'none' and n.inspection_date <= @date and a.as_of_date in (select unnest(@schedule::date[]))
             order by n.license, a.as_of_date, n.inspection_date, n.inspection_id
         )
         insert into features.snapshots ({FeatureQuery.Columns}, label_fail, label_inspection_date, label_known_on)
         select {FeatureQuery.Columns}, label.fail, label.inspection_date, f.as_of_date + @window
         from feature_rows f
         left join label using (license, as_of_date)
-        where f.as_of_date = any(@schedule)
+        where f.as_of_date in (select unnest(@schedule::date[]))
           and (label.fail is not null or f.as_of_date + @window > @date)
         """;
 
