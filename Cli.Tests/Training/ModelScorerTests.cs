@@ -39,6 +39,24 @@ public sealed class ModelScorerTests
         second.ShouldBe(first);
     }
 
+    [Theory]
+    [InlineData(Candidate.FastTree)]
+    [InlineData(Candidate.LightGbm)]
+    public void Tree_models_do_not_depend_on_the_number_of_threads_that_built_them(string algorithm)
+    {
+        // Enough rows that the trainers split the work between threads; select refits with every core on this promise.
+        var rows = SnapshotGenerator.Generate(licenses: 2000, weeks: 20, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
+        var candidate = Candidate.Create(algorithm, new() { ["leaves"] = 16, ["trees"] = 30, ["min_leaf"] = 20, ["lr"] = 0.1 });
+
+        var one = ModelScorer.Fit(candidate, rows, treeThreads: 1);
+        var four = ModelScorer.Fit(candidate, rows, treeThreads: 4);
+
+        rows.Count.ShouldBeGreaterThan(10_000);
+        var scores = one.Score(rows);
+        scores.Distinct().Count().ShouldBeGreaterThan(100);
+        four.Score(rows).ShouldBe(scores);
+    }
+
     [Fact]
     public void Bytes_that_do_not_match_their_sha256_are_refused()
     {

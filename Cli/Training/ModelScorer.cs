@@ -34,8 +34,13 @@ internal sealed class ModelScorer
 
     public string Algorithm { get; }
 
-    /// <summary>Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order.</summary>
-    public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows)
+    /// <summary>
+    /// Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order.
+    /// <paramref name="treeThreads"/> threads build FastTree and LightGBM trees: their models do not depend on
+    /// the number (each feature's histogram is summed by one thread; ModelScorerTests holds them to it), so one
+    /// fit alone may use every core. L-BFGS sums gradients in one chunk per thread, so logistic stays on one.
+    /// </summary>
+    public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows, int treeThreads = 1)
     {
         if (rows.Count == 0) throw new InvalidOperationException($"no training rows for {candidate.Name}");
         // L-BFGS sums and tree split ties depend on row order: fix it, so a model is a function of the set of rows.
@@ -43,7 +48,7 @@ internal sealed class ModelScorer
         if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows));
         var ml = new MLContext(seed: 1);
         var data = ToDataView(ml, rows);
-        var model = Estimator(ml, candidate).Fit(data);
+        var model = Estimator(ml, candidate, treeThreads).Fit(data);
         return new(candidate.Algorithm, ml, model, null);
     }
 
@@ -88,7 +93,7 @@ internal sealed class ModelScorer
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static IEstimator<ITransformer> Estimator(MLContext ml, Candidate c)
+    private static IEstimator<ITransformer> Estimator(MLContext ml, Candidate c, int treeThreads)
     {
         var features = ml.Transforms.Categorical.OneHotEncoding("CategoricalOneHot", nameof(ModelInput.Categorical))
             .Append(ml.Transforms.Concatenate("Features", nameof(ModelInput.Numeric), "CategoricalOneHot"));
@@ -112,7 +117,7 @@ internal sealed class ModelScorer
                 NumberOfTrees = (int)h["trees"],
                 MinimumExampleCountPerLeaf = (int)h["min_leaf"],
                 LearningRate = h["lr"],
-                NumberOfThreads = 1,
+                NumberOfThreads = treeThreads,
                 Seed = 1,
             })),
             Candidate.LightGbm => features.Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
@@ -121,7 +126,7 @@ internal sealed class ModelScorer
                 NumberOfIterations = (int)h["trees"],
                 MinimumExampleCountPerLeaf = (int)h["min_leaf"],
                 LearningRate = h["lr"],
-                NumberOfThreads = 1,
+                NumberOfThreads = treeThreads,
                 Seed = 1,
                 Verbose = false,
                 Silent = true,

@@ -57,7 +57,8 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         var reproduced = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, latest, validationScores);
         var threshold = Threshold(validationScores, settings.ThresholdTopShare);
 
-        var refit = ModelScorer.Fit(candidate, rows);
+        // The one fit of this task: it may have every core.
+        var refit = ModelScorer.Fit(candidate, rows, treeThreads: Environment.ProcessorCount);
         var bytes = refit.Save();
         _reloadRows = latest.Valid;
         _scoresBeforeSaving = refit.Score(latest.Valid);
