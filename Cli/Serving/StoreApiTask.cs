@@ -43,8 +43,8 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
                count(*) filter (where name = '') as Unnamed,
                count(distinct model_id) as Models,
                count(*) filter (where label <> case when score >= threshold then 'fail' else 'pass' end) as LabelMismatches,
-               coalesce((select establishments from api.days where prediction_date = @date), 0) as DayEstablishments,
-               coalesce((select fails from api.days where prediction_date = @date), 0) as DayFails
+               coalesce((select establishments::bigint from api.days where prediction_date = @date), 0) as DayEstablishments,
+               coalesce((select fails::bigint from api.days where prediction_date = @date), 0) as DayFails
         from api.predictions where prediction_date = @date
         """;
 
