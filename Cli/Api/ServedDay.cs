@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Data;
+using System.Diagnostics;
 using Dapper;
 using Inspections.Database;
 using Microsoft.Extensions.Hosting;
@@ -125,8 +126,9 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
             }
             if (version == _seen) return;
 
+            var started = Stopwatch.GetTimestamp();
             var served = version.Date is { } date && version.NewestRows == date ? await LoadAsync(connection, date, ct) : null;
-            if (served is not null) Loaded(_log, served.Date, served.Establishments, served.RunId);
+            if (served is not null) Loaded(_log, served.Date, served.Establishments, served.RunId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             else if (_current is not null) NothingToServe(_log);
             _current = served;
             _seen = version;
@@ -151,8 +153,8 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         return runId is { } run && rows.Count > 0 ? new ServedDay(date, run, rows) : null;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Date:yyyy-MM-dd} from memory: {Establishments} establishments, store-api run {RunId}")]
-    private static partial void Loaded(ILogger logger, DateOnly date, int establishments, Guid runId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Date:yyyy-MM-dd} from memory: {Establishments} establishments, store-api run {RunId}, loaded in {ElapsedMs:0} ms")]
+    private static partial void Loaded(ILogger logger, DateOnly date, int establishments, Guid runId, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No prediction day to serve from memory: every request reads the database")]
     private static partial void NothingToServe(ILogger logger);
