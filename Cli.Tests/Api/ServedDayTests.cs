@@ -119,10 +119,15 @@ public sealed class ServedDayTests : IAsyncLifetime
         await using var _ = readOnly;
         await using var __ = server;
         var before = (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("score").GetDouble();
+        const string DayRecord = "select run_id::text || ' ' || establishments || ' ' || fails from api.days where prediction_date = '2024-05-08'";
+        var recordBefore = await db.ScalarAsync<string>(DayRecord);
 
         var rescored = StoredDays.Scores(20, seed: 5);
         rescored[0] = 0.999; // now rank 1
         await days.StoreAsync(day, rescored, force: true);
+        var recordAfter = await db.ScalarAsync<string>(DayRecord);
+        recordAfter.ShouldNotBe(recordBefore); // another run id: what tells the server to reload
+        recordAfter.ShouldEndWith($" 20 {rescored.Count(s => s >= 0.5)}");
 
         var after = await EventuallyAsync(server, "/establishments/1000001/prediction", json => json.GetProperty("score").GetDouble() != before);
         after.GetProperty("score").GetDouble().ShouldBe(0.999);

@@ -37,6 +37,8 @@ internal static class ServeApiCommand
         {
             throw new UserException(ExitCodes.UsageError, $"Api:DatabaseOptions is not a list of Npgsql keywords: {e.Message}");
         }
+        if (!(api.RefreshSeconds > 0))
+            throw new UserException(ExitCodes.UsageError, $"Api:RefreshSeconds must be a number of seconds above 0, not {api.RefreshSeconds}");
         var urls = api.Urls;
         // One access line per request: at 20,000+ requests/s a write system call each would cost more CPU than serving
         // a prediction from memory. Lines reach stderr within 200 ms, and all of them before the verb returns.

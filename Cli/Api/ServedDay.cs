@@ -113,7 +113,7 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
     }
 
     /// <summary>Polls once and reloads the day when it changed. Never throws for an unavailable database: it logs and keeps the day.</summary>
-    internal async Task RefreshAsync(CancellationToken ct)
+    private async Task RefreshAsync(CancellationToken ct)
     {
         try
         {
