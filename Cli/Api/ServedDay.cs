@@ -95,7 +95,7 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
 
     public override async Task StartAsync(CancellationToken ct)
     {
-        // Once before the server takes requests, so the first ones are already served from memory.
+        // Once at start: the app's StartAsync returns after this load (requests arriving during it read SQL).
         await RefreshAsync(ct);
         await base.StartAsync(ct);
     }
