@@ -4,7 +4,8 @@
 #   scripts/bench-api.sh            fill a throwaway database, serve it, load endpoints 1 and 2, stop
 #
 # It uses its own embedded cluster (BENCH_DATA_DIRECTORY, BENCH_DB_PORT) so it never touches the
-# database you work with. Tunables: BENCH_API_PORT (5055), BENCH_CONNECTIONS (64), BENCH_DURATION (30s),
+# database you work with. Tunables: BENCH_API_PORT (5055), BENCH_CONNECTIONS ("16 64": endpoint 1 is
+# measured at each of these connection counts, endpoint 2 at the last one), BENCH_DURATION (30s),
 # BENCH_THREADS (2), BENCH_WARMUP (5s), BENCH_ESTABLISHMENTS (15000), BENCH_DATES (30);
 # BENCH_KEEP_DATA=1 serves the predictions already in that cluster (e.g. a pipeline run's) instead.
 set -euo pipefail
@@ -14,7 +15,8 @@ export Database__DataDirectory="${BENCH_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspecti
 export Database__Port="${BENCH_DB_PORT:-54339}"
 export ConnectionStrings__Postgres=""
 port="${BENCH_API_PORT:-5055}"
-connections="${BENCH_CONNECTIONS:-64}"
+connections_list="${BENCH_CONNECTIONS:-16 64}"
+connections="${connections_list##* }"
 duration="${BENCH_DURATION:-30s}"
 threads="${BENCH_THREADS:-2}"
 warmup="${BENCH_WARMUP:-5s}"
@@ -55,6 +57,7 @@ fill_synthetic() {
   sql -v establishments="$establishments" -v dates="$dates" <<'SQL'
 begin;
 delete from api.predictions;
+delete from api.days;
 insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level,
                              score, label, rank, threshold, model_id)
 select d, license, name, address, facility_group, risk_level, score,
@@ -70,6 +73,10 @@ from (
     from generate_series(1, :establishments) e,
          generate_series(date '2024-01-01', date '2024-01-01' + 7 * (:dates - 1), interval '7 days') d
 ) synthetic;
+-- The day record store-api writes with each day's rows: serve-api keeps the newest day in memory.
+insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
+select prediction_date, min(model_id), count(*), count(*) filter (where label = 'fail'), now(), gen_random_uuid()
+from api.predictions group by prediction_date;
 commit;
 vacuum analyze api.predictions;   -- what autovacuum does after store-api writes a day
 SQL
@@ -84,6 +91,7 @@ fi
 
 sql -c "select distinct license from api.predictions" > "$work/ids.txt"
 sql -c "select distinct prediction_date from api.predictions" > "$work/dates.txt"
+newest="$(sql -c "select max(prediction_date) from api.predictions")"
 rows="$(sql -c "select count(*) from api.predictions")"
 echo "Serving $rows predictions ($(wc -l < "$work/ids.txt") establishments, $(wc -l < "$work/dates.txt") dates)." >&2
 
@@ -101,6 +109,13 @@ for line in io.lines("$work/dates.txt") do dates[#dates + 1] = line end
 math.randomseed(os.time())
 request = function()
   return wrk.format("GET", "/predictions?date=" .. dates[math.random(#dates)] .. "&limit=100&offset=" .. (100 * math.random(0, 9)))
+end
+LUA
+
+cat > "$work/endpoint2-newest.lua" <<LUA
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/predictions?date=$newest&limit=100&offset=" .. (100 * math.random(0, 9)))
 end
 LUA
 
@@ -122,29 +137,32 @@ postgres_pids() {
 }
 hz="$(getconf CLK_TCK)"
 
-# Prints one Markdown row: name, requests, requests/s, p50, p99, non-2xx, CPU per request of the API and of PostgreSQL.
+# Prints one Markdown row: name, connections, requests, requests/s, p50, p99, non-2xx, CPU per request of the API and of PostgreSQL.
 measure() {
-  local name="$1" script="$2" out="$work/$(basename "$2" .lua).txt"
+  local name="$1" script="$2" connections="$3" out="$work/$(basename "$2" .lua)-$3.txt"
   wrk -t"$threads" -c"$connections" -d"$warmup" -s "$script" "$base" >/dev/null   # JIT and pool warm-up
   local api_before pg_before
   api_before="$(ticks "$server")"
   pg_before="$(ticks $(postgres_pids))"
   wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "$base" > "$out"
   local api_ticks=$(( $(ticks "$server") - api_before )) pg_ticks=$(( $(ticks $(postgres_pids)) - pg_before ))
-  awk -v name="$name" -v api="$api_ticks" -v pg="$pg_ticks" -v hz="$hz" '
+  awk -v name="$name" -v connections="$connections" -v api="$api_ticks" -v pg="$pg_ticks" -v hz="$hz" '
     /Requests\/sec:/ { rps = $2 }
     /^ +50%/ { p50 = $2 }
     /^ +99%/ { p99 = $2 }
     /requests in/ { total = $1 }
     /Non-2xx or 3xx responses:/ { bad = $5 }
-    END { printf "| %s | %s | %.0f | %s | %s | %d | %.0f | %.0f |\n", name, total, rps, p50, p99, bad,
+    END { printf "| %s | %d | %s | %.0f | %s | %s | %d | %.0f | %.0f |\n", name, connections, total, rps, p50, p99, bad,
                  api / hz * 1e6 / total, pg / hz * 1e6 / total }' "$out"
 }
 
 echo
-echo "wrk, $threads threads, $connections connections, $duration per endpoint, $(nproc) cores shared by wrk, the API and PostgreSQL"
+echo "wrk, $threads threads, $duration per row, $(nproc) cores shared by wrk, the API and PostgreSQL"
 echo
-echo "| endpoint | requests | requests/s | p50 | p99 | non-2xx | API CPU µs/request | PostgreSQL CPU µs/request |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-measure "GET /establishments/{id}/prediction" "$work/endpoint1.lua"
-measure "GET /predictions?date=D&limit=100" "$work/endpoint2.lua"
+echo "| endpoint | connections | requests | requests/s | p50 | p99 | non-2xx | API CPU µs/request | PostgreSQL CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for c in $connections_list; do
+  measure "GET /establishments/{id}/prediction" "$work/endpoint1.lua" "$c"
+done
+measure "GET /predictions?date=D&limit=100 (any date)" "$work/endpoint2.lua" "$connections"
+measure "GET /predictions?date=D&limit=100 (newest date)" "$work/endpoint2-newest.lua" "$connections"

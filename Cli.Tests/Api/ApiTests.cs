@@ -37,6 +37,11 @@ public sealed class SeededApi : IAsyncLifetime
         ('2024-05-01', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)', 0.42, 'pass', 2, 0.5, 'm-2024-04-01'),
         ('2024-05-01', '1000001', 'CORNER GROCERY', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)', 0.60, 'fail', 1, 0.5, 'm-2024-04-01'),
         ('2024-05-01', '1000004', 'OLD DINER', '5 N WELLS ST', 'restaurant', 'Risk 1 (High)', 0.20, 'pass', 3, 0.5, 'm-2024-04-01');
+
+        -- The day records store-api writes with the rows: the server holds 2024-05-08 in memory.
+        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
+        values ('2024-05-08', 'm-2024-04-01', 4, 2, now(), gen_random_uuid()),
+               ('2024-05-01', 'm-2024-04-01', 3, 1, now(), gen_random_uuid());
         """;
 
     public async Task InitializeAsync()
@@ -254,6 +259,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         ready.StatusCode.ShouldBe(HttpStatusCode.OK);
         readyJson.GetProperty("status").GetString().ShouldBe("ready");
         readyJson.GetProperty("latestPredictionDate").GetString().ShouldBe("2024-05-08");
+        readyJson.GetProperty("servedFromMemory").GetString().ShouldBe("2024-05-08");
     }
 
     [Fact]

@@ -59,4 +59,16 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
         result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
         result.Error.ShouldContain("Api:DatabaseOptions");
     }
+
+    [Fact]
+    public async Task Serve_api_with_a_refresh_interval_of_zero_is_a_usage_error()
+    {
+        var config = Config;
+        config["Api:RefreshSeconds"] = "0";
+
+        var result = await CliRunner.RunAsync(["serve-api", "--urls", "http://127.0.0.1:0"], config);
+
+        result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
+        result.Error.ShouldContain("Api:RefreshSeconds");
+    }
 }

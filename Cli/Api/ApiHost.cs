@@ -29,6 +29,9 @@ internal sealed class ApiSettings
     /// connections instead of one busy PostgreSQL backend per concurrent request; auto-prepare skips re-planning.
     /// </summary>
     public string DatabaseOptions { get; set; } = "";
+
+    /// <summary>Seconds between two checks for a newer prediction day to hold in memory: how far the API may lag a store-api commit.</summary>
+    public double RefreshSeconds { get; set; }
 }
 
 /// <summary>
@@ -59,6 +62,8 @@ internal static class ApiHost
         builder.Services.AddSingleton(logs);
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(api);
+        builder.Services.AddSingleton<ServedDayCache>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<ServedDayCache>());
 
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o =>

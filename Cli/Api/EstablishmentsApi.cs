@@ -15,7 +15,8 @@ internal sealed record EstablishmentPrediction(
 
 internal static class EstablishmentsApi
 {
-    private const string Columns = """
+    /// <summary>The columns of <see cref="EstablishmentPrediction"/>, also what <see cref="ServedDayCache"/> loads.</summary>
+    internal const string Columns = """
         license as License, name as Name, address as Address, facility_group as FacilityGroup, risk_level as RiskLevel,
         prediction_date as PredictionDate, score as Score, label as Label, threshold as Threshold, rank as Rank, model_id as ModelId
         """;
@@ -51,12 +52,17 @@ internal static class EstablishmentsApi
     }
 
     private static async Task<Results<Ok<EstablishmentPrediction>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetPredictionAsync(
-        string licenseId, string? date, NpgsqlDataSource db, CancellationToken ct)
+        string licenseId, string? date, ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
     {
         if (!ApiParameters.IsLicense(licenseId))
             return Problems.BadRequest($"'{licenseId}' is not a license number: 1 to 10 digits.");
         if (!ApiParameters.TryParseDate(date, out var onDate))
             return Problems.BadRequest($"'{date}' is not a date of the form yyyy-MM-dd.");
+
+        // The newest day is every establishment's latest date when it was predicted that day; anything else
+        // (older dates, establishments absent from it, the 404 wording) is the database's to answer.
+        if (served.Current is { } newest && (onDate is null || onDate == newest.Date) && newest.TryGet(licenseId, out var cached))
+            return TypedResults.Ok(cached);
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var prediction = onDate is { } day

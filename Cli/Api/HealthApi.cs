@@ -11,7 +11,8 @@ namespace Inspections.Api;
 
 internal sealed record HealthStatus(string Status);
 
-internal sealed record Readiness(string Status, DateOnly LatestPredictionDate);
+/// <summary><c>ServedFromMemory</c>: the prediction date the API holds in memory, null while it holds none.</summary>
+internal sealed record Readiness(string Status, DateOnly LatestPredictionDate, DateOnly? ServedFromMemory);
 
 /// <summary>Liveness (the process answers) and readiness (the database answers and has predictions to serve).</summary>
 internal static class HealthApi
@@ -28,12 +29,12 @@ internal static class HealthApi
         group.MapGet("/ready", GetReadyAsync)
             .WithName("GetReady")
             .WithSummary("Readiness")
-            .WithDescription("200 with the latest prediction date when the database answers and holds predictions; 503 otherwise.")
+            .WithDescription("200 with the latest prediction date, and the date held in memory (null while none is), when the database answers and holds predictions; 503 otherwise.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
-    private static async Task<Results<Ok<Readiness>, ProblemHttpResult>> GetReadyAsync(NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<Readiness>, ProblemHttpResult>> GetReadyAsync(NpgsqlDataSource db, ServedDayCache served, CancellationToken ct)
     {
         DateTime? latest;
         try
@@ -46,7 +47,7 @@ internal static class HealthApi
             return Unavailable($"The database is unavailable: {DatabaseErrors.Describe(e)}");
         }
         return latest is { } date
-            ? TypedResults.Ok(new Readiness("ready", DateOnly.FromDateTime(date)))
+            ? TypedResults.Ok(new Readiness("ready", DateOnly.FromDateTime(date), served.Current?.Date))
             : Unavailable("The database holds no predictions yet: run the pipeline through store-api.");
     }
 

@@ -38,11 +38,10 @@ internal static class PredictionsApi
         limit @limit offset @offset
         """;
 
+    // store-api keeps one record per day next to the rows: no pass over every stored prediction.
     private const string DatesSql = """
-        select prediction_date as Date, count(*)::int as Establishments,
-               (count(*) filter (where label = 'fail'))::int as Fails, min(model_id) as ModelId
-        from api.predictions
-        group by prediction_date
+        select prediction_date as Date, establishments as Establishments, fails as Fails, model_id as ModelId
+        from api.days
         order by prediction_date desc
         """;
 
@@ -65,7 +64,7 @@ internal static class PredictionsApi
     }
 
     private static async Task<Results<Ok<PredictionPage>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetPageAsync(
-        string? date, string? label, string? limit, string? offset, ApiSettings settings, NpgsqlDataSource db, CancellationToken ct)
+        string? date, string? label, string? limit, string? offset, ApiSettings settings, ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
     {
         if (date is null) return Problems.BadRequest("The query parameter 'date' (yyyy-MM-dd) is required.");
         if (!ApiParameters.TryParseDate(date, out var day)) return Problems.BadRequest($"'{date}' is not a date of the form yyyy-MM-dd.");
@@ -75,6 +74,8 @@ internal static class PredictionsApi
             return Problems.BadRequest($"'{limit}' is not a limit: a whole number from 1 to {settings.MaxPageSize}.");
         if (!ApiParameters.TryParseInt(offset, 0, int.MaxValue, 0, out var skip))
             return Problems.BadRequest($"'{offset}' is not an offset: a whole number, 0 or more.");
+
+        if (served.Current is { } newest && newest.Date == day) return TypedResults.Ok(newest.Page(label, pageSize, skip));
 
         var parameters = new { date = day!.Value, label, limit = pageSize, offset = skip };
         await using var connection = await db.OpenConnectionAsync(ct);

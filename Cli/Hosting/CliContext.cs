@@ -32,10 +32,11 @@ internal sealed class CliContext(Terminal terminal, IReadOnlyDictionary<string, 
         return AppSettings.Load(overrides);
     }
 
-    public ILoggerFactory CreateLoggerFactory(ParseResult parseResult) =>
+    /// <summary>Log lines go to <paramref name="error"/> when given (a server batches them), else to the terminal's stderr.</summary>
+    public ILoggerFactory CreateLoggerFactory(ParseResult parseResult, TextWriter? error = null) =>
         LoggerFactory.Create(logging => logging
             .SetMinimumLevel(parseResult.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Npgsql", LogLevel.Warning)
-            .AddProvider(new TerminalLoggerProvider(Terminal.Error)));
+            .AddProvider(new TerminalLoggerProvider(error ?? Terminal.Error)));
 }

@@ -7,7 +7,8 @@ namespace Inspections.Serving;
 /// <c>store-api</c>: the serving table the HTTP API reads, for one prediction date: one row per
 /// establishment with its name, address, facility group, risk, score, label, rank, threshold and
 /// model. The date's rows are replaced inside the run's transaction, so readers see the old rows or
-/// the new ones, never a mix.
+/// the new ones, never a mix. The day's record in <c>api.days</c> (counts, model, this run's id) is
+/// written in the same transaction: serve-api polls it to know when to reload the day it keeps in memory.
 /// </summary>
 internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask(date, source, upstream)
@@ -24,7 +25,15 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
         from predictions.scores s
         join models.registry r using (model_id)
         left join clean.establishments e on e.license = s.license
-        where s.prediction_date = @date
+        where s.prediction_date = @date;
+
+        -- A day with no rows has no record: the API must not announce a date it cannot serve.
+        delete from api.days where prediction_date = @date;
+        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
+        select @date, min(model_id), count(*)::int, (count(*) filter (where label = 'fail'))::int, now(), @runId
+        from api.predictions
+        where prediction_date = @date
+        having count(*) > 0;
         """;
 
     private const string Figures = """
@@ -33,16 +42,18 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
                count(*) filter (where label = 'fail') as Fail,
                count(*) filter (where name = '') as Unnamed,
                count(distinct model_id) as Models,
-               count(*) filter (where label <> case when score >= threshold then 'fail' else 'pass' end) as LabelMismatches
+               count(*) filter (where label <> case when score >= threshold then 'fail' else 'pass' end) as LabelMismatches,
+               coalesce((select establishments::bigint from api.days where prediction_date = @date), 0) as DayEstablishments,
+               coalesce((select fails::bigint from api.days where prediction_date = @date), 0) as DayFails
         from api.predictions where prediction_date = @date
         """;
 
-    private sealed record DayFigures(long Predictions, long Stored, long Fail, long Unnamed, long Models, long LabelMismatches);
+    private sealed record DayFigures(long Predictions, long Stored, long Fail, long Unnamed, long Models, long LabelMismatches, long DayEstablishments, long DayFails);
 
     public override async Task RunAsync(TaskContext context, CancellationToken ct)
     {
         var date = Date.ToDateTime(TimeOnly.MinValue);
-        await context.Connection.ExecuteAsync(new CommandDefinition(Replace, new { date }, context.Transaction, cancellationToken: ct));
+        await context.Connection.ExecuteAsync(new CommandDefinition(Replace, new { date, runId = context.RunId }, context.Transaction, cancellationToken: ct));
         var figures = await context.Connection.QuerySingleAsync<DayFigures>(new CommandDefinition(Figures, new { date }, context.Transaction, cancellationToken: ct));
         context.RowsWritten = figures.Stored;
         context.Figures["predictions"] = figures.Predictions;
@@ -51,6 +62,8 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
         context.Figures["unnamed"] = figures.Unnamed;
         context.Figures["models"] = figures.Models;
         context.Figures["label_mismatches"] = figures.LabelMismatches;
+        context.Figures["day_establishments"] = figures.DayEstablishments;
+        context.Figures["day_fails"] = figures.DayFails;
     }
 
     public override Task CheckAsync(TaskContext context, CheckSet checks, CancellationToken ct)
@@ -61,6 +74,8 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
         checks.AtLeast("min_rows", Figure("stored"), "nothing to serve for {date}: run predict first");
         checks.Equal("one_model", 1L, Figure("models"), "the serving table for {date} mixes {models} models");
         checks.None("labels_agree_with_threshold", Figure("label_mismatches"), "labels must be fail exactly when score >= threshold");
+        checks.Equal("day_record_matches_rows", (Figure("stored"), Figure("fail_labels")), (Figure("day_establishments"), Figure("day_fails")),
+            "api.days must count the stored rows: {stored} stored ({fail_labels} fail), the day record says {day_establishments} ({day_fails} fail)");
         checks.AtMost("max_unnamed_share", Figure("stored") == 0 ? 0 : (double)Figure("unnamed") / Figure("stored"),
             "{unnamed} of {stored} establishments have no name in clean.establishments");
         return Task.CompletedTask;
