@@ -72,7 +72,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var stored = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
 
         // The refit's training rows, fitted again here: the same candidate on the same rows.
-        var training = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, default);
+        var training = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
         var candidate = Candidate.Grid(settings).Single(c => c.Name == stored.Candidate);
         var original = ModelScorer.Fit(candidate, training);
@@ -135,6 +135,39 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         stored.Select(s => s.Score).ShouldBe(
             await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, selected.Candidate, latest.Valid, default));
         stored.Select(s => (DateOnly.FromDateTime(s.AsOf), s.License)).ShouldBe(latest.Valid.Select(r => (r.AsOfDate, r.License)));
+    }
+
+    [Fact]
+    public async Task Training_reads_only_the_snapshots_of_the_history_window_whose_label_is_known()
+    {
+        var from = TrainedDatabase.FirstAsOf.AddDays(7 * 10);
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+
+        var windowed = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from, default);
+        var whole = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
+
+        var expected = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        whole.Select(r => (r.AsOfDate, r.License)).ShouldBe(expected.Select(r => (r.AsOfDate, r.License)).Order());
+        windowed.Select(r => (r.AsOfDate, r.License)).ShouldBe(expected.Where(r => r.AsOfDate >= from).Select(r => (r.AsOfDate, r.License)).Order());
+        windowed.Count.ShouldBeLessThan(whole.Count);
+        windowed.Min(r => r.AsOfDate).ShouldBe(from);
+    }
+
+    [Theory]
+    [InlineData("60", "2019-12-30")]
+    [InlineData("1", "2024-11-30")]
+    [InlineData("0", null)]
+    public void The_history_window_counts_back_whole_months_from_the_run_date(string months, string? start)
+    {
+        var settings = TrainingSettings.From(AppSettings.Load(new Dictionary<string, string?> { ["Training:HistoryMonths"] = months }));
+        settings.HistoryStart(new DateOnly(2024, 12, 30)).ShouldBe(start is null ? null : DateOnly.Parse(start, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_negative_history_window_is_refused()
+    {
+        Should.Throw<InvalidOperationException>(() => TrainingSettings.From(AppSettings.Load(new Dictionary<string, string?> { ["Training:HistoryMonths"] = "-1" })))
+            .Message.ShouldContain("Training:HistoryMonths");
     }
 
     [Fact]

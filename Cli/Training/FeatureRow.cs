@@ -47,17 +47,19 @@ internal static class FeatureRows
 
     /// <summary>
     /// The training snapshots of a run date: those whose label is known by <paramref name="knownBy"/>,
-    /// i.e. the label window closed (as_of_date + window &lt;= knownBy) and an inspection fell in it.
+    /// i.e. the label window closed (as_of_date + window &lt;= knownBy) and an inspection fell in it;
+    /// with <paramref name="from"/>, only those of as-of dates from it on (<see cref="TrainingSettings.HistoryStart"/>).
     /// </summary>
     public static Task<IReadOnlyList<FeatureRow>> ReadLabelledAsync(NpgsqlConnection connection, NpgsqlTransaction? tx,
-        DateOnly knownBy, int labelWindowDays, CancellationToken ct)
+        DateOnly knownBy, int labelWindowDays, DateOnly? from, CancellationToken ct)
     {
         var sql = Select(Snapshots, labelled: true) +
-            " where label_fail is not null and as_of_date + @window <= @knownBy order by as_of_date, license";
+            " where label_fail is not null and as_of_date + @window <= @knownBy and as_of_date >= @from order by as_of_date, license";
         return QueryAsync(connection, tx, sql, labelled: true, command =>
         {
             command.Parameters.AddWithValue("window", labelWindowDays);
             command.Parameters.AddWithValue("knownBy", knownBy);
+            command.Parameters.AddWithValue("from", from ?? DateOnly.MinValue);
         }, ct);
     }
 

@@ -46,7 +46,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             ?? throw new InvalidOperationException($"{best.Candidate} won on {Date:yyyy-MM-dd} but is no longer in the Training grid: run train --force");
         var baselineMean = ranking.Single(r => r.Candidate == Candidate.Baseline).Mean;
 
-        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays, ct);
+        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays, settings.HistoryStart(Date), ct);
         var latest = TemporalValidation.Folds(rows, settings)[^1];
 
         // The reference distribution must be honest: the scores of the model trained for the latest

@@ -19,7 +19,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
     {
         await CandidateFolds.DeleteAsync(ctx.Connection, ctx.Transaction, Date, ct);
         var settings = TrainingSettings.From(ctx.Settings);
-        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays, ct);
+        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays, settings.HistoryStart(Date), ct);
         var folds = TemporalValidation.Folds(rows, settings);
         var candidates = Candidate.Grid(settings);
 
@@ -35,6 +35,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         ctx.Figures["labelled_rows"] = rows.Count;
         ctx.Figures["as_of_dates"] = rows.Select(r => r.AsOfDate).Distinct().Count();
         ctx.Figures["folds"] = folds.Count;
+        ctx.Figures["history_start"] = settings.HistoryStart(Date);
         ctx.Figures["first_fold_start"] = folds[0].Start;
         ctx.Figures["latest_fold_rows"] = folds[^1].Valid.Count;
         ctx.Figures["candidates"] = candidates.Count;

@@ -21,6 +21,16 @@ internal sealed class TrainingSettings
 
     public List<TreeSettings> LightGbm { get; set; } = [];
 
+    /// <summary>
+    /// How many months of snapshots before the run date train, select and the refit learn from; 0 = the whole history.
+    /// Older inspections describe another regime (the City renumbered its violations in 2018), and without a bound
+    /// every weekly run's training would take longer than the last.
+    /// </summary>
+    public int HistoryMonths { get; set; }
+
+    /// <summary>The first as-of date that may train a model at <paramref name="runDate"/>; null for the whole history.</summary>
+    public DateOnly? HistoryStart(DateOnly runDate) => HistoryMonths > 0 ? runDate.AddMonths(-HistoryMonths) : null;
+
     /// <summary>Days after an as-of date within which its label is observed: <c>Features:LabelWindowDays</c>.</summary>
     public int LabelWindowDays { get; set; }
 
@@ -31,6 +41,8 @@ internal sealed class TrainingSettings
             ?? throw new InvalidOperationException("Features:LabelWindowDays is not configured"), System.Globalization.CultureInfo.InvariantCulture);
         if (training.Folds < 1 || training.FoldAsOfDates < 1)
             throw new InvalidOperationException("Training:Folds and Training:FoldAsOfDates must be at least 1");
+        if (training.HistoryMonths < 0)
+            throw new InvalidOperationException("Training:HistoryMonths must be 0 (the whole history) or a number of months");
         return training;
     }
 }
