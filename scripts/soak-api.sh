@@ -8,10 +8,14 @@
 # 2. Serves it with `inspections serve-api` and loads it with wrk (installed from Debian when missing):
 #    endpoint 1 (random establishments) and endpoint 2 (random dates and pages), mixed.
 # 3. Records the server's resident memory (VmRSS in /proc/PID/status) every 5 s.
+# 4. Meanwhile stores the newest date again (`store-api --force`) every SOAK_RESTORE_EVERY seconds, as a
+#    weekly run does, so the server reloads the day it holds in memory while under load.
 # Fails when any response is not 2xx, when wrk reports a socket error (connect, read, write, timeout),
-# or when RSS grows more than SOAK_MAX_GROWTH_PERCENT between the 15 s mark and the end.
+# when RSS grows more than SOAK_MAX_GROWTH_PERCENT between the 15 s mark and the end, or when the
+# server did not reload the day after each re-store.
 #
 # Tunables: SOAK_DURATION (60, seconds), SOAK_CONNECTIONS (32), SOAK_THREADS (2), SOAK_MAX_GROWTH_PERCENT (30),
+# SOAK_RESTORE_EVERY (20, seconds; 0 = never),
 # SOAK_API_PORT (5056), SOAK_DATA_DIRECTORY and SOAK_DB_PORT (54341) for its embedded cluster,
 # SOAK_DATES (the run dates filled, default "2014-09-01 2014-10-01 2014-11-01 2014-12-01").
 set -euo pipefail
@@ -25,6 +29,7 @@ duration="${SOAK_DURATION:-60}"
 connections="${SOAK_CONNECTIONS:-32}"
 threads="${SOAK_THREADS:-2}"
 max_growth="${SOAK_MAX_GROWTH_PERCENT:-30}"
+restore_every="${SOAK_RESTORE_EVERY:-20}"
 port="${SOAK_API_PORT:-5056}"
 dates="${SOAK_DATES:-2014-09-01 2014-10-01 2014-11-01 2014-12-01}"
 sample="$root/samples/synthetic-food-inspections.csv"
@@ -44,8 +49,9 @@ fi
 work="$(mktemp -d)"
 server=""
 sampler=""
+restorer=""
 cleanup() {
-  for pid in "$sampler" "$server"; do
+  for pid in "$restorer" "$sampler" "$server"; do
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid"
       wait "$pid" 2>/dev/null || true
@@ -90,10 +96,24 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server/status"; }
 ( t=0; while (( t <= duration )); do echo "$t $(rss_kb)"; sleep 5; t=$((t + 5)); done ) > "$work/rss.txt" &
 sampler=$!
 
-echo "Loading $base for ${duration} s: wrk, $threads threads, $connections connections, $(nproc) cores shared with the API and PostgreSQL..." >&2
+newest="$(tail -1 "$work/dates.txt")"
+restores=0
+if (( restore_every > 0 )); then
+  restores=$(( (duration - 1) / restore_every ))
+  ( for _ in $(seq 1 "$restores"); do
+      sleep "$restore_every"
+      inspections store-api --date "$newest" --source "$sample" --force > /dev/null 2>> "$work/restore.err" \
+        || echo "exit $?" >> "$work/restore.failures"
+    done ) &
+  restorer=$!
+fi
+
+echo "Loading $base for ${duration} s: wrk, $threads threads, $connections connections, $(nproc) cores shared with the API and PostgreSQL; $newest stored again $restores times..." >&2
 wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$work/mix.lua" "$base" > "$work/wrk.txt"
 wait "$sampler" || true
 sampler=""
+if [[ -n "$restorer" ]]; then wait "$restorer" || true; restorer=""; fi
+sleep 2   # the server polls api.days every Api:RefreshSeconds (1 s)
 kill -0 "$server" 2>/dev/null || { echo "soak: the server died" >&2; cat "$work/server.log" >&2; exit 1; }
 
 cat "$work/wrk.txt"
@@ -108,11 +128,16 @@ rss_15="$(awk '$1 == 15 { print $2 }' "$work/rss.txt")"
 rss_end="$(tail -1 "$work/rss.txt" | awk '{ print $2 }')"
 growth="$(awk -v a="$rss_15" -v b="$rss_end" 'BEGIN { printf "%.1f", (b - a) * 100 / a }')"
 server_errors="$(grep -c ' 5[0-9][0-9] ' "$work/server.log" || true)"
+# The first load at start, then one per re-store.
+loads="$(grep -c "Serving $newest from memory" "$work/server.log" || true)"
 
 echo
 echo "requests: $requests, non-2xx: ${non2xx:-0}, socket errors: ${socket_errors:-0}, 5xx in the access log: $server_errors"
 echo "RSS at 15 s: $((rss_15 / 1024)) MiB, at the end: $((rss_end / 1024)) MiB, growth: $growth % (limit $max_growth %)"
+echo "$newest stored again $restores times under load; the server loaded it into memory $loads times"
 failed=0
+if [[ -s "$work/restore.failures" ]]; then echo "soak: FAILED, a re-store failed:" >&2; cat "$work/restore.err" >&2; failed=1; fi
+(( loads == restores + 1 )) || { echo "soak: FAILED, expected $((restores + 1)) loads of $newest, saw $loads" >&2; failed=1; }
 [[ "${non2xx:-0}" -eq 0 ]] || { echo "soak: FAILED, ${non2xx} responses were not 2xx" >&2; failed=1; }
 [[ "${socket_errors:-0}" -eq 0 ]] || { echo "soak: FAILED, ${socket_errors} socket errors" >&2; failed=1; }
 awk -v g="$growth" -v m="$max_growth" 'BEGIN { exit !(g <= m) }' || { echo "soak: FAILED, RSS grew $growth % (more than $max_growth %)" >&2; failed=1; }
