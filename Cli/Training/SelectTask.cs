@@ -97,19 +97,13 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             await insert.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var writer = await ctx.Connection.BeginBinaryImportAsync(
-            "copy models.validation_scores (model_id, as_of_date, license, score, label_fail) from stdin (format binary)", ct))
+        // The winner's latest-fold scores are already in the database (train kept them): copy them there.
+        await using (var copy = new NpgsqlCommand(CopyValidationScores, ctx.Connection, ctx.Transaction))
         {
-            for (var i = 0; i < latest.Valid.Count; i++)
-            {
-                await writer.StartRowAsync(ct);
-                await writer.WriteAsync(modelId, NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(latest.Valid[i].AsOfDate, NpgsqlDbType.Date, ct);
-                await writer.WriteAsync(latest.Valid[i].License, NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(validationScores[i], NpgsqlDbType.Double, ct);
-                await writer.WriteAsync(latest.Valid[i].LabelFail == true, NpgsqlDbType.Boolean, ct);
-            }
-            await writer.CompleteAsync(ct);
+            copy.Parameters.AddWithValue("modelId", modelId);
+            copy.Parameters.AddWithValue("trainDate", Date);
+            copy.Parameters.AddWithValue("candidate", candidate.Name);
+            await copy.ExecuteNonQueryAsync(ct);
         }
         ctx.RowsWritten = 1 + latest.Valid.Count;
 
@@ -169,6 +163,13 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+
+    private const string CopyValidationScores = """
+        insert into models.validation_scores (model_id, as_of_date, license, score, label_fail)
+        select @modelId, as_of_date, license, score, label_fail
+        from models.candidate_scores
+        where train_date = @trainDate and candidate = @candidate
+        """;
 
     private const string InsertModel = """
         insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
