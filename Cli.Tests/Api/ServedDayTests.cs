@@ -24,13 +24,33 @@ internal sealed class StoredDays(NpgsqlDataSource db)
             selection_value, threshold, threshold_rule, model, model_sha256, run_id)
         values ('m-test', '2024-04-01', '{"date": "2024-04-01"}', 'logistic(l2=1)', 'logistic', '{"l2": 1}', '2012-01-02',
                 '2024-02-26', 1000, '["days_since_last"]', '[]', 'precision_at_10', 0.4, 0.5, 'fixed', '\x00', 'abc', gen_random_uuid());
+        """;
 
-        insert into clean.establishments (license, name, address, zip, facility_group, risk_level,
-            first_inspection_date, last_inspection_date, inspections, status)
-        select (1000000 + e)::text, 'PLACE ' || e, e || ' N STATE ST', '60601',
-               (array['restaurant', 'grocery', 'bakery'])[1 + e % 3], (array['Risk 1 (High)', 'Risk 2 (Medium)'])[1 + e % 2],
-               '2020-01-01', '2024-01-01', 3, 'active'
-        from generate_series(1, 50) e;
+    // Every column of the cohort, as the catalog lists them: the features are 0, so a new feature needs no edit here.
+    private const string CohortColumns = """
+        select column_name as Name, data_type as Type from information_schema.columns
+        where table_schema = 'features' and table_name = 'cohort' order by ordinal_position
+        """;
+
+    /// <summary>The date's cohort rows, which store-api takes names, addresses, groups and risk from.</summary>
+    private static string CohortSql(IEnumerable<(string Name, string Type)> columns) =>
+        $"""
+        delete from features.cohort where as_of_date = @date;
+        insert into features.cohort ({string.Join(", ", columns.Select(c => c.Name))})
+        select {string.Join(", ", columns.Select(c => c.Name switch
+        {
+            "as_of_date" => "@date",
+            "license" => "license",
+            "name" => "'PLACE ' || (license::int - 1000000)",
+            "address" => "(license::int - 1000000) || ' N STATE ST'",
+            "facility_group" => "(array['restaurant', 'grocery', 'bakery'])[1 + license::int % 3]",
+            "risk_level" => "(array['high', 'medium'])[1 + license::int % 2]",
+            "area" => "'central'",
+            "zip" => "'60601'",
+            _ when c.Type == "real" => "0",
+            _ => throw new InvalidOperationException($"no test value for features.cohort.{c.Name} ({c.Type})"),
+        }))}
+        from unnest(@licenses) as s(license);
         """;
 
     private const string ScoresSql = """
@@ -52,12 +72,10 @@ internal sealed class StoredDays(NpgsqlDataSource db)
     {
         await using (var connection = await db.OpenConnectionAsync())
         {
-            await connection.ExecuteAsync(ScoresSql, new
-            {
-                date,
-                licenses = scores.Select((_, i) => (1000001 + i).ToString(CultureInfo.InvariantCulture)).ToArray(),
-                scores = scores.ToArray(),
-            });
+            var licenses = scores.Select((_, i) => (1000001 + i).ToString(CultureInfo.InvariantCulture)).ToArray();
+            var columns = await connection.QueryAsync<(string Name, string Type)>(CohortColumns);
+            await connection.ExecuteAsync(CohortSql(columns), new { date, licenses });
+            await connection.ExecuteAsync(ScoresSql, new { date, licenses, scores = scores.ToArray() });
         }
         var terminal = new Terminal(new StringWriter(), new StringWriter(), IsInteractive: false);
         var report = await new TaskRunner(db, AppSettings.Load([]), CheckOverrides.None, terminal, NullLoggerFactory.Instance)

@@ -6,9 +6,7 @@ namespace Inspections.Tests.Cleaning;
 
 public sealed class CleanTaskTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    public async Task InitializeAsync() => await db.ScalarAsync<object?>(
-        "truncate raw.inspections, raw.rejects, clean.inspections, clean.violations, clean.establishments, " +
-        "pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+    public Task InitializeAsync() => db.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -65,23 +63,30 @@ public sealed class CleanTaskTests(TestDatabase db) : IClassFixture<TestDatabase
     }
 
     [Fact]
-    public async Task Establishments_keep_their_latest_details_and_close_when_out_of_business()
+    public async Task An_earlier_date_after_a_later_one_cleans_nothing_again_and_keeps_the_later_rows()
     {
-        (await CleanAsync("2013-01-31", Write(Rows))).ExitCode.ShouldBe(0);
+        var export = Write(Rows);
+        (await CleanAsync("2013-01-31", export)).ExitCode.ShouldBe(0);
+        var before = await db.ScalarAsync<string>("select md5(string_agg(c::text, '|' order by inspection_id)) from clean.inspections c");
 
-        (await db.ScalarAsync<string>("select concat_ws('/', status, first_inspection_date, last_inspection_date, inspections) from clean.establishments where license = '1002'"))
-            .ShouldBe("closed/2013-01-09/2013-01-15/2");
-        (await db.ScalarAsync<string>("select concat_ws('/', status, inspections) from clean.establishments where license = '1001'")).ShouldBe("active/2");
-        (await db.ScalarAsync<long>("select count(*) from clean.establishments where license in ('0', '')")).ShouldBe(0);
+        var earlier = await CleanAsync("2013-01-10", export);
+
+        earlier.ExitCode.ShouldBe(0, earlier.ToString());
+        (await db.ScalarAsync<string>("select md5(string_agg(c::text, '|' order by inspection_id)) from clean.inspections c")).ShouldBe(before);
+        (await db.ScalarAsync<long>("select count(*) from clean.inspections")).ShouldBe(5);
+        var figures = "select figures->>'{0}' from pipeline.task_metadata where task = 'clean' and parameters->>'date' = '2013-01-10'";
+        (await db.ScalarAsync<string>(string.Format(figures, "rows_cleaned"))).ShouldBe("0");
+        (await db.ScalarAsync<string>(string.Format(figures, "inspections_up_to_date"))).ShouldBe("3");
     }
 
     [Fact]
     public async Task A_later_date_cleans_new_and_changed_records_and_keeps_nothing_after_the_run_date()
     {
-        (await CleanAsync("2013-01-10", Write(Rows))).ExitCode.ShouldBe(0);
+        var export = Write(Rows);
+        (await CleanAsync("2013-01-10", export)).ExitCode.ShouldBe(0);
         (await db.ScalarAsync<long>("select count(*) from clean.inspections")).ShouldBe(3);
 
-        var corrected = Write([.. Rows.Select(r => r.Id == 3 ? r with { Result = "Fail" } : r)]);
+        var corrected = Write([.. Rows.Select(r => r.Id == 3 ? r with { Result = "Fail" } : r)], export);
         var later = await CleanAsync("2013-01-31", corrected);
 
         later.ExitCode.ShouldBe(0, later.ToString());

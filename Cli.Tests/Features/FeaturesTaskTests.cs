@@ -6,21 +6,19 @@ namespace Inspections.Tests.Features;
 
 public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    public async Task InitializeAsync() => await db.ScalarAsync<object?>(
-        "truncate raw.inspections, raw.rejects, clean.inspections, clean.violations, clean.establishments, features.snapshots, " +
-        "features.cohort, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+    public Task InitializeAsync() => db.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     private const string Critical = "3. POTENTIALLY HAZARDOUS FOOD MEETS TEMPERATURE REQUIREMENT - Comments: 50F | 18. NO EVIDENCE OF RODENTS - Comments: DROPPINGS";
 
     // 1001: pass, fail with violations, then inspected on the as-of date 2013-02-01 itself (a pass), then fails in March.
-    // 1002: one pass, then nothing: active, never labelled. 1003: out of business in January: closed.
+    // 1002: one pass, then nothing until a pass in late April. 1003: out of business in January: closed.
     private static readonly Row[] History =
     [
         At(1, "2012-12-03", "1001"), At(2, "2013-01-05", "1001", "Fail") with { Violations = Critical, Type = "Complaint" },
         At(3, "2013-02-01", "1001") with { Type = "Canvass Re-Inspection" }, At(4, "2013-03-11", "1001", "Fail"),
-        At(5, "2012-12-10", "1002", "Pass w/ Conditions") with { Zip = "60601" },
+        At(5, "2012-12-10", "1002", "Pass w/ Conditions") with { Zip = "60601" }, At(8, "2013-04-20", "1002") with { Zip = "60601" },
         At(6, "2012-12-12", "1003"), At(7, "2013-01-20", "1003", "Out of Business"),
     ];
 
@@ -31,7 +29,7 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
     [Fact]
     public async Task A_snapshot_uses_only_inspections_before_its_as_of_date_and_labels_from_the_window_after()
     {
-        var result = await FeaturesAsync("2013-04-15", Write(History));
+        var result = await FeaturesAsync("2013-05-01", Write(History));
         result.ExitCode.ShouldBe(0, result.ToString());
 
         var row = "select concat_ws('/', inspections_before, fails_before, fail_share_before, last_result_fail, violations_at_last, " +
@@ -41,18 +39,37 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
         // Inspection 3, on the as-of date, is the label, not a feature.
         (await db.ScalarAsync<string>(string.Format(row, "2013-02-01"))).ShouldBe("2/1/0.5/1/2/1/1/1/0/27/60/f/2013-02-01/2013-04-02");
         (await db.ScalarAsync<string>(string.Format(row, "2013-03-01"))).ShouldBe("3/1/0.33333334/0/0/0/0/1/1/28/88/t/2013-03-11/2013-04-30");
-        // No pass/fail inspection within 60 days: a closed window without a label is not stored; an open one is, unlabelled.
+        // No pass/fail inspection within 60 days: a closed window without a label is not stored; nor is a window
+        // still open on the run date (1002's April pass is in it, but the window closes on 2013-05-31).
         (await db.ScalarAsync<long>("select count(*) from features.snapshots where license = '1002' and as_of_date = '2013-01-01'")).ShouldBe(0);
-        (await db.ScalarAsync<string>(string.Format(row.Replace("'1001'", "'1002'"), "2013-04-01"))).ShouldBe("1/0/0/0/0/0/0/0/0/112/112/2013-05-31");
+        (await db.ScalarAsync<long>("select count(*) from features.snapshots where as_of_date + 60 > '2013-05-01'")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_snapshot_is_the_same_whichever_later_date_computes_it_and_an_earlier_date_leaves_it_alone()
+    {
+        var export = Write(History);
+        (await FeaturesAsync("2013-06-03", export)).ExitCode.ShouldBe(0);
+        const string snapshots = "select count(*) || ':' || md5(string_agg(s::text, '|' order by as_of_date, license)) from features.snapshots s";
+        var later = await db.ScalarAsync<string>(snapshots);
+        later.ShouldStartWith("5:"); // 1001 on 2013-01-01, 02-01 and 03-01; 1002 on 2013-03-01 and 04-01
+
+        (await FeaturesAsync("2013-05-01", export)).ExitCode.ShouldBe(0);
+        (await db.ScalarAsync<string>(snapshots)).ShouldBe(later);
+        (await db.ScalarAsync<string>("select figures->>'snapshot_rows' from pipeline.task_metadata where task = 'features' and parameters->>'date' = '2013-05-01'"))
+            .ShouldBe("4"); // all but 2013-04-01's, whose window was still open
     }
 
     [Fact]
     public async Task The_cohort_holds_the_active_establishments_of_the_run_date_with_the_same_features()
     {
-        (await FeaturesAsync("2013-04-01", Write(History))).ExitCode.ShouldBe(0);
+        // The cohort of 2013-03-01, then the snapshots of 2013-03-01, stored once their window closed (2013-04-30).
+        var export = Write(History);
+        (await FeaturesAsync("2013-03-01", export)).ExitCode.ShouldBe(0);
+        (await FeaturesAsync("2013-05-01", export)).ExitCode.ShouldBe(0);
 
-        (await db.ScalarAsync<string>("select string_agg(license || ':' || area, ',' order by license) from features.cohort where as_of_date = '2013-04-01'"))
-            .ShouldBe("1001:north,1002:central");
+        (await db.ScalarAsync<string>("select string_agg(license || ':' || area || ':' || name || ':' || address, ',' order by license) from features.cohort where as_of_date = '2013-03-01'"))
+            .ShouldBe("1001:north:CAFE:1 N STATE ST,1002:central:CAFE:1 N STATE ST");
         (await db.ScalarAsync<long>("""
             select count(*) from features.cohort c join features.snapshots s using (as_of_date, license)
             where (c.inspections_before, c.fails_before, c.last_result_fail, c.days_since_last_inspection)
@@ -98,7 +115,7 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<bool>("select passed from pipeline.check_results where check_name = 'max_leaking_pairs'")).ShouldBeTrue();
         (await db.ScalarAsync<string>("select locals->>'leakage_pairs_checked' from pipeline.check_results where check_name = 'max_leaking_pairs'"))
-            .ShouldBe("155"); // the draw is deterministic: 100 pairs at random, 55 more inspected in the week from their as-of date
+            .ShouldBe("198"); // the draw is deterministic: 100 pairs at random, 98 more inspected in the week from their as-of date
         (await db.ScalarAsync<long>("select count(*) from features.cohort")).ShouldBeGreaterThan(1000);
     }
 }

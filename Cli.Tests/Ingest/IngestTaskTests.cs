@@ -6,8 +6,7 @@ namespace Inspections.Tests.Ingest;
 public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
     // Tests of one class share a database: each starts from empty tables.
-    public async Task InitializeAsync() =>
-        await db.ScalarAsync<object?>("truncate raw.inspections, raw.rejects, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+    public Task InitializeAsync() => db.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -52,10 +51,11 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
     [Fact]
     public async Task A_republished_record_with_changes_updates_the_stored_one_and_is_counted()
     {
-        (await db.RunAsync("ingest", "--date", "2013-01-31", "--source", Write(History))).ExitCode.ShouldBe(0);
+        var export = Write(History);
+        (await db.RunAsync("ingest", "--date", "2013-01-31", "--source", export)).ExitCode.ShouldBe(0);
 
         // The City corrects inspection 5's result and publishes a new one; inspection 4 comes again unchanged.
-        var republished = Write([History[3], History[4] with { Result = "Fail" }, At(7, "2013-02-05")]);
+        var republished = Write([History[3], History[4] with { Result = "Fail" }, At(7, "2013-02-05")], export);
         var result = await db.RunAsync("ingest", "--date", "2013-02-07", "--source", republished);
 
         result.ExitCode.ShouldBe(0, result.ToString());

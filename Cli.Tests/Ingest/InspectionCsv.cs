@@ -16,13 +16,14 @@ internal static class InspectionCsv
         new(id, DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToString("MM/dd/yyyy", CultureInfo.InvariantCulture),
             license, result);
 
-    public static string Write(IEnumerable<Row> rows)
+    /// <summary>Writes a new export file; with <paramref name="path"/>, a new export over that one (the same source, newer).</summary>
+    public static string Write(IEnumerable<Row> rows, string? path = null)
     {
         var text = new StringBuilder(string.Join(',', SourceRecord.CsvHeader)).Append('\n');
         foreach (var r in rows)
             text.Append(CultureInfo.InvariantCulture,
                 $"{r.Id},{r.Name},{r.Name},{r.License},{r.Facility},{r.Risk},1 N STATE ST ,CHICAGO,IL,{r.Zip},{r.Date},{r.Type},{r.Result},\"{r.Violations}\",{r.Latitude},-87.6,\"({r.Latitude}, -87.6)\"\n");
-        var path = Path.Combine(Path.GetTempPath(), $"inspections-test-{Guid.NewGuid():N}.csv");
+        path ??= Path.Combine(Path.GetTempPath(), $"inspections-test-{Guid.NewGuid():N}.csv");
         File.WriteAllText(path, text.ToString());
         return path;
     }

@@ -12,8 +12,7 @@ namespace Inspections.Tests.Ingest;
 /// <summary>The API client against a local HTTP server that plays the portal, and the saved real pages.</summary>
 public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    public async Task InitializeAsync() =>
-        await db.ScalarAsync<object?>("truncate raw.inspections, raw.rejects, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+    public Task InitializeAsync() => db.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 

@@ -1,4 +1,5 @@
 using Dapper;
+using Inspections.Tests.Infrastructure;
 using Npgsql;
 
 namespace Inspections.Tests.Reliability;
@@ -6,18 +7,6 @@ namespace Inspections.Tests.Reliability;
 /// <summary>Looks at a database from the outside: what every table holds, and the sessions of other processes.</summary>
 internal static class DatabaseProbe
 {
-    /// <summary>
-    /// Every table the pipeline writes, run history included: every table of its schemas, read from the
-    /// catalog, so a table a migration adds is watched without anyone remembering to list it.
-    /// </summary>
-    private const string TablesSql = """
-        select table_schema || '.' || table_name
-        from information_schema.tables
-        where table_type = 'BASE TABLE'
-          and table_schema in ('raw', 'clean', 'features', 'models', 'predictions', 'api', 'monitoring', 'pipeline')
-        order by 1
-        """;
-
     /// <summary>The run history: a failed run adds to it, and should.</summary>
     public static readonly string[] History = ["pipeline.task_runs", "pipeline.check_results"];
 
@@ -25,7 +14,7 @@ internal static class DatabaseProbe
     public static async Task<string> FingerprintAsync(NpgsqlDataSource dataSource, params string[] except)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        var tables = (await connection.QueryAsync<string>(TablesSql)).ToList();
+        var tables = (await connection.QueryAsync<string>(TestDatabase.PipelineTablesSql)).ToList();
         tables.Count.ShouldBeGreaterThanOrEqualTo(20);
         var lines = new List<string>();
         foreach (var table in tables.Except(except))

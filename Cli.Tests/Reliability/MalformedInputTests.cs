@@ -16,9 +16,21 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
 
     public async Task InitializeAsync()
     {
-        await db.ScalarAsync<object?>("truncate raw.inspections, raw.rejects, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+        await db.ResetAsync();
         var first = await db.RunAsync("ingest", "--date", LoadedThrough, "--source", Write(Rows(1, "2013-01-", 30)));
         first.ExitCode.ShouldBe(0, first.ToString());
+    }
+
+    /// <summary>
+    /// Makes <paramref name="path"/> the source the database holds, as if the first load had come from it and the
+    /// file had since been replaced by the one under test (a database refuses any other source before reading it).
+    /// </summary>
+    private async Task<string> AsTheSourceAsync(string path)
+    {
+        await using var command = db.DataSource.CreateCommand("update raw.source set source = $1");
+        command.Parameters.AddWithValue(path);
+        (await command.ExecuteNonQueryAsync()).ShouldBe(1);
+        return path;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -36,7 +48,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
         var text = File.ReadAllText(path);
         File.WriteAllText(path, text[..(text.IndexOf("Comments: CLEAN", StringComparison.Ordinal) + 12)]); // cut inside the quoted field
 
-        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", path);
+        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", await AsTheSourceAsync(path));
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140")).ShouldBe(39);
@@ -67,7 +79,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
         });
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
 
-        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", path, "--check", "ingest.max_reject_share=1");
+        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", await AsTheSourceAsync(path), "--check", "ingest.max_reject_share=1");
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<string>("select string_agg(coalesce(inspection_id_text, '?') || ': ' || reason, ' / ' order by record_number) from raw.rejects")).ShouldBe(string.Join(" / ",
@@ -111,6 +123,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
 
     private async Task ShouldFailCleanlyAsync(string path, string what)
     {
+        await AsTheSourceAsync(path);
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History);
 
         var result = await db.RunAsync("ingest", "--date", RunDate, "--source", path);

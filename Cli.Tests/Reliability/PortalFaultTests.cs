@@ -18,8 +18,7 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
     private const string RunDate = "2013-03-31";
     private const int Hang = 0;
 
-    public async Task InitializeAsync() =>
-        await db.ScalarAsync<object?>("truncate raw.inspections, raw.rejects, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade; select null");
+    public Task InitializeAsync() => db.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 

@@ -6,10 +6,10 @@ namespace Inspections.Cleaning;
 
 /// <summary>
 /// Types and normalises the raw inspections dated up to the run date into <c>clean.inspections</c>
-/// and <c>clean.violations</c>, and rebuilds <c>clean.establishments</c> from them. Incremental:
-/// only raw rows that are new or changed since they were cleaned (their ingest run differs) are
-/// cleaned again, and rows dated after the run date are removed, so the clean tables always equal
-/// "raw up to D, cleaned". Re-running a date (<c>--force</c>) therefore gives the same tables.
+/// and <c>clean.violations</c>. Incremental: only raw rows dated up to D that are new or changed since
+/// they were cleaned (their ingest run differs) are cleaned again. The clean tables only grow: rows
+/// dated after D that a later date's run cleaned stay, and every reader filters by date, so running
+/// an earlier date after a later one changes nothing the later one's tasks read (docs/data-model.md).
 /// Rows with an empty or 0 license are not establishments' inspections: left out, counted.
 /// </summary>
 /// <remarks>
@@ -44,25 +44,21 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         // Fresh statistics: without them the planner takes these tables for empty and nests loops over them.
         await Execute("analyze clean_batch");
         var batch = await Scalar<long>("select count(*) from clean_batch");
-        ctx.Progress.Report(1, 4, "steps");
+        ctx.Progress.Report(1, 3, "steps");
         await Execute(ParseViolations);
         await Execute("analyze batch_violations");
         var inserted = await Execute(InsertInspections);
         await Execute("analyze clean.inspections");
-        ctx.Progress.Report(2, 4, "steps");
+        ctx.Progress.Report(2, 3, "steps");
         var violations = await Execute("insert into clean.violations select * from batch_violations");
-        ctx.Progress.Report(3, 4, "steps");
-        await Execute("delete from clean.establishments");
-        var establishments = await Execute(RebuildEstablishments);
-        ctx.Progress.Report(4, 4, "steps");
+        ctx.Progress.Report(3, 3, "steps");
 
         ctx.Figures["rows_removed"] = removed;
         ctx.Figures["rows_cleaned"] = (long)inserted;
         ctx.Figures["rows_not_establishments"] = batch - inserted;
         ctx.Figures["violations_cleaned"] = (long)violations;
-        ctx.Figures["establishments"] = (long)establishments;
-        ctx.Figures["inspections_total"] = await Scalar<long>("select count(*) from clean.inspections");
-        ctx.RowsWritten = inserted + violations + establishments;
+        ctx.Figures["inspections_up_to_date"] = await Scalar<long>("select count(*) from clean.inspections where inspection_date <= @date");
+        ctx.RowsWritten = inserted + violations;
     }
 
     public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
@@ -77,22 +73,25 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         checks.AtMost("max_excluded_share", shares.Excluded, "raw inspections up to {date} with an empty or 0 license (not establishments)");
 
         var late = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
-            "select inspection_id::text from clean.inspections where inspection_date > @date limit 10",
+            "select c.inspection_id::text from clean.inspections c join clean_batch b using (inspection_id) where c.inspection_date > @date limit 10",
             new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
-        checks.None("no_date_after_run_date", late.Count, "clean inspections dated after {date}", late);
+        checks.None("no_date_after_run_date", late.Count, "this run cleaned no inspection dated after {date}", late);
 
-        var orphans = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
-            "select license from clean.establishments e where not exists (select 1 from clean.inspections i where i.license = e.license) limit 10",
-            transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
-        checks.None("establishments_have_inspections", orphans.Count, "every establishment has at least one clean inspection", orphans);
+        var uncleaned = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(Uncleaned,
+            new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+        checks.None("every_raw_row_cleaned", uncleaned.Count,
+            "every raw inspection dated up to {date} with a license is cleaned, as its latest ingested version", uncleaned);
     }
 
-    // Raw rows dated after D or changed since they were cleaned, with their violations.
+    // Rows whose raw record changed since they were cleaned and that were, or now are, dated up to D, with
+    // their violations (raw records are never deleted). A changed row dated after D either way is a later
+    // date's: that date's run re-cleans it.
     private const string RemoveStale = """
         with removed as (
             delete from clean.inspections c
-            where c.inspection_date > @date
-               or not exists (select 1 from raw.inspections r where r.inspection_id = c.inspection_id and r.ingest_run_id = c.source_run_id)
+            using raw.inspections r
+            where r.inspection_id = c.inspection_id and r.ingest_run_id <> c.source_run_id
+              and (c.inspection_date <= @date or r.inspection_date <= @date)
             returning c.inspection_id
         ), violations as (
             delete from clean.violations v using removed where v.inspection_id = removed.inspection_id
@@ -203,15 +202,12 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         left join counts c on c.inspection_id = t.inspection_id
         """;
 
-    // Latest inspection (by date, then id) gives name, address, group, risk and status.
-    private const string RebuildEstablishments = """
-        insert into clean.establishments
-        select latest.license, latest.name, latest.address, latest.zip, latest.facility_group, latest.risk_level,
-               span.first_date, latest.inspection_date, span.inspections,
-               case when latest.closes_business then 'closed' else 'active' end
-        from (select distinct on (license) * from clean.inspections order by license, inspection_date desc, inspection_id desc) latest
-        join (select license, min(inspection_date) as first_date, count(*)::int as inspections from clean.inspections group by license) span
-          on span.license = latest.license
+    private const string Uncleaned = """
+        select r.inspection_id::text from raw.inspections r
+        where r.inspection_date <= @date
+          and nullif(ltrim(regexp_replace(btrim(r.license), '\.0+$', ''), '0'), '') is not null
+          and not exists (select 1 from clean.inspections c where c.inspection_id = r.inspection_id and c.source_run_id = r.ingest_run_id)
+        limit 10
         """;
 
     private const string Shares = """
@@ -222,5 +218,6 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                coalesce((select (count(*) filter (where nullif(ltrim(regexp_replace(btrim(license), '\.0+$', ''), '0'), '') is null))::float8
                                 / nullif(count(*), 0) from raw.inspections where inspection_date <= @date), 0) as excluded
         from clean.inspections
+        where inspection_date <= @date
         """;
 }

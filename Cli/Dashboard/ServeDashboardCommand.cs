@@ -2,6 +2,7 @@ using System.CommandLine;
 using Dapper;
 using Inspections.Database;
 using Inspections.Hosting;
+using Inspections.Ingest;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -50,26 +51,14 @@ internal static class ServeDashboardCommand
         return command;
     }
 
-    private const string SourceOfDate = """
-        select parameters ->> 'source' from pipeline.task_runs
-        where parameters ->> 'date' = @date and parameters ? 'source'
-        order by started_at desc limit 1
-        """;
-
     /// <summary>
-    /// The DAG of a run date as <c>inspections status</c> shows it, for the source the latest run of that
-    /// date used (the configured source when nothing ran for it).
+    /// The DAG of a run date as <c>inspections status</c> shows it, for the source the database holds (the
+    /// configured source while it holds none).
     /// </summary>
     private static Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> WalkDag(NpgsqlDataSource dataSource, AppSettings settings) =>
         async (date, ct) =>
         {
-            string? source;
-            await using (var connection = await dataSource.OpenConnectionAsync(ct))
-            {
-                source = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(SourceOfDate,
-                    new { date = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct));
-            }
-            source ??= settings.Configuration["Ingest:Source"] ?? "socrata";
+            var source = await DatabaseSource.ReadAsync(dataSource, ct) ?? settings.Configuration["Ingest:Source"] ?? "socrata";
             return await DagInspector.LoadAsync(dataSource, Dag.Monitor(date, source), CheckOverrides.None, ct);
         };
 }

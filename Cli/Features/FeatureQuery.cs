@@ -6,8 +6,9 @@ namespace Inspections.Features;
 /// <summary>
 /// The one definition of every feature: for each as-of date and each establishment active then,
 /// its state as of the morning of that date, from its inspections strictly before it. Written to the
-/// temp table <c>feature_rows</c>; the snapshots and the cohort both select from it. Pairs that can have
-/// no label (no inspection within the label window, which closed by the run date) are left out, except on the run date.
+/// temp table <c>feature_rows</c>; the snapshots and the cohort both select from it. Pairs with no inspection
+/// within the label window (which has closed by the run date for every as-of date but the run date) are left out,
+/// except on the run date. Only inspections dated before the run date are read, whatever later ones the table holds.
 /// </summary>
 /// <remarks>
 /// Each inspection carries the running totals of its establishment up to and including itself; an
@@ -91,9 +92,9 @@ internal static class FeatureQuery
           on a.as_of_date > p.inspection_date                          -- strictly before the as-of date
          and a.as_of_date <= coalesce(p.next_date, 'infinity')         -- and the last such inspection
          and a.as_of_date <= p.inspection_date + @active               -- active: inspected recently
-         -- Only pairs that are or may become training rows (an inspection in the label window, or the window still
-         -- open), and the cohort: most (establishment, month) pairs see no inspection within the window.
-         and (a.as_of_date = @date or a.as_of_date + @window > @date or p.next_date < a.as_of_date + @window)
+         -- Only pairs that are training rows (an inspection in the label window), and the cohort: most
+         -- (establishment, month) pairs see no inspection within the window.
+         and (a.as_of_date = @date or p.next_date < a.as_of_date + @window)
         left join unnest(@zips::text[], @areas::text[]) as area(zip, name) on area.zip = p.zip
         where not p.closes_business
         """;

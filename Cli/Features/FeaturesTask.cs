@@ -30,9 +30,12 @@ internal sealed class FeatureSettings
 /// pass/fail inspection in [as-of, as-of + window), known from as-of + window on.
 /// </summary>
 /// <remarks>
-/// Snapshots are rebuilt whole each run (late records can change old ones); the cohort of D is replaced.
-/// A snapshot whose window has closed by D without a pass/fail inspection can never be labelled and
-/// is not stored (it would be nine rows in ten); one whose window is still open is stored with a null label.
+/// A snapshot is stored once its label window has closed by D: from then on it is a function of the
+/// records alone, whichever date computes it. Each run recomputes the snapshots of every as-of date
+/// whose window closed by D (late records can change old ones) and leaves those of later as-of dates,
+/// written by later dates' runs, alone; train at D reads only the windows closed by D. A snapshot whose
+/// window closed without a pass/fail inspection can never be labelled and is not stored (nine rows in ten).
+/// The cohort of D is replaced, with each establishment's name and address as of D for store-api.
 /// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask(date, source, upstream)
@@ -43,8 +46,10 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var first = await ctx.Connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
-            "select min(inspection_date) from clean.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-        var schedule = Schedule(settings, first, Date);
+            "select min(inspection_date) from clean.inspections where inspection_date <= @date", new { date = Date },
+            ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        // Only as-of dates whose label window has closed by D: their snapshots no longer depend on D.
+        var schedule = Schedule(settings, first, Date.AddDays(-settings.LabelWindowDays));
         ctx.Figures["snapshot_dates"] = schedule.Count;
         ctx.Figures["first_as_of"] = schedule.Count > 0 ? schedule[0] : null;
 
@@ -63,17 +68,15 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             return rows;
         }
 
-        await Execute("truncate features.snapshots"); // rebuilt whole; truncate is far cheaper than delete
+        await Execute("delete from features.snapshots where as_of_date + @window <= @date");
         var snapshots = await Execute(InsertSnapshots);
         ctx.Progress.Report(2, 3, "steps");
         await Execute("delete from features.cohort where as_of_date = @date");
-        var cohort = await Execute($"insert into features.cohort select {FeatureQuery.Columns} from feature_rows where as_of_date = @date");
+        var cohort = await Execute(InsertCohort);
 
         ctx.Progress.Report(3, 3, "steps");
         ctx.Figures["snapshot_rows"] = (long)snapshots;
-        ctx.Figures["labelled_rows"] = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from features.snapshots where label_fail is not null and label_known_on <= @date",
-            parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        ctx.Figures["labelled_rows"] = (long)snapshots;
         ctx.Figures["cohort_rows"] = (long)cohort;
         ctx.RowsWritten = snapshots + cohort;
     }
@@ -113,7 +116,8 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
 
         var badLabels = await Keys("""
             select license || '@' || as_of_date || ': labelled by ' || label_inspection_date from features.snapshots
-            where label_inspection_date < as_of_date or label_inspection_date >= as_of_date + @window or label_inspection_date > @date
+            where as_of_date + @window <= @date
+              and (label_inspection_date < as_of_date or label_inspection_date >= as_of_date + @window or label_inspection_date > @date)
             """);
         checks.None("label_from_window_after_as_of", badLabels.Count,
             "every label comes from an inspection in [as_of, as_of + window) dated no later than {date}", badLabels);
@@ -148,9 +152,22 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         insert into features.snapshots ({FeatureQuery.Columns}, label_fail, label_inspection_date, label_known_on)
         select {FeatureQuery.Columns}, label.fail, label.inspection_date, f.as_of_date + @window
         from feature_rows f
-        left join label using (license, as_of_date)
+        join label using (license, as_of_date)
         where f.as_of_date in (select unnest(@schedule::date[]))
-          and (label.fail is not null or f.as_of_date + @window > @date)
+        """;
+
+    // Name and address from the establishment's last inspection before D, as its other attributes.
+    private const string InsertCohort = $"""
+        insert into features.cohort ({FeatureQuery.Columns}, name, address)
+        select {FeatureQuery.Columns}, last.name, last.address
+        from feature_rows f
+        left join lateral (
+            select i.name, i.address from clean.inspections i
+            where i.license = f.license and i.inspection_date < @date
+            order by i.inspection_date desc, i.inspection_id desc
+            limit 1
+        ) last on true
+        where f.as_of_date = @date
         """;
 
 }

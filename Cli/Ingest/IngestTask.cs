@@ -74,6 +74,8 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         var merged = await connection.QuerySingleAsync<(long Incoming, long New, long Updated)>(new CommandDefinition(
             Upsert, new { run = ctx.RunId }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
 
+        if (merged.Incoming > 0) await DatabaseSource.BindAsync(connection, ctx.Transaction, Source, ctx.RunId, ct);
+
         // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
         await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         await connection.ExecuteAsync(new CommandDefinition(

@@ -21,7 +21,7 @@ internal static class DagCommand
             if (file.Directory is { Exists: false } folder)
                 throw new UserException(ExitCodes.UsageError, $"--svg: the folder {folder.FullName} does not exist");
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
-            var (target, overrides) = options.Target(parseResult, settings);
+            var (target, overrides) = await options.TargetAsync(parseResult, settings, dataSource, ct);
             var nodes = await DagInspector.LoadAsync(dataSource, target, overrides, ct);
             await File.WriteAllTextAsync(file.FullName, DagSvg.Render(nodes), ct);
             cli.Terminal.Out.WriteLine($"Wrote {file.FullName}: {nodes.Count} tasks, " +

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Inspections.Database;
 using Inspections.Hosting;
+using Inspections.Ingest;
 using Npgsql;
 
 namespace Inspections.Pipeline;
@@ -53,7 +54,7 @@ internal static class PipelineVerb
         var date = DateOption();
         var source = new Option<string?>("--source")
         {
-            Description = "Where inspections come from: socrata (the live portal), a portal CSV export, or a saved SODA JSON file; default: Ingest:Source",
+            Description = "Where inspections come from: socrata (the live portal), a portal CSV export, or a saved SODA JSON file; default: the source the database holds, else Ingest:Source",
         };
         var check = new Option<string[]>("--check")
         {
@@ -69,9 +70,11 @@ internal static class PipelineVerb
             var settings = cli.LoadSettings(parseResult);
             var overrides = CheckOverrides.Parse(parseResult.GetValue(check) ?? [], settings.Configuration);
             var runDate = parseResult.GetValue(date);
-            var runSource = ResolveSource(parseResult.GetValue(source), settings);
             using var logs = cli.CreateLoggerFactory(parseResult);
-            await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
+            // A batch job's statements take as long as the data needs (a million rows, a lock another run holds);
+            // cancellation (Ctrl+C, SIGTERM) still stops them.
+            await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, connectionOptions: "Command Timeout=0");
+            var runSource = DatabaseSource.Choose(parseResult.GetValue(source), await DatabaseSource.ReadAsync(dataSource, ct), settings);
             var request = new PipelineRequest(runDate, runSource, settings, dataSource, parseResult);
             var runner = new TaskRunner(dataSource, settings, overrides, cli.Terminal, logs);
             var report = await runner.RunAsync(target(request), parseResult.GetValue(force), ct);
@@ -83,9 +86,8 @@ internal static class PipelineVerb
     }
 
     /// <summary>"socrata", or a file that must exist (stored as a full path: it is part of the task's identity).</summary>
-    public static string ResolveSource(string? given, AppSettings settings)
+    public static string ResolveSource(string source)
     {
-        var source = given is { Length: > 0 } ? given : settings.Configuration["Ingest:Source"] ?? "socrata";
         if (source == "socrata") return source;
         var path = Path.GetFullPath(source);
         if (!File.Exists(path))

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Inspections.Database;
 using Inspections.Hosting;
+using Inspections.Ingest;
+using Npgsql;
 
 namespace Inspections.Pipeline;
 
@@ -17,7 +19,7 @@ internal static class StatusCommand
             var settings = cli.LoadSettings(parseResult);
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
-            var (target, overrides) = options.Target(parseResult, settings);
+            var (target, overrides) = await options.TargetAsync(parseResult, settings, dataSource, ct);
             var nodes = await DagInspector.LoadAsync(dataSource, target, overrides, ct);
             Print(cli.Terminal.Out, nodes);
             return ExitCodes.Success;
@@ -62,7 +64,7 @@ internal static class StatusCommand
 internal sealed class DagOptions
 {
     private readonly Option<DateOnly> _date = PipelineVerb.DateOption();
-    private readonly Option<string?> _source = new("--source") { Description = "The source the DAG's tasks were run with; default: Ingest:Source" };
+    private readonly Option<string?> _source = new("--source") { Description = "The source the DAG's tasks were run with; default: the source the database holds, else Ingest:Source" };
     private readonly Option<string?> _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", Dag.Stages)}; default: monitor" };
     private readonly Option<string[]> _check = new("--check") { Description = "Show the instances run with these check overrides (task.check=value)" };
 
@@ -75,9 +77,10 @@ internal sealed class DagOptions
         command.Add(_check);
     }
 
-    public (PipelineTask Target, CheckOverrides Overrides) Target(ParseResult parseResult, AppSettings settings)
+    public async Task<(PipelineTask Target, CheckOverrides Overrides)> TargetAsync(ParseResult parseResult, AppSettings settings,
+        NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        var source = PipelineVerb.ResolveSource(parseResult.GetValue(_source), settings);
+        var source = DatabaseSource.Choose(parseResult.GetValue(_source), await DatabaseSource.ReadAsync(dataSource, ct), settings);
         var overrides = CheckOverrides.Parse(parseResult.GetValue(_check) ?? [], settings.Configuration);
         return (Dag.For(parseResult.GetValue(_until) ?? "monitor", parseResult.GetValue(_date), source), overrides);
     }

@@ -36,8 +36,8 @@ internal sealed record TaskOutcome(
 /// <summary>
 /// Runs a task instance and whatever it needs, Luigi-style but never silently: complete instances
 /// are skipped, missing upstream ones run first in dependency order, the first failure stops the DAG.
-/// Each run is one transaction (body, checks, metadata); a per-key advisory lock makes a second
-/// process asking for the same instance wait, then find it complete.
+/// Each run is one transaction (body, checks, metadata); a per-task advisory lock makes a second
+/// process asking for the same task wait, then find the instance complete or run its own.
 /// </summary>
 internal sealed class TaskRunner(
     NpgsqlDataSource dataSource,
@@ -110,8 +110,18 @@ internal sealed class TaskRunner(
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        // Held until commit or rollback: one run per key at a time, across processes.
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key }, tx, cancellationToken: ct));
+        // Held until commit or rollback: one run of a task (any instance) at a time, across processes. Instances of
+        // one task share tables across dates (raw, clean, snapshots), so two dates at once must take turns; and a
+        // second request for this very instance waits here, then finds it complete.
+        var taskLock = new { key = "task:" + task.Name };
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select pg_try_advisory_xact_lock(hashtextextended(@key, 0))", taskLock, tx, cancellationToken: ct)))
+        {
+            _log.LogInformation("Waiting for another process's {Task} run to finish", task.Name);
+            // No command timeout: the other run takes as long as it takes (a cancelled or killed wait rolls back).
+            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+                taskLock, tx, cancellationToken: ct, commandTimeout: 0));
+        }
         if (!force && await IsCompleteAsync(connection, tx, key, ct))
         {
             _log.LogInformation("{Key} was completed by another process while this one waited", key);

@@ -6,7 +6,8 @@ namespace Inspections.Serving;
 /// <summary>
 /// <c>store-api</c>: the serving table the HTTP API reads, for one prediction date: one row per
 /// establishment with its name, address, facility group, risk, score, label, rank, threshold and
-/// model. The date's rows are replaced inside the run's transaction, so readers see the old rows or
+/// model. Name, address, group and risk are the establishment's as of that date (its row in the
+/// date's cohort), so storing an old date again serves what was known then, not today's names. The date's rows are replaced inside the run's transaction, so readers see the old rows or
 /// the new ones, never a mix. The day's record in <c>api.days</c> (counts, model, this run's id) is
 /// written in the same transaction: serve-api polls it to know when to reload the day it keeps in memory.
 /// </summary>
@@ -18,13 +19,13 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
     private const string Replace = """
         delete from api.predictions where prediction_date = @date;
         insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
-        select s.prediction_date, s.license, coalesce(e.name, ''), coalesce(e.address, ''), coalesce(e.facility_group, 'unknown'),
-               coalesce(e.risk_level, 'unknown'), s.score, s.label,
+        select s.prediction_date, s.license, coalesce(c.name, ''), coalesce(c.address, ''), coalesce(c.facility_group, 'unknown'),
+               coalesce(c.risk_level, 'unknown'), s.score, s.label,
                row_number() over (order by s.score desc, s.license)::int,
                r.threshold, s.model_id
         from predictions.scores s
         join models.registry r using (model_id)
-        left join clean.establishments e on e.license = s.license
+        left join features.cohort c on c.as_of_date = s.prediction_date and c.license = s.license
         where s.prediction_date = @date;
 
         -- A day with no rows has no record: the API must not announce a date it cannot serve.
@@ -77,7 +78,7 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
         checks.Equal("day_record_matches_rows", (Figure("stored"), Figure("fail_labels")), (Figure("day_establishments"), Figure("day_fails")),
             "api.days must count the stored rows: {stored} stored ({fail_labels} fail), the day record says {day_establishments} ({day_fails} fail)");
         checks.AtMost("max_unnamed_share", Figure("stored") == 0 ? 0 : (double)Figure("unnamed") / Figure("stored"),
-            "{unnamed} of {stored} establishments have no name in clean.establishments");
+            "{unnamed} of {stored} establishments have no name in the cohort of {date}");
         return Task.CompletedTask;
     }
 }
