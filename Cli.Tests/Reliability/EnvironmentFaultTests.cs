@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Inspections.Database;
 using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
@@ -9,7 +11,7 @@ namespace Inspections.Tests.Reliability;
 
 /// <summary>
 /// The embedded cluster's folder on a read-only file system, not writable by the user, or out of the postgres
-/// user's reach; and its lock held by another process. Each is one line on stderr
+/// user's reach; its lock held by another process; a server that will not start. Each is one line on stderr
 /// with a named exit code, soon, never a hang or a stack trace. Every test has a folder of its own.
 /// </summary>
 public sealed class EnvironmentFaultTests : IAsyncLifetime
@@ -140,6 +142,50 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
         await starting;
 
         (await cluster.IsRunningAsync(CancellationToken.None)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_server_that_will_not_start_says_what_stopped_this_start()
+    {
+        var logger = _logs.CreateLogger("Database");
+        var cluster = EmbeddedCluster.FromSettings(_settings, logger);
+        await cluster.EnsureRunningAsync(CancellationToken.None);
+        (await cluster.StopAsync(CancellationToken.None)).ShouldBeTrue();
+
+        var badOption = await StartFailureAsync(new DatabaseSettings
+        {
+            DataDirectory = _root, Port = _settings.Port, ServerOptions = $"{_settings.ServerOptions} -c shared_buffers=bogus",
+        });
+        badOption.ShouldContain("invalid value for parameter \"shared_buffers\": \"bogus\"");
+
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var portInUse = await StartFailureAsync(new DatabaseSettings
+        {
+            DataDirectory = _root, Port = ((IPEndPoint)taken.LocalEndpoint).Port, ServerOptions = _settings.ServerOptions,
+        });
+        portInUse.ShouldContain("Address already in use");
+        portInUse.ShouldNotContain("shared_buffers"); // the log still holds the earlier failure: only this start's lines count
+        taken.Stop();
+
+        File.SetUnixFileMode(cluster.LogFile, UnixFileMode.None);
+        var unwritableLog = await StartFailureAsync(_settings);
+        unwritableLog.ShouldContain($"{cluster.LogFile}: Permission denied");
+        unwritableLog.ShouldNotContain("Address already in use");
+        File.SetUnixFileMode(cluster.LogFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        await cluster.EnsureRunningAsync(CancellationToken.None);
+        (await cluster.IsRunningAsync(CancellationToken.None)).ShouldBeTrue();
+    }
+
+    private async Task<string> StartFailureAsync(DatabaseSettings settings)
+    {
+        var cluster = EmbeddedCluster.FromSettings(settings, _logs.CreateLogger("Database"));
+        var e = await Should.ThrowAsync<UserException>(() => cluster.EnsureRunningAsync(new CancellationTokenSource(Bound).Token));
+        e.ExitCode.ShouldBe(ExitCodes.DatabaseUnavailable);
+        e.Message.ShouldStartWith($"the embedded PostgreSQL server in {cluster.DataDirectory} did not start: ");
+        e.Message.ShouldNotContain("\n");
+        return e.Message;
     }
 
     private static List<string> ErrorLines(string stderr) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Inspections.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,7 @@ namespace Inspections.Database;
 /// PostgreSQL refuses to run as root, so as root the server runs as the <c>postgres</c> OS user,
 /// which owns <c>pgdata/</c>.
 /// </summary>
-internal sealed class EmbeddedCluster
+internal sealed partial class EmbeddedCluster
 {
     public const string DatabaseName = "inspections";
     public const string SuperUser = "postgres";
@@ -24,6 +25,9 @@ internal sealed class EmbeddedCluster
 
     /// <summary>When a command that waits for the lock says so: creating or starting takes about a second.</summary>
     private static readonly TimeSpan LockNotice = TimeSpan.FromSeconds(2);
+
+    /// <summary>What pg_ctl prints whatever the reason a start failed.</summary>
+    private static readonly string[] PgCtlChatter = ["waiting for server to start", "pg_ctl: could not start server", "Examine the log output"];
 
     private readonly string _binDirectory;
     private readonly ILogger _log;
@@ -182,15 +186,50 @@ internal sealed class EmbeddedCluster
         await EnsureServerUserCanWriteAsync(ct);
         // Only loopback TCP and the socket inside pgdata: nothing reachable from other machines.
         var options = $"-p {Port} -k {SocketDirectory} -c listen_addresses=127.0.0.1 {ServerOptions}".Trim();
+        var logStart = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
         var result = await RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", options], ct,
             throwOnError: false);
         if (result.ExitCode != 0)
         {
-            var tail = File.Exists(LogFile) ? string.Join(" | ", File.ReadLines(LogFile).TakeLast(3)) : result.Output;
             throw new UserException(ExitCodes.DatabaseUnavailable,
-                $"the embedded PostgreSQL server in {DataDirectory} did not start: {tail.Trim()}");
+                $"the embedded PostgreSQL server in {DataDirectory} did not start: {StartFailure(result.Output, logStart)}");
         }
     }
+
+    /// <summary>
+    /// Why pg_ctl start failed: what pg_ctl said (e.g. that it could not create the log file), then what the server
+    /// logged during this start, not before (the log keeps every start's lines): its errors, hints and "could not"
+    /// lines, e.g. a port in use, a bad option, a permission. One line.
+    /// </summary>
+    private string StartFailure(string pgCtlOutput, long logStart)
+    {
+        var said = pgCtlOutput.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !PgCtlChatter.Any(l.StartsWith));
+        var logged = LogLinesSince(logStart).Select(l => ServerLogLine().Match(l)).Where(m => m.Success)
+            .Where(m => m.Groups["level"].Value is "FATAL" or "PANIC" or "ERROR" or "WARNING" or "DETAIL" or "HINT"
+                || (m.Groups["level"].Value == "LOG" && m.Groups["text"].Value.StartsWith("could not", StringComparison.Ordinal)))
+            .Select(m => $"{m.Groups["level"].Value}: {m.Groups["text"].Value.Trim()}");
+        var reasons = said.Concat(logged).ToList();
+        return reasons.Count > 0 ? string.Join(" | ", reasons) : $"pg_ctl gave no reason; see {LogFile}";
+    }
+
+    private IEnumerable<string> LogLinesSince(long offset)
+    {
+        try
+        {
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            stream.Seek(offset <= stream.Length ? offset : 0, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Split('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>A line of server.log under PostgreSQL's default log_line_prefix, <c>'%m [%p] '</c>.</summary>
+    [GeneratedRegex(@"^\S+ \S+ \S+ \[\d+\] (?<level>[A-Z]+):\s+(?<text>.*)$")]
+    private static partial Regex ServerLogLine();
 
     /// <summary>
     /// initdb and the server write pgdata as the server's OS user (postgres when we are root), which also needs to
@@ -306,7 +345,14 @@ internal sealed class EmbeddedCluster
         await process.WaitForExitAsync(ct);
         var output = ((await stdout) + (await stderr)).Trim();
         if (throwOnError && process.ExitCode != 0)
-            throw new UserException(ExitCodes.DatabaseUnavailable, $"{Path.GetFileName(file)} failed ({process.ExitCode}): {output}");
+        {
+            // Named after the tool, not runuser; its own "initdb: error: ..." lines, not the progress around them.
+            var tool = Path.GetFileName(file == "runuser" ? args[3] : file);
+            var lines = output.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            var own = lines.Where(l => l.StartsWith($"{tool}:", StringComparison.Ordinal)).ToList();
+            throw new UserException(ExitCodes.DatabaseUnavailable,
+                $"{tool} failed ({process.ExitCode}): {string.Join(" | ", own.Count > 0 ? own : lines)}");
+        }
         return (process.ExitCode, output);
     }
 }
