@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Inspections.Database;
 using Inspections.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +9,7 @@ using Npgsql;
 namespace Inspections.Tests.Reliability;
 
 /// <summary>
-/// The dashboard (serve-dashboard, run in process as the verb) while their PostgreSQL server, a throwaway
+/// The servers (serve-dashboard, serve-api, run in process as the verbs) while their PostgreSQL server, a throwaway
 /// embedded cluster of this class's own, is stopped and started again: a 503 that names no path and quotes no server
 /// message, one log line per outage, and the first request after the server is back answered as usual.
 /// </summary>
@@ -77,6 +78,31 @@ public sealed class ServerOutageTests : IAsyncLifetime
         result.Error.ShouldNotContain("   at ");
     }
 
+    [Fact]
+    public async Task Ready_says_database_unavailable_without_paths_or_server_text_and_the_log_says_why_once_per_outage()
+    {
+        await using var server = await Served.StartAsync("serve-api", _config, "/health");
+        (await server.ReadyAsync()).Detail.ShouldContain("no predictions"); // the database answers; it holds nothing yet
+
+        await StopServerAsync();
+        for (var request = 0; request < 3; request++)
+        {
+            var (status, detail, body) = await server.ReadyAsync();
+            status.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            detail.ShouldBe("The database is unavailable.");
+            ShouldHoldNoInternals(body);
+        }
+
+        await StartServerAsync();
+        (await server.ReadyAsync()).Detail.ShouldContain("no predictions");
+
+        var result = await server.StopAsync();
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var outage = LinesOf(result.Error, "Ready: database unavailable").ShouldHaveSingleItem(result.ToString());
+        outage.ShouldContain(_cluster.SocketDirectory); // the reason, with the socket's path, is for the operator
+        LinesOf(result.Error, "Ready: the database answers again").ShouldHaveSingleItem(result.ToString());
+    }
+
     private void ShouldHoldNoInternals(string body)
     {
         body.ShouldNotContain(_root);
@@ -130,6 +156,14 @@ public sealed class ServerOutageTests : IAsyncLifetime
         {
             using var response = await client.GetAsync(path);
             return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+        }
+
+        public async Task<(HttpStatusCode Status, string Detail, string Body)> ReadyAsync()
+        {
+            var (status, type, body) = await GetAsync("/ready");
+            type.ShouldBe("application/problem+json", body);
+            using var json = JsonDocument.Parse(body);
+            return (status, json.RootElement.GetProperty("detail").GetString() ?? "", body);
         }
 
         public async Task<CliResult> StopAsync()
