@@ -31,4 +31,10 @@ internal static class ExitCodes
 
     /// <summary>The data source (the Socrata portal) could not be reached or kept failing.</summary>
     public const int SourceUnavailable = 8;
+
+    /// <summary>
+    /// The embedded cluster's folder (<c>Database:DataDirectory</c>) cannot be used: a read-only file system, or not
+    /// writable by the user the server runs as. Unlike <see cref="DatabaseUnavailable"/>, waiting will not help: fix the folder.
+    /// </summary>
+    public const int DataDirectoryUnusable = 9;
 }

@@ -25,11 +25,16 @@ public sealed class CliProcess : IAsyncDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "inspections.dll");
 
-    /// <summary>Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys (<c>A:B</c>), passed as <c>A__B</c>.</summary>
-    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys (<c>A:B</c>), passed as <c>A__B</c>.
+    /// <paramref name="runUnder"/> is a command that runs the rest of its command line, e.g. <c>runuser -u nobody --</c>.
+    /// </summary>
+    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment,
+        IReadOnlyList<string>? runUnder = null)
     {
         if (!File.Exists(Executable)) throw new FileNotFoundException("the executable is not next to the test assembly", Executable);
-        var start = new ProcessStartInfo(DotnetHost())
+        runUnder ??= [];
+        var start = new ProcessStartInfo(runUnder.Count > 0 ? runUnder[0] : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -37,6 +42,8 @@ public sealed class CliProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var arg in runUnder.Skip(1)) start.ArgumentList.Add(arg);
+        if (runUnder.Count > 0) start.ArgumentList.Add(DotnetHost());
         start.ArgumentList.Add(Executable);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var (key, value) in environment) start.Environment[key.Replace(":", "__")] = value;
