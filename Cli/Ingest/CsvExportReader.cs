@@ -24,12 +24,12 @@ internal static class CsvExportReader
 
         var columns = new int[SourceRecord.CsvHeader.Length];
         for (var i = 0; i < columns.Length; i++)
-        {
             columns[i] = csv.GetFieldIndex(SourceRecord.CsvHeader[i], isTryGet: true);
-            if (columns[i] < 0 && i is SourceRecord.Id or SourceRecord.Date)
-                throw new UserException(ExitCodes.UsageError,
-                    $"{path} is not a portal CSV export: no '{SourceRecord.CsvHeader[i]}' column");
-        }
+        // A column left out of the export would load every record with that field empty, as if the City had erased it.
+        var missing = SourceRecord.Read.Where(i => columns[i] < 0).Select(i => $"'{SourceRecord.CsvHeader[i]}'").ToList();
+        if (missing.Count > 0)
+            throw new UserException(ExitCodes.UsageError,
+                $"{path} is not a full portal CSV export: it lacks the columns {string.Join(", ", missing)}, which the pipeline reads");
 
         var width = csv.HeaderRecord!.Length;
         long number = 0;

@@ -24,9 +24,19 @@ internal sealed class SourceRecord
     ];
 
     public const int Id = 0;
+    public const int City = 7;
+    public const int State = 8;
     public const int Date = 10;
     public const int Latitude = 14;
     public const int Longitude = 15;
+    public const int Location = 16;
+
+    /// <summary>
+    /// The fields a later stage reads (clean types each of them, see <c>Cleaning/CleanTask.cs</c>): a source
+    /// lacking one would load records that look complete but are not. City, state and location are kept
+    /// as received; nothing reads them.
+    /// </summary>
+    public static readonly int[] Read = [.. Enumerable.Range(0, Keys.Length).Except([City, State, Location])];
 
     private static readonly string[] DateFormats =
         ["MM/dd/yyyy", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.fff", "yyyy-MM-dd"];
