@@ -153,4 +153,21 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         (await db.ScalarAsync<string>("select string_agg(inspection_id || ' ' || coalesce(violations, 'null'), ', ' order by inspection_id) from raw.inspections where inspection_id > 100"))
             .ShouldBe("101 33. CLEAN - Comments: OK, 102 null");
     }
+
+    [Fact]
+    public async Task An_absent_field_never_replaces_a_stored_value_and_does_not_count_as_an_update()
+    {
+        var stored = Rows(1, "2013-01-", 30);
+        // Within the reread window: inspection 15 comes again without its licence and result; 16 with a new result but without its licence.
+        var path = Write([stored[14] with { License = "", Result = "" }, stored[15] with { License = "", Result = "Fail" }]);
+
+        var result = await IngestAsync(path);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await db.ScalarAsync<string>("select string_agg(concat_ws(' ', inspection_id, coalesce(license, 'null'), coalesce(results, 'null'), revisions), ', ' order by inspection_id) from raw.inspections where inspection_id in (15, 16)"))
+            .ShouldBe("15 2000 Pass 0, 16 2001 Fail 1");
+        var figures = $"select figures->>'{{0}}' from pipeline.task_metadata where parameters->>'date' = '{RunDate}'";
+        (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_updated"))).ShouldBe("1");
+        (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_unchanged"))).ShouldBe("1");
+    }
 }
