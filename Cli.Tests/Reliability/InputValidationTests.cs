@@ -170,4 +170,73 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_updated"))).ShouldBe("1");
         (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_unchanged"))).ShouldBe("1");
     }
+
+    // 2. A value PostgreSQL cannot cast blocked every later clean.
+
+    [Fact]
+    public async Task A_latitude_beyond_double_precision_is_a_reject_and_the_next_clean_still_runs()
+    {
+        Row[] rows = [.. Rows(101, "2013-02-", 97), At(198, "2013-02-10") with { Latitude = "1e400" },
+            At(199, "2013-02-11") with { Latitude = "1e-400" }, At(200, "2013-02-12") with { Longitude = "-1E+400" }];
+        var path = Write(rows);
+
+        var ingest = await IngestAsync(path);
+
+        ingest.ExitCode.ShouldBe(0, ingest.ToString());
+        (await RejectsAsync()).ShouldBe(string.Join(" / ",
+            "#98 198: latitude '1e400' is not a finite number",
+            "#99 199: latitude '1e-400' is out of range for double precision",
+            "#100 200: longitude '-1E+400' is not a finite number"));
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 200")).ShouldBe(97);
+
+        var clean = await db.RunAsync("run", "--until", "clean", "--date", RunDate, "--source", path);
+        clean.ExitCode.ShouldBe(0, clean.ToString());
+        (await db.ScalarAsync<long>("select count(*) from clean.inspections")).ShouldBe(127);
+    }
+
+    // 4. Ids the API could not answer for, and coordinates off the Earth or far from Chicago.
+
+    [Fact]
+    public async Task Licences_that_are_not_whole_positive_numbers_and_impossible_coordinates_are_rejects_with_their_reasons()
+    {
+        Row[] bad =
+        [
+            At(201, "2013-02-10", license: "2021619.5"), At(202, "2013-02-10", license: "2.021620E6"), At(203, "2013-02-10", license: "-2021621"),
+            At(204, "2013-02-10", license: "12345678901"), At(205, "2013-02-10", license: "20216 22"),
+            At(206, "2013-02-10") with { Latitude = "91" }, At(207, "2013-02-10") with { Longitude = "-181" },
+            At(208, "2013-02-10") with { Latitude = "NaN" }, At(209, "2013-02-10") with { Longitude = "Infinity" },
+            At(210, "2013-02-10") with { Latitude = "40.71" }, At(211, "2013-02-10") with { Date = "01/01/1900" },
+        ];
+        Row[] good =
+        [
+            At(212, "2013-02-11", license: "2021618.0"), At(213, "2013-02-11", license: "002021617"), At(214, "2013-02-11", license: ""),
+            At(215, "2013-02-11", license: "0"), At(216, "2013-02-11") with { Latitude = "0", Longitude = "0" },
+            At(217, "2013-02-11") with { Latitude = "41.64467013219805", Longitude = "-87.5250941359867" },
+        ];
+        var path = Write([.. Rows(101, "2013-02-", 100), .. bad, .. good]);
+
+        var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await RejectsAsync()).ShouldBe(string.Join(" / ",
+            "#101 201: license '2021619.5' is not a whole number (digits, or digits ending in .0)",
+            "#102 202: license '2.021620E6' is not a whole number (digits, or digits ending in .0)",
+            "#103 203: license '-2021621' is not a whole number (digits, or digits ending in .0)",
+            "#104 204: license '12345678901' has more than 10 digits",
+            "#105 205: license '20216 22' is not a whole number (digits, or digits ending in .0)",
+            "#106 206: latitude '91' is not in the Chicago area (41 to 42.5, or 0 for none)",
+            "#107 207: longitude '-181' is not in the Chicago area (-88.5 to -87, or 0 for none)",
+            "#108 208: latitude 'NaN' is not a finite number",
+            "#109 209: longitude 'Infinity' is not a finite number",
+            "#110 210: latitude '40.71' is not in the Chicago area (41 to 42.5, or 0 for none)",
+            "#111 211: inspection date '01/01/1900' is before 2000-01-01"));
+        (await db.ScalarAsync<string>("select string_agg(inspection_id::text, ',' order by inspection_id) from raw.inspections where inspection_id > 200"))
+            .ShouldBe("212,213,214,215,216,217");
+
+        var clean = await db.RunAsync("run", "--until", "clean", "--date", RunDate, "--source", path, "--check", "ingest.max_reject_share=0.1");
+        clean.ExitCode.ShouldBe(0, clean.ToString());
+        (await db.ScalarAsync<string>("select string_agg(inspection_id || ' ' || license || ' ' || coalesce(latitude::text, 'null'), ', ' order by inspection_id) from clean.inspections where inspection_id > 200"))
+            .ShouldBe("212 2021618 41.9, 213 2021617 41.9, 216 1001 null, 217 1001 41.64467013219805");
+        (await db.ScalarAsync<long>("select count(*) from clean.inspections where license !~ '^[0-9]{1,10}$'")).ShouldBe(0);
+    }
 }
