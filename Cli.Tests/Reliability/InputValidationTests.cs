@@ -194,6 +194,94 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         (await db.ScalarAsync<long>("select count(*) from clean.inspections")).ShouldBe(127);
     }
 
+    // 3. Bytes PostgreSQL cannot store, or that decoding would alter.
+
+    [Fact]
+    public async Task A_nul_byte_in_one_csv_record_is_a_reject_with_its_number_and_the_other_records_load()
+    {
+        var path = Write([.. Rows(101, "2013-02-", 20), At(121, "2013-02-10") with { Name = "CAFE\0X" }, .. Rows(122, "2013-02-", 19)]);
+
+        var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await RejectsAsync()).ShouldBe("#21 121: dba_name holds a NUL character (character 5)");
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140")).ShouldBe(39);
+        (await db.ScalarAsync<string>("select record->>'dba_name' from raw.rejects")).ShouldBe("CAFE\\x00X");
+        result.Error.ShouldContain("1 of 40 records rejected");
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_csv_record_is_a_reject_naming_the_field_and_nothing_is_stored_altered()
+    {
+        var path = Write([.. Rows(101, "2013-02-", 20), At(121, "2013-02-10") with { Violations = "33. CAF__E - Comments: OK" }, .. Rows(122, "2013-02-", 19)]);
+        var bytes = File.ReadAllBytes(path);
+        var at = Encoding.ASCII.GetString(bytes).IndexOf("__", StringComparison.Ordinal);
+        (bytes[at], bytes[at + 1]) = ((byte)0xC3, (byte)0x28); // a two-byte lead followed by '(': not UTF-8
+        File.WriteAllBytes(path, bytes);
+
+        var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await RejectsAsync()).ShouldBe("#21 121: violations is not valid UTF-8 (byte 0xC3 at character 8)");
+        (await db.ScalarAsync<string>("select record->>'violations' from raw.rejects")).ShouldBe("33. CAF\\xC3(E - Comments: OK");
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140")).ShouldBe(39);
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where strpos(violations || dba_name, U&'\\FFFD') > 0")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_utf8_byte_order_mark_is_not_taken_for_part_of_the_first_column_name()
+    {
+        var path = Write(Rows(101, "2013-02-", 10));
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. File.ReadAllBytes(path)]);
+
+        var result = await IngestAsync(path);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 110")).ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task Nul_escapes_invalid_utf8_and_lone_surrogates_in_json_records_are_rejects_and_the_other_records_load()
+    {
+        string[] records =
+        [
+            .. Enumerable.Range(101, 20).Select(id => JsonRecord(id, "2013-02-01")),
+            JsonRecord(121, "2013-02-02", ""","license_":"2001","results":"Pass","dba_name":"CAFE\u0000X" """),
+            JsonRecord(122, "2013-02-02", ""","license_":"2001","results":"Pass","aka_name":"CAF__E" """),
+            JsonRecord(123, "2013-02-02", ""","license_":"2001","results":"Pass","address":"1 N \ud800 ST" """),
+            JsonRecord(124, "2013-02-02", ""","license_":"2001","results":"Pass",":@computed_region_x":"\u0000" """),
+            .. Enumerable.Range(125, 20).Select(id => JsonRecord(id, "2013-02-03")),
+        ];
+        var path = WriteJson(records);
+        var bytes = File.ReadAllBytes(path);
+        var at = Encoding.ASCII.GetString(bytes).IndexOf("__", StringComparison.Ordinal);
+        (bytes[at], bytes[at + 1]) = ((byte)0xC3, (byte)0x28);
+        File.WriteAllBytes(path, bytes);
+
+        var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await RejectsAsync()).ShouldBe(string.Join(" / ",
+            "#21 121: dba_name holds a NUL character (character 5)",
+            "#22 122: aka_name is not valid UTF-8 (byte 0xC3 at character 4)",
+            "#23 123: address holds an unpaired UTF-16 surrogate escape",
+            "#24 124: :@computed_region_x holds a NUL character (character 1)"));
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 144")).ShouldBe(40);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_outside_any_json_string_is_one_usage_error_line_naming_the_place()
+    {
+        var path = WriteJson(JsonRecord(101, "2013-02-01"), "__" + JsonRecord(102, "2013-02-02"));
+        var bytes = File.ReadAllBytes(path);
+        var at = Encoding.ASCII.GetString(bytes).IndexOf("__", StringComparison.Ordinal);
+        (bytes[at], bytes[at + 1]) = ((byte)0xC3, (byte)0x28);
+        File.WriteAllBytes(path, bytes);
+
+        await ShouldBeRefusedAsync(path, $"{path} is not SODA JSON");
+        SingleErrorLine(await db.RunAsync("ingest", "--date", RunDate, "--source", path)).ShouldContain("LineNumber: 1 | BytePositionInLine: 0");
+    }
+
     // 4. Ids the API could not answer for, and coordinates off the Earth or far from Chicago.
 
     [Fact]

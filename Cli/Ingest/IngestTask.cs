@@ -131,7 +131,7 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             await writer.WriteAsync(Source, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(ctx.RunId, NpgsqlDbType.Uuid, ct);
             await writer.WriteAsync(record.Number, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(record[SourceRecord.Id], NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(SourceText.Printable(record[SourceRecord.Id]), NpgsqlDbType.Text, ct);
             await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(record.ToJson(), NpgsqlDbType.Jsonb, ct);
         }

@@ -65,8 +65,11 @@ internal sealed class SourceRecord
     /// <summary>Keys without a field (e.g. <c>:@computed_region_*</c>), kept as JSON; null when none.</summary>
     public string? Extra { get; set; }
 
-    /// <summary>Why the record as a whole is malformed (e.g. a CSV record with missing fields); null when it is not.</summary>
-    public string? ShapeProblem { get; set; }
+    /// <summary>
+    /// Why the reader could not take the record as received (a CSV record with missing fields, a JSON key or
+    /// value that is not valid text); null when it could.
+    /// </summary>
+    public string? ReadProblem { get; set; }
 
     public string? this[int field] => Values[field];
 
@@ -80,7 +83,10 @@ internal sealed class SourceRecord
     /// </summary>
     public ParsedKeys Parse()
     {
-        if (ShapeProblem is { } problem) return ParsedKeys.Reject(problem);
+        if (ReadProblem is { } problem) return ParsedKeys.Reject(problem);
+        for (var field = 0; field < Values.Length; field++)
+            if (Values[field] is { } value && SourceText.Problem(value) is { } textProblem)
+                return ParsedKeys.Reject($"{Keys[field]} {textProblem}");
         if (this[Id] is not { } idText) return ParsedKeys.Reject("no inspection id");
         if (!long.TryParse(idText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
             return ParsedKeys.Reject($"inspection id '{idText}' is not a positive integer");
@@ -132,11 +138,11 @@ internal sealed class SourceRecord
         return null;
     }
 
-    /// <summary>The record as a JSON object, for <c>raw.rejects</c>.</summary>
+    /// <summary>The record as a JSON object, for <c>raw.rejects</c>, text it could not store shown as <see cref="SourceText.Printable"/>.</summary>
     public string ToJson()
     {
         var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
-        for (var i = 0; i < Keys.Length; i++) if (Values[i] is not null) fields[Keys[i]] = Values[i];
+        for (var i = 0; i < Keys.Length; i++) if (Values[i] is not null) fields[Keys[i]] = SourceText.Printable(Values[i]);
         if (Extra is not null) fields["extra"] = Extra;
         return JsonSerializer.Serialize(fields);
     }
