@@ -327,4 +327,28 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
             .ShouldBe("212 2021618 41.9, 213 2021617 41.9, 216 1001 null, 217 1001 41.64467013219805");
         (await db.ScalarAsync<long>("select count(*) from clean.inspections where license !~ '^[0-9]{1,10}$'")).ShouldBe(0);
     }
+
+    // 5. Inputs that hold nothing, and dates that have not happened.
+
+    [Fact]
+    public async Task A_header_only_csv_as_the_first_load_fails_the_ingest_check_and_stores_nothing()
+    {
+        await db.ResetAsync();
+
+        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", Write([]));
+
+        result.ExitCode.ShouldBe(ExitCodes.CheckFailed, result.ToString());
+        result.Error.ShouldContain("min_stored_rows: 0 >= 1");
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(0);
+        (await DatabaseProbe.RecordsOfAsync(db.DataSource, "ingest", RunDate)).ShouldBe((0L, 0L));
+    }
+
+    [Fact]
+    public async Task A_header_only_csv_after_a_first_load_passes_for_there_is_simply_nothing_new()
+    {
+        var result = await IngestAsync(Write([]));
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await db.ScalarAsync<string>($"select figures->>'rows_read' from pipeline.task_metadata where parameters->>'date' = '{RunDate}'")).ShouldBe("0");
+    }
 }

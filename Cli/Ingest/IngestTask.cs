@@ -158,6 +158,14 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_date > @date limit 10", ct);
         checks.None("no_date_after_run_date", late.Count, "no record this run stored is dated after {date}", late);
 
+        // A first load of nothing (a header-only file, a date before the data) would leave every later stage
+        // empty, and fail three tasks on. Counted only up to the threshold: an index scan of a few rows.
+        var atLeast = (long)Math.Ceiling(Math.Max(0, checks.Threshold("min_stored_rows")));
+        var stored = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(*) from (select from raw.inspections where inspection_date <= @date limit @atLeast) s",
+            new { date = Date, atLeast }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        checks.AtLeast("min_stored_rows", stored, "raw inspections dated up to {date} once this run is done, counted up to the threshold");
+
         var unparsable = await KeysAsync(ctx,
             "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_id_text !~ '^\\s*[0-9]+\\s*$' limit 10", ct);
         checks.None("ids_are_integers", unparsable.Count, "every stored record's id is the integer it is keyed by", unparsable);
