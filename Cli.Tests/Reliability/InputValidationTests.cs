@@ -351,4 +351,19 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<string>($"select figures->>'rows_read' from pipeline.task_metadata where parameters->>'date' = '{RunDate}'")).ShouldBe("0");
     }
+
+    [Fact]
+    public async Task A_run_date_in_the_future_is_a_usage_error_before_anything_runs()
+    {
+        var today = PipelineVerb.ChicagoToday();
+        var future = today.AddDays(8).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var path = await AsTheSourceAsync(Write(Rows(101, "2013-02-", 10)));
+        var before = await DatabaseProbe.FingerprintAsync(db.DataSource);
+
+        var result = await db.RunAsync("ingest", "--date", future, "--source", path);
+
+        result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
+        SingleErrorLine(result).ShouldBe($"error: --date {future} is in the future (today in Chicago is {today:yyyy-MM-dd})");
+        (await DatabaseProbe.FingerprintAsync(db.DataSource)).ShouldBe(before);
+    }
 }
