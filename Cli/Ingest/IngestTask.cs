@@ -15,7 +15,8 @@ namespace Inspections.Ingest;
 /// inspection date (at or before D) minus <c>Ingest:RereadDays</c>, so records published late or
 /// corrected within those days are caught. A record is stored once per inspection id; a changed
 /// one replaces it and counts as updated, except that a field it lacks keeps the stored value (an
-/// export cannot tell an erased field from a missing one). Malformed records go to <c>raw.rejects</c>.
+/// export cannot tell an erased field from a missing one). Malformed records, and values a later
+/// stage could not cast or serve (see <see cref="SourceRecord.Parse"/>), go to <c>raw.rejects</c>.
 /// </summary>
 /// <remarks>
 /// <c>--force</c> re-reads the same kind of window idempotently: records already stored and
