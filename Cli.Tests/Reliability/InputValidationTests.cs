@@ -328,6 +328,19 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         (await db.ScalarAsync<long>("select count(*) from clean.inspections where license !~ '^[0-9]{1,10}$'")).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task An_id_padded_with_a_no_break_space_is_a_reject_rather_than_a_check_that_fails_every_run()
+    {
+        var path = Write([.. Rows(101, "2013-02-", 40), At(141, "2013-02-10")]);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\n141,", "\n141\u00A0,", StringComparison.Ordinal));
+
+        var result = await IngestAsync(path);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        (await RejectsAsync()).ShouldBe("#41 141\u00A0: inspection id '141\u00A0' is not a positive integer");
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 141")).ShouldBe(40);
+    }
+
     // 5. Inputs that hold nothing, and dates that have not happened.
 
     [Fact]

@@ -42,6 +42,8 @@ internal sealed class SourceRecord
     private static readonly string[] DateFormats =
         ["MM/dd/yyyy", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.fff", "yyyy-MM-dd"];
 
+    private const string AsciiBlanks = " \t\n\v\f\r";
+
     /// <summary>Earlier dates are typos (the dataset starts in 2010), and features would schedule a snapshot for every month since.</summary>
     private static readonly DateOnly EarliestDate = new(2000, 1, 1);
 
@@ -88,7 +90,8 @@ internal sealed class SourceRecord
             if (Values[field] is { } value && SourceText.Problem(value) is { } textProblem)
                 return ParsedKeys.Reject($"{Keys[field]} {textProblem}");
         if (this[Id] is not { } idText) return ParsedKeys.Reject("no inspection id");
-        if (!long.TryParse(idText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+        // Only the blanks PostgreSQL's \s matches (the check ids_are_integers): String.Trim() also drops a no-break space.
+        if (!long.TryParse(idText.AsSpan().Trim(AsciiBlanks), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
             return ParsedKeys.Reject($"inspection id '{idText}' is not a positive integer");
         if (this[Date] is not { } dateText) return ParsedKeys.Reject("no inspection date");
         if (!DateTime.TryParseExact(dateText.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
