@@ -19,9 +19,17 @@ internal static class PipelineVerb
 {
     public static Option<DateOnly> DateOption() => new("--date")
     {
-        Description = "The run date, yyyy-MM-dd (Chicago local date); default: today. A past date replays history up to it",
+        Description = "The run date, yyyy-MM-dd (Chicago local date); default: today. A past date replays history up to it; a future one is refused",
         DefaultValueFactory = _ => ChicagoToday(),
-        CustomParser = result => ParseDate(result.Tokens.Single().Value, result),
+        CustomParser = result =>
+        {
+            var date = ParseDate(result.Tokens.Single().Value, result);
+            // Nothing can be dated after today: a future run date would only fail tasks later, on a check.
+            var today = ChicagoToday();
+            if (date > today)
+                result.AddError($"--date {date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} is in the future (today in Chicago is {today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})");
+            return date;
+        },
     };
 
     public static DateOnly ParseDate(string text, System.CommandLine.Parsing.ArgumentResult? result = null)
