@@ -28,21 +28,9 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>
-    /// Makes <paramref name="path"/> the source the database holds, as if the first load had come from it and the
-    /// file had since been replaced by the one under test (a database refuses any other source before reading it).
-    /// </summary>
-    private async Task<string> AsTheSourceAsync(string path)
-    {
-        await using var command = db.DataSource.CreateCommand("update raw.source set source = $1");
-        command.Parameters.AddWithValue(path);
-        (await command.ExecuteNonQueryAsync()).ShouldBe(1);
-        return path;
-    }
-
     /// <summary>Ingests <paramref name="path"/> at the run date, as the newer export of the database's source.</summary>
     private async Task<CliResult> IngestAsync(string path, params string[] options) =>
-        await db.RunAsync(["ingest", "--date", RunDate, "--source", await AsTheSourceAsync(path), .. options]);
+        await db.RunAsync(["ingest", "--date", RunDate, "--source", await db.AsTheSourceAsync(path), .. options]);
 
     /// <summary>Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ..., one in four a fail (clean's checks want some).</summary>
     private static Row[] Rows(long firstId, string month, int count) =>
@@ -56,7 +44,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
 
     private async Task ShouldBeRefusedAsync(string path, string expectedError)
     {
-        await AsTheSourceAsync(path);
+        await db.AsTheSourceAsync(path);
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History);
 
         var result = await IngestAsync(path);
@@ -77,7 +65,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         (await db.RunAsync("ingest", "--date", "2014-08-15", "--source", SharedData.ChicagoCsv)).ExitCode.ShouldBe(0);
         var stripped = Path.Combine(Path.GetTempPath(), $"inspections-test-{Guid.NewGuid():N}-stripped.csv");
         WriteWithout(SharedData.ChicagoCsv, stripped, "License #", "Results", "Violations");
-        await AsTheSourceAsync(stripped);
+        await db.AsTheSourceAsync(stripped);
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History);
 
         var result = await db.RunAsync("ingest", "--date", "2014-08-29", "--source", stripped);
@@ -370,7 +358,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     {
         var today = PipelineVerb.ChicagoToday();
         var future = today.AddDays(8).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var path = await AsTheSourceAsync(Write(Rows(101, "2013-02-", 10)));
+        var path = await db.AsTheSourceAsync(Write(Rows(101, "2013-02-", 10)));
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource);
 
         var result = await db.RunAsync("ingest", "--date", future, "--source", path);

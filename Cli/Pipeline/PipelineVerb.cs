@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Inspections.Database;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Npgsql;
 
 namespace Inspections.Pipeline;

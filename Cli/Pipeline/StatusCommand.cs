@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Inspections.Database;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Npgsql;
 
 namespace Inspections.Pipeline;
