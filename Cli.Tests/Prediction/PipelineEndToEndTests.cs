@@ -179,7 +179,7 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
     {
         var badDate = await Db.RunAsync("predict", "--date", "2014-13-01");
         badDate.ExitCode.ShouldBe(ExitCodes.UsageError);
-        badDate.Error.ShouldContain("'2014-13-01' is not a date of the form yyyy-MM-dd");
+        badDate.Error.ShouldContain("'2014-13-01' is not a date: there is no month 13");
 
         var missing = await Db.RunAsync("ingest", "--date", "2014-01-01", "--source", "/no/such/file.csv");
         missing.ExitCode.ShouldBe(ExitCodes.UsageError);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CsvHelper;
+using Inspections.Hosting;
 using Inspections.Ingest;
 using Inspections.Pipeline;
 using Inspections.Tests.Infrastructure;
@@ -356,7 +357,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task A_run_date_in_the_future_is_a_usage_error_before_anything_runs()
     {
-        var today = PipelineVerb.ChicagoToday();
+        var today = Dates.ChicagoToday();
         var future = today.AddDays(8).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var path = await db.AsTheSourceAsync(Write(Rows(101, "2013-02-", 10)));
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource);

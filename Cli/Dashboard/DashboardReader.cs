@@ -1,5 +1,6 @@
 using System.Globalization;
 using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,7 +51,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             Model = model,
             Bias = model is null ? [] : await DashboardData.BiasAuditAsync(connection, model.ModelId, ct),
             Runs = await RunHistory.LatestAsync(connection, recentRuns, ct),
-            DagDate = drift?.Date ?? PipelineVerb.ChicagoToday(),
+            DagDate = drift?.Date ?? Dates.ChicagoToday(),
         };
         if (drift is not null)
         {
@@ -105,7 +106,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             var history = await DashboardData.DriftHistoryAsync(connection, ct);
-            date = history.Count > 0 ? history[^1].Date : PipelineVerb.ChicagoToday();
+            date = history.Count > 0 ? history[^1].Date : Dates.ChicagoToday();
         }
         else if (!TryParse(dateText, out date))
         {

@@ -16,42 +16,29 @@ internal sealed record PipelineRequest(DateOnly Date, string Source, AppSettings
 /// </summary>
 internal static class PipelineVerb
 {
-    public static Option<DateOnly> DateOption() => new("--date")
+    /// <summary>
+    /// <c>--date</c>, null when not given (read it through <see cref="RunDate"/>): a default value would be printed
+    /// in the help in the machine's culture (12/01/2026), and "today" is what the help should say.
+    /// </summary>
+    public static Option<DateOnly?> DateOption() => new("--date")
     {
-        Description = "The run date, yyyy-MM-dd (Chicago local date); default: today. A past date replays history up to it; a future one is refused",
-        DefaultValueFactory = _ => ChicagoToday(),
+        Description = "The run date (Chicago local date); default: today. A past date replays history up to it; a future one is refused",
+        HelpName = "yyyy-MM-dd",
         CustomParser = result =>
         {
-            var date = ParseDate(result.Tokens.Single().Value, result);
+            if (!Dates.TryParse(result.Tokens.Single().Value, out var date, out var problem))
+            {
+                result.AddError($"--date {problem}");
+                return default;
+            }
             // Nothing can be dated after today: a future run date would only fail tasks later, on a check.
-            var today = ChicagoToday();
-            if (date > today)
-                result.AddError($"--date {date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} is in the future (today in Chicago is {today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})");
+            var today = Dates.ChicagoToday();
+            if (date > today) result.AddError($"--date {Dates.Text(date)} is in the future (today in Chicago is {Dates.Text(today)})");
             return date;
         },
     };
 
-    public static DateOnly ParseDate(string text, System.CommandLine.Parsing.ArgumentResult? result = null)
-    {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
-        var message = $"'{text}' is not a date of the form yyyy-MM-dd";
-        if (result is null) throw new UserException(ExitCodes.UsageError, message);
-        result.AddError(message);
-        return default;
-    }
-
-    public static DateOnly ChicagoToday()
-    {
-        try
-        {
-            var chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
-            return DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, chicago));
-        }
-        catch (TimeZoneNotFoundException)
-        {
-            return DateOnly.FromDateTime(DateTime.UtcNow);
-        }
-    }
+    public static DateOnly RunDate(ParseResult parseResult, Option<DateOnly?> option) => parseResult.GetValue(option) ?? Dates.ChicagoToday();
 
     public static Command Create(CliContext cli, string name, string description,
         Func<PipelineRequest, PipelineTask> target,
@@ -76,7 +63,7 @@ internal static class PipelineVerb
         {
             var settings = cli.LoadSettings(parseResult);
             var overrides = CheckOverrides.Parse(parseResult.GetValue(check) ?? [], settings.Configuration);
-            var runDate = parseResult.GetValue(date);
+            var runDate = RunDate(parseResult, date);
             using var logs = cli.CreateLoggerFactory(parseResult);
             // A batch job's statements take as long as the data needs (a million rows, a lock another run holds);
             // cancellation (Ctrl+C, SIGTERM) still stops them.

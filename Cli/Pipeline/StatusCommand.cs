@@ -62,7 +62,7 @@ internal static class StatusCommand
 /// <summary>The options that name a DAG to look at: its date, source and check overrides.</summary>
 internal sealed class DagOptions
 {
-    private readonly Option<DateOnly> _date = PipelineVerb.DateOption();
+    private readonly Option<DateOnly?> _date = PipelineVerb.DateOption();
     private readonly Option<string?> _source = new("--source") { Description = "The source the DAG's tasks were run with; default: the source the database holds, else Ingest:Source" };
     private readonly Option<string?> _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", Dag.Stages)}; default: monitor" };
     private readonly Option<string[]> _check = new("--check") { Description = "Show the instances run with these check overrides (task.check=value)" };
@@ -81,6 +81,6 @@ internal sealed class DagOptions
     {
         var source = DatabaseSource.Choose(parseResult.GetValue(_source), await DatabaseSource.ReadAsync(dataSource, ct), settings);
         var overrides = CheckOverrides.Parse(parseResult.GetValue(_check) ?? [], settings.Configuration);
-        return (Dag.For(parseResult.GetValue(_until) ?? "monitor", parseResult.GetValue(_date), source), overrides);
+        return (Dag.For(parseResult.GetValue(_until) ?? "monitor", PipelineVerb.RunDate(parseResult, _date), source), overrides);
     }
 }
