@@ -23,23 +23,28 @@ namespace Inspections.Ingest;
 /// unchanged stay as they are, changed ones are updated, and the run's earlier rejects are replaced.
 /// It does not remove records an earlier run stored (they are the source's records, whoever brought them).
 /// </remarks>
+/// <summary>What an ingest run read and stored; every record read is counted in exactly one of the rows_ figures.</summary>
+internal sealed record IngestResult(
+    DateOnly? LastStoredDate, DateOnly? WindowStart, long RowsRead, long RowsNew, long RowsUpdated, long RowsUnchanged,
+    long RowsRejected, long RowsAfterDate, long RowsBeforeWindow, long DuplicateIdsInSource, double RejectShare, int? Pages) : TaskResult
+{
+    public override long RowsWritten => RowsNew + RowsUpdated + RowsRejected;
+}
+
 internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
-    : StageTask(date, source, upstream)
+    : StageTask<IngestResult>(date, source, upstream)
 {
     public override string Name => "ingest";
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<IngestResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var connection = ctx.Connection;
         var rereadDays = ctx.Settings.Configuration.GetValue<int>("Ingest:RereadDays");
-        var lastStored = await connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
-            "select max(inspection_date) from raw.inspections where inspection_date <= @date",
-            new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        var lastStored = await ctx.ScalarAsync<DateOnly?>(
+            "select max(inspection_date) from raw.inspections where inspection_date <= @date", new { date = Date }, ct);
         DateOnly? windowStart = lastStored?.AddDays(-rereadDays);
-        ctx.Figures["last_stored_date"] = lastStored;
-        ctx.Figures["window_start"] = windowStart;
 
-        await connection.ExecuteAsync(new CommandDefinition(CreateBatch, transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        await ctx.ExecuteAsync(CreateBatch, null, ct);
 
         var counts = new Counts();
         var rejects = new List<(SourceRecord Record, string Reason)>();
@@ -72,17 +77,14 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         }
         ctx.Progress.Report(counts.Read, counts.Read, "rows");
 
-        await connection.ExecuteAsync(new CommandDefinition("analyze ingest_batch", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-        var merged = await connection.QuerySingleAsync<(long Incoming, long New, long Updated)>(new CommandDefinition(
-            Upsert, new { run = ctx.RunId }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        await ctx.ExecuteAsync("analyze ingest_batch", null, ct);
+        var merged = await ctx.SingleAsync<(long Incoming, long New, long Updated)>(Upsert, new { run = ctx.RunId }, ct);
 
         if (merged.Incoming > 0) await DatabaseSource.BindAsync(connection, ctx.Transaction, Source, ctx.RunId, ct);
 
         // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
-        await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "delete from raw.rejects where run_date = @date and source = @source",
-            new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        await ctx.ExecuteAsync("analyze raw.inspections", null, ct);
+        await ctx.ExecuteAsync("delete from raw.rejects where run_date = @date and source = @source", new { date = Date, source = Source }, ct);
         await WriteRejectsAsync(ctx, rejects, ct);
         if (rejects.Count > 0)
         {
@@ -92,18 +94,10 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
                 rejects.Count, counts.Read, string.Join("; ", reasons), rejects.Count > 3 ? "; ..." : "");
         }
 
-        var rejectShare = counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read;
-        ctx.Figures["rows_read"] = counts.Read;
-        ctx.Figures["rows_new"] = merged.New;
-        ctx.Figures["rows_updated"] = merged.Updated;
-        ctx.Figures["rows_unchanged"] = merged.Incoming - merged.New - merged.Updated;
-        ctx.Figures["rows_rejected"] = (long)rejects.Count;
-        ctx.Figures["rows_after_date"] = counts.AfterDate;
-        ctx.Figures["rows_before_window"] = counts.BeforeWindow;
-        ctx.Figures["duplicate_ids_in_source"] = counts.Batch - merged.Incoming;
-        ctx.Figures["reject_share"] = rejectShare;
-        if (pages > 0) ctx.Figures["pages"] = pages;
-        ctx.RowsWritten = merged.New + merged.Updated + rejects.Count;
+        return new IngestResult(lastStored, windowStart, counts.Read, merged.New, merged.Updated,
+            RowsUnchanged: merged.Incoming - merged.New - merged.Updated, RowsRejected: rejects.Count,
+            counts.AfterDate, counts.BeforeWindow, DuplicateIdsInSource: counts.Batch - merged.Incoming,
+            RejectShare: counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read, Pages: pages > 0 ? pages : null);
     }
 
     private IAsyncEnumerable<SourceRecord> Read(TaskContext ctx, DateOnly? windowStart, Action<int> pageDone, CancellationToken ct)
@@ -139,20 +133,17 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         await writer.CompleteAsync(ct);
     }
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, IngestResult r, CheckSet checks, CancellationToken ct)
     {
-        var f = ctx.Figures;
-        long Figure(string name) => Convert.ToInt64(f[name], CultureInfo.InvariantCulture);
-        var accounted = Figure("rows_new") + Figure("rows_updated") + Figure("rows_unchanged") + Figure("rows_rejected")
-            + Figure("rows_after_date") + Figure("rows_before_window") + Figure("duplicate_ids_in_source");
-        checks.Equal("rows_accounted_for", Figure("rows_read"), accounted,
+        var accounted = r.RowsNew + r.RowsUpdated + r.RowsUnchanged + r.RowsRejected + r.RowsAfterDate + r.RowsBeforeWindow + r.DuplicateIdsInSource;
+        checks.Equal("rows_accounted_for", r.RowsRead, accounted,
             "every record read is new, updated, unchanged, rejected, dated after {date}, before the window, or a repeated id");
 
-        checks.AtMost("max_reject_share", (double)f["reject_share"]!,
+        checks.AtMost("max_reject_share", r.RejectShare,
             "{rows_rejected} of {rows_read} records were malformed (see raw.rejects for the reasons)",
             await KeysAsync(ctx, "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects where ingest_run_id = @run limit 10", ct));
 
-        checks.AtMost("max_duplicate_ids", Figure("duplicate_ids_in_source"),
+        checks.AtMost("max_duplicate_ids", r.DuplicateIdsInSource,
             "records that repeat an inspection id already read in this run (the last one read is kept)");
 
         var late = await KeysAsync(ctx,
@@ -162,9 +153,8 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         // A first load of nothing (a header-only file, a date before the data) would leave every later stage
         // empty, and fail three tasks on. Counted only up to the threshold: an index scan of a few rows.
         var atLeast = (long)Math.Ceiling(Math.Max(0, checks.Threshold("min_stored_rows")));
-        var stored = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from (select from raw.inspections where inspection_date <= @date limit @atLeast) s",
-            new { date = Date, atLeast }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        var stored = await ctx.ScalarAsync<long>(
+            "select count(*) from (select from raw.inspections where inspection_date <= @date limit @atLeast) s", new { date = Date, atLeast }, ct);
         checks.AtLeast("min_stored_rows", stored, "raw inspections dated up to {date} once this run is done, counted up to the threshold");
 
         var unparsable = await KeysAsync(ctx,
@@ -172,9 +162,8 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         checks.None("ids_are_integers", unparsable.Count, "every stored record's id is the integer it is keyed by", unparsable);
     }
 
-    private async Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
-        (await ctx.Connection.QueryAsync<string>(new CommandDefinition(sql, new { run = ctx.RunId, date = Date },
-            ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+    private Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
+        ctx.QueryAsync<string>(sql, new { run = ctx.RunId, date = Date }, ct);
 
     private sealed class Counts
     {
