@@ -1,4 +1,5 @@
 using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using Npgsql;
 

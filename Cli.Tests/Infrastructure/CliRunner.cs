@@ -1,3 +1,4 @@
+using Inspections.App;
 using Inspections.Hosting;
 
 namespace Inspections.Tests.Infrastructure;

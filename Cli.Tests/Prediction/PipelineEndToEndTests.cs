@@ -1,4 +1,5 @@
 using Dapper;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using System.Xml.Linq;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using static Inspections.Tests.Ingest.InspectionCsv;
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Inspections.Cleaning;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Inspections.Pipeline;
 
 namespace Inspections.Features;
@@ -9,11 +7,11 @@ namespace Inspections.Features;
 /// <summary>A hidden verb for operators and benchmarks: ingest, clean, then features for one date (<c>run --until features</c> is the public way).</summary>
 internal static class FeaturesCommand
 {
-    public static Command Create(CliContext cli)
+    public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> features)
     {
         var command = PipelineVerb.Create(cli, "features",
             "Ingest, clean, then write the training snapshots up to --date and the cohort to score on --date",
-            request => Dag.Features(request.Date, request.Source));
+            request => features(request.Date, request.Source));
         command.Hidden = true;
         return command;
     }

@@ -9,12 +9,12 @@ namespace Inspections.Monitoring;
 /// <summary><c>inspections monitor --date D [--fail-on-drift]</c>.</summary>
 internal static class MonitorCommand
 {
-    public static Command Create(CliContext cli)
+    public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> monitor)
     {
         var failOnDrift = FailOnDriftOption();
         return PipelineVerb.Create(cli, "monitor",
             "Compare the day's prediction scores with the selected model's validation scores (PSI, KS, mean shift) and store the result",
-            request => Dag.Monitor(request.Date, request.Source),
+            request => monitor(request.Date, request.Source),
             afterRun: (request, _, ct) => DriftExitCodeAsync(cli, request, request.ParseResult.GetValue(failOnDrift), ct),
             failOnDrift);
     }

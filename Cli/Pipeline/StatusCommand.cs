@@ -8,9 +8,9 @@ namespace Inspections.Pipeline;
 /// <summary><c>inspections status [--date D]</c>: the DAG for a date as a tree, each instance's state and last run.</summary>
 internal static class StatusCommand
 {
-    public static Command Create(CliContext cli)
+    public static Command Create(CliContext cli, DagDefinition dag)
     {
-        var options = new DagOptions();
+        var options = new DagOptions(dag);
         var command = new Command("status", "Show the DAG for a date as a tree: each task instance's state (complete, failed, not run) and last run");
         options.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
@@ -59,17 +59,24 @@ internal static class StatusCommand
     }
 }
 
-/// <summary>The options that name a DAG to look at: its date, source and check overrides.</summary>
+/// <summary>The options that name a DAG to look at: its date, source, last stage and check overrides.</summary>
 internal sealed class DagOptions
 {
+    private readonly DagDefinition _dag;
     private readonly Option<DateOnly?> _date = PipelineVerb.DateOption();
     private readonly Option<string?> _source = new("--source") { Description = "The source the DAG's tasks were run with; default: the source the database holds, else Ingest:Source" };
-    private readonly Option<string?> _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", Dag.Stages)}; default: monitor" };
+    private readonly Option<string?> _until;
     private readonly Option<string[]> _check = new("--check") { Description = "Show the instances run with these check overrides (task.check=value)" };
+
+    public DagOptions(DagDefinition dag)
+    {
+        _dag = dag;
+        _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", dag.Stages)}; default: {dag.Last}" };
+        _until.AcceptOnlyFromAmong([.. dag.Stages]);
+    }
 
     public void AddTo(Command command)
     {
-        _until.AcceptOnlyFromAmong([.. Dag.Stages]);
         command.Add(_date);
         command.Add(_source);
         command.Add(_until);
@@ -81,6 +88,6 @@ internal sealed class DagOptions
     {
         var source = DatabaseSource.Choose(parseResult.GetValue(_source), await DatabaseSource.ReadAsync(dataSource, ct), settings);
         var overrides = CheckOverrides.Parse(parseResult.GetValue(_check) ?? [], settings.Configuration);
-        return (Dag.For(parseResult.GetValue(_until) ?? "monitor", PipelineVerb.RunDate(parseResult, _date), source), overrides);
+        return (_dag.For(parseResult.GetValue(_until) ?? _dag.Last, PipelineVerb.RunDate(parseResult, _date), source), overrides);
     }
 }

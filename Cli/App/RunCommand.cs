@@ -1,8 +1,9 @@
 using System.CommandLine;
 using Inspections.Hosting;
 using Inspections.Monitoring;
+using Inspections.Pipeline;
 
-namespace Inspections.Pipeline;
+namespace Inspections.App;
 
 /// <summary>
 /// <c>inspections run --date D [--until STAGE]</c>: the weekly cron job. Ingest through monitor with the

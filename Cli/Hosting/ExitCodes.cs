@@ -1,4 +1,4 @@
-namespace Inspections;
+namespace Inspections.Hosting;
 
 /// <summary>
 /// Every exit code the executable returns, in one place. The README documents the same table;

@@ -1,9 +1,24 @@
 using System.CommandLine;
+using Inspections.Api;
+using Inspections.Cleaning;
+using Inspections.Dashboard;
 using Inspections.Database;
+using Inspections.Features;
+using Inspections.Hosting;
+using Inspections.Ingest;
+using Inspections.Monitoring;
+using Inspections.Pipeline;
+using Inspections.Prediction;
+using Inspections.Serving;
+using Inspections.Training;
 
-namespace Inspections.Hosting;
+namespace Inspections.App;
 
-/// <summary>Builds the root command and runs a command line; <c>Program</c> and the tests both come through here.</summary>
+/// <summary>
+/// The composition root: builds the root command with every verb, wired to the pipeline's DAG
+/// (<see cref="Dag"/>), and runs a command line. <c>Program</c> and the tests both come through here;
+/// nothing else in the product refers to this folder.
+/// </summary>
 internal static class CliApp
 {
     public static RootCommand CreateRoot(CliContext cli)
@@ -14,21 +29,21 @@ internal static class CliApp
         root.Add(cli.Connection);
         root.Add(cli.Verbose);
         // In the order people meet them: the pipeline's verbs, its state, the database, the servers.
-        root.Add(Ingest.IngestCommand.Create(cli));
-        root.Add(Cleaning.CleanCommand.Create(cli));
-        root.Add(Features.FeaturesCommand.Create(cli));
-        root.Add(Training.TrainCommand.Create(cli));
-        root.Add(Prediction.PredictCommand.Create(cli));
-        root.Add(Serving.StoreApiCommand.Create(cli));
-        root.Add(Monitoring.MonitorCommand.Create(cli));
-        root.Add(Pipeline.RunCommand.Create(cli));
-        root.Add(Pipeline.StatusCommand.Create(cli));
-        root.Add(Pipeline.RunsCommand.Create(cli));
-        root.Add(Pipeline.DagCommand.Create(cli));
+        root.Add(IngestCommand.Create(cli, Dag.Ingest));
+        root.Add(CleanCommand.Create(cli, Dag.Clean));
+        root.Add(FeaturesCommand.Create(cli, Dag.Features));
+        root.Add(TrainCommand.Create(cli, Dag.Bias));
+        root.Add(PredictCommand.Create(cli, Dag.Predict));
+        root.Add(StoreApiCommand.Create(cli, Dag.StoreApi));
+        root.Add(MonitorCommand.Create(cli, Dag.Monitor));
+        root.Add(RunCommand.Create(cli));
+        root.Add(StatusCommand.Create(cli, Dag.Definition));
+        root.Add(RunsCommand.Create(cli));
+        root.Add(DagCommand.Create(cli, Dag.Definition));
         root.Add(DbCommand.Create(cli));
-        root.Add(Api.ServeApiCommand.Create(cli));
-        root.Add(Dashboard.ServeDashboardCommand.Create(cli));
-        root.Add(Ingest.GenerateSampleCommand.Create(cli));
+        root.Add(ServeApiCommand.Create(cli));
+        root.Add(ServeDashboardCommand.Create(cli, Dag.Walker));
+        root.Add(GenerateSampleCommand.Create(cli));
         return root;
     }
 
