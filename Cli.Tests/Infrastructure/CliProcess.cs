@@ -8,7 +8,7 @@ namespace Inspections.Tests.Infrastructure;
 /// assembly by the project reference), for what an in-process run cannot show: being killed, two
 /// processes at once, a server vanishing under a process. Output is collected as it comes.
 /// </summary>
-public sealed class CliProcess : IAsyncDisposable
+public sealed partial class CliProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _out = new();
@@ -54,9 +54,20 @@ public sealed class CliProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public string Out { get { lock (_out) return _out.ToString(); } }
+    /// <summary>Standard output as printed, less the timestamp every line gets when it is not a terminal (see <see cref="RawOut"/>).</summary>
+    public string Out => Unstamped(RawOut);
 
-    public string Error { get { lock (_error) return _error.ToString(); } }
+    public string Error => Unstamped(RawError);
+
+    /// <summary>Standard output exactly as the process wrote it to a pipe: each line starts with an ISO 8601 UTC timestamp.</summary>
+    public string RawOut { get { lock (_out) return _out.ToString(); } }
+
+    public string RawError { get { lock (_error) return _error.ToString(); } }
+
+    private static string Unstamped(string text) => Stamp().Replace(text, "");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex Stamp();
 
     /// <summary>SIGKILL: no handler, no finally block, no rollback sent by the client.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);

@@ -184,7 +184,9 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
 
         var missing = await Db.RunAsync("ingest", "--date", "2014-01-01", "--source", "/no/such/file.csv");
         missing.ExitCode.ShouldBe(ExitCodes.UsageError);
-        missing.Error.Trim().ShouldBe("error: --source '/no/such/file.csv': no such file (give a portal CSV export, a saved SODA JSON file, or socrata)");
+        missing.ErrorLines.ShouldHaveSingleItem(missing.ToString())
+            .ShouldBe("error: --source '/no/such/file.csv': no such file (give a portal CSV export, a saved SODA JSON file, or socrata)");
+        missing.LastErrorLine.ShouldBe("exit code 2 (UsageError)");
 
         var badStage = await Db.RunAsync("run", "--until", "everything");
         badStage.ExitCode.ShouldBe(ExitCodes.UsageError);

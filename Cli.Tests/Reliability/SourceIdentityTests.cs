@@ -34,7 +34,8 @@ public sealed class SourceIdentityTests(TestDatabase db) : IClassFixture<TestDat
         var result = await CleanAsync("--source", other);
 
         result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
-        var line = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldHaveSingleItem();
+        var line = result.ErrorLines.ShouldHaveSingleItem(result.ToString());
+        result.LastErrorLine.ShouldBe("exit code 2 (UsageError)");
         line.ShouldStartWith($"error: this database holds the records of {first}; --source {other} is another source");
         result.Out.ShouldBeEmpty();
         (await DatabaseProbe.FingerprintAsync(db.DataSource)).ShouldBe(before, "nothing written, not even a failed run");

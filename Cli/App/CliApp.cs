@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Inspections.Api;
 using Inspections.Cleaning;
 using Inspections.Dashboard;
@@ -47,14 +48,26 @@ internal static class CliApp
         return root;
     }
 
+    /// <summary>Parses and runs a command line; every non-zero exit ends with a line naming its code.</summary>
     public static async Task<int> InvokeAsync(string[] args, Terminal terminal,
         IReadOnlyDictionary<string, string?>? configOverrides = null, CancellationToken ct = default)
     {
+        var code = await RunAsync(args, terminal, configOverrides, ct);
+        // Cron logs and scripts read the last line: say what the code means there, once, whatever printed before.
+        if (code != ExitCodes.Success) terminal.Error.WriteLine($"exit code {code} ({ExitCodes.Name(code)})");
+        return code;
+    }
+
+    private static async Task<int> RunAsync(string[] args, Terminal terminal, IReadOnlyDictionary<string, string?>? configOverrides,
+        CancellationToken ct)
+    {
         var cli = new CliContext(terminal, configOverrides ?? new Dictionary<string, string?>());
-        var parseResult = CreateRoot(cli).Parse(args);
+        var root = CreateRoot(cli);
+        var parseResult = root.Parse(args);
+        if (parseResult.Action is HelpAction && terminal.Unstamped is { } plain) terminal = plain;
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors) terminal.Error.WriteLine($"error: {error.Message}");
+            foreach (var line in ParseErrors(root, parseResult)) terminal.Error.WriteLine($"error: {line}");
             terminal.Error.WriteLine("Run 'inspections --help' for usage.");
             return ExitCodes.UsageError;
         }
@@ -90,5 +103,39 @@ internal static class CliApp
             terminal.Error.WriteLine(e.ToString());
             return ExitCodes.Unexpected;
         }
+    }
+
+    /// <summary>
+    /// The parser's errors, except that a mistyped verb is one line with the verb it most likely meant
+    /// (the parser would also say a command is required, which is the same mistake).
+    /// </summary>
+    private static IEnumerable<string> ParseErrors(RootCommand root, ParseResult parseResult)
+    {
+        var verbs = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
+        if (parseResult.CommandResult.Command == root && parseResult.UnmatchedTokens is [var first, ..] && !first.StartsWith('-'))
+        {
+            var closest = verbs.OrderBy(v => Distance(v, first)).First();
+            yield return Distance(closest, first) <= 2
+                ? $"'{first}' is not a verb; did you mean '{closest}'?"
+                : $"'{first}' is not a verb: {string.Join(", ", verbs)}";
+            yield break;
+        }
+        foreach (var error in parseResult.Errors) yield return error.Message;
+    }
+
+    /// <summary>Edits (insert, delete, replace, swap two neighbours) from one word to the other.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 }

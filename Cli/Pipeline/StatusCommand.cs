@@ -11,7 +11,9 @@ internal static class StatusCommand
     public static Command Create(CliContext cli, DagDefinition dag)
     {
         var options = new DagOptions(dag);
-        var command = new Command("status", "Show the DAG for a date as a tree: each task instance's state (complete, failed, not run) and last run");
+        var command = new Command("status",
+            $"Show the DAG for a date as a tree: each task instance's state (complete, failed, not run) and last run; exit code 0 when " +
+            $"green, {ExitCodes.TaskFailed} when red, {ExitCodes.Incomplete} when some instance has not run");
         options.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -21,10 +23,16 @@ internal static class StatusCommand
             var (target, overrides) = await options.TargetAsync(parseResult, settings, dataSource, ct);
             var nodes = await DagInspector.LoadAsync(dataSource, target, overrides, ct);
             Print(cli.Terminal.Out, nodes);
-            return ExitCodes.Success;
+            return ExitCode(nodes);
         });
         return command;
     }
+
+    /// <summary>For scripts and cron: green is 0, red (some instance's latest run failed) is TaskFailed, else Incomplete.</summary>
+    public static int ExitCode(IReadOnlyList<DagNode> nodes) =>
+        nodes.Any(n => n.State == DagState.Failed) ? ExitCodes.TaskFailed
+        : nodes.Any(n => n.State == DagState.NotRun) ? ExitCodes.Incomplete
+        : ExitCodes.Success;
 
     public static void Print(TextWriter output, IReadOnlyList<DagNode> nodes)
     {
