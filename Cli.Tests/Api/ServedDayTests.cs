@@ -268,7 +268,7 @@ public sealed class ServedDayOutageTests : IAsyncLifetime
         var days = await StoredDays.SeedAsync(_db);
         await days.StoreAsync(new DateOnly(2024, 5, 1), StoredDays.Scores(10, seed: 1));
         await days.StoreAsync(new DateOnly(2024, 5, 8), StoredDays.Scores(10, seed: 2));
-        var (server, readOnly) = await ApiServer.StartAsync(_cluster.ConnectionString());
+        var (server, readOnly) = await ApiServer.StartAsync(_cluster.SuperuserConnectionString());
         await using var _ = readOnly;
         await using var __ = server;
         var before = await server.Client.GetStringAsync("/establishments/1000003/prediction");

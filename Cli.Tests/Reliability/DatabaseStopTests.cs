@@ -48,7 +48,7 @@ public sealed class DatabaseStopTests : IAsyncLifetime
         string[] run = ["run", "--until", "clean", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample];
         var ingested = await CliRunner.RunAsync([.. run[..2], "ingest", .. run[3..]], _config);
         ingested.ExitCode.ShouldBe(0, ingested.ToString());
-        await using var db = NpgsqlDataSource.Create(_cluster.ConnectionString() + ";Pooling=false");
+        await using var db = NpgsqlDataSource.Create(_cluster.SuperuserConnectionString() + ";Pooling=false");
 
         await using var child = CliProcess.Start(run, _config);
         await using (var gate = await CommitGate.CloseAsync(db))
