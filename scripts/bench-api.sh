@@ -10,10 +10,10 @@
 # BENCH_KEEP_DATA=1 serves the predictions already in that cluster (e.g. a pipeline run's) instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/common.sh"
 
-export Database__DataDirectory="${BENCH_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-bench-api}"
-export Database__Port="${BENCH_DB_PORT:-54339}"
-export ConnectionStrings__Postgres=""
+data_directory="${BENCH_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-bench-api}"
+db_port="${BENCH_DB_PORT:-54339}"
 port="${BENCH_API_PORT:-5055}"
 connections_list="${BENCH_CONNECTIONS:-16 64}"
 connections="${connections_list##* }"
@@ -24,30 +24,10 @@ establishments="${BENCH_ESTABLISHMENTS:-15000}"
 dates="${BENCH_DATES:-30}"
 base="http://127.0.0.1:$port"
 
-inspections() { "$root/scripts/inspections" "$@"; }
-sql() { inspections db psql -- -v ON_ERROR_STOP=1 -X -q -At "$@"; }
-
-if ! command -v wrk >/dev/null; then
-  as_root=(); [[ $(id -u) -ne 0 ]] && as_root=(sudo)
-  echo "Installing wrk..." >&2
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2 \
-    || { "${as_root[@]}" apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2; }
-fi
-
+"$root/scripts/ensure-deps.sh" --wrk >&2
 work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
-    kill "$server"
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-  inspections db stop >&2 || true
-}
-trap cleanup EXIT
-
-inspections --help >/dev/null   # builds Release now, so no build time lands in a measurement
-inspections db start >&2
+at_exit "rm -rf $(printf %q "$work")"
+build_inspections
 
 # --- Step 1: the data served. ------------------------------------------------------------------
 # Synthetic for now: N establishments x D weekly dates, scores from a hash, ranks per day.
@@ -81,6 +61,7 @@ commit;
 vacuum analyze api.predictions;   -- what autovacuum does after store-api writes a day
 SQL
 }
+use_cluster "$data_directory" "$db_port"
 if [[ "${BENCH_KEEP_DATA:-0}" == 1 ]]; then
   sql -c "vacuum analyze api.predictions"   # serve what the pipeline stored, as it is
 else
@@ -119,48 +100,32 @@ request = function()
 end
 LUA
 
-source "$root/scripts/lib/serve-api.sh"
-start_api "$root" "$base" "$work" BENCH_API_PORT
+start_api "$base" "$work" BENCH_API_PORT
 
-# CPU time (clock ticks) of processes, to tell the cost per request apart from what the rest of the machine does.
-ticks() {
-  local total=0 pid
-  for pid in "$@"; do
-    [[ -r /proc/$pid/stat ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
-postgres_pids() {
-  local postmaster
-  postmaster="$(head -1 "$Database__DataDirectory/pgdata/postmaster.pid")"
-  echo "$postmaster" $(pgrep -P "$postmaster")
-}
-hz="$(getconf CLK_TCK)"
-
-# Prints one Markdown row: name, connections, requests, requests/s, p50, p99, non-2xx, CPU per request of the API and of PostgreSQL.
+# Prints one Markdown row: name, connections, requests, requests/s, p50, p99, non-2xx, CPU per request of the API
+# and of PostgreSQL (CPU time, to tell the cost per request apart from what the rest of the machine does).
 measure() {
   local name="$1" script="$2" connections="$3" out="$work/$(basename "$2" .lua)-$3.txt"
   wrk -t"$threads" -c"$connections" -d"$warmup" -s "$script" "$base" >/dev/null   # JIT and pool warm-up
   local api_before pg_before
-  api_before="$(ticks "$server")"
-  pg_before="$(ticks $(postgres_pids))"
+  api_before="$(cpu_seconds "$server")"
+  pg_before="$(postgres_cpu_seconds)"
   wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "$base" > "$out"
-  local api_ticks=$(( $(ticks "$server") - api_before )) pg_ticks=$(( $(ticks $(postgres_pids)) - pg_before ))
-  awk -v name="$name" -v connections="$connections" -v api="$api_ticks" -v pg="$pg_ticks" -v hz="$hz" '
+  awk -v name="$name" -v connections="$connections" -v api="$(seconds_since "$api_before" "$(cpu_seconds "$server")")" \
+      -v pg="$(seconds_since "$pg_before" "$(postgres_cpu_seconds)")" '
     /Requests\/sec:/ { rps = $2 }
     /^ +50%/ { p50 = $2 }
     /^ +99%/ { p99 = $2 }
     /requests in/ { total = $1 }
     /Non-2xx or 3xx responses:/ { bad = $5 }
     END { printf "| %s | %d | %s | %.0f | %s | %s | %d | %.0f | %.0f |\n", name, connections, total, rps, p50, p99, bad,
-                 api / hz * 1e6 / total, pg / hz * 1e6 / total }' "$out"
+                 api * 1e6 / total, pg * 1e6 / total }' "$out"
 }
 
 echo
-echo "wrk, $threads threads, $duration per row, $(nproc) cores shared by wrk, the API and PostgreSQL"
+echo "wrk, $threads threads, $duration per row, $(nproc) cores shared by wrk, the API and PostgreSQL; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| endpoint | connections | requests | requests/s | p50 | p99 | non-2xx | API CPU µs/request | PostgreSQL CPU µs/request |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+markdown_header endpoint ">connections" ">requests" ">requests/s" ">p50" ">p99" ">non-2xx" ">API CPU µs/request" ">PostgreSQL CPU µs/request"
 for c in $connections_list; do
   measure "GET /establishments/{id}/prediction" "$work/endpoint1.lua" "$c"
 done
