@@ -7,6 +7,8 @@
 #   6. status: the DAG, green                     7. the DAG as a picture
 # Usage: scripts/demo.sh [--source FILE.csv|FILE.json|socrata] [--date YYYY-MM-DD]
 # Default: the bundled synthetic sample (samples/synthetic-food-inspections.csv) at 2014-09-01.
+# The demo shows; the tests assert (Cli.Tests/Prediction/PipelineEndToEndTests.cs plays the same steps), so the
+# demo stops only when a step that should succeed fails.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/lib/common.sh"
@@ -53,7 +55,6 @@ show predict --date "$date_arg" --check predict.max_score=-1
 rc=$?
 metadata_after=$(sql -c "select count(*) from pipeline.task_metadata")
 echo "exit code $rc (3 = CheckFailed); metadata rows before: $metadata_before, after: $metadata_after"
-[[ $rc -eq 3 && "$metadata_before" == "$metadata_after" ]] || { echo "demo: step 3 did not fail as it should" >&2; exit 1; }
 
 step "4. store for the API"
 show store-api --date "$date_arg" || { echo "demo: step 4 failed" >&2; exit 1; }
@@ -83,4 +84,4 @@ Start them on this demo's database (each runs until Ctrl+C):
 From a laptop: ssh -L 5000:127.0.0.1:5000 -L 8050:127.0.0.1:8050 <the VM>
 TXT
 echo
-echo "Demo complete: every step behaved as expected."
+echo "Demo complete."
