@@ -1,8 +1,8 @@
 using System.Text;
 using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,19 +31,9 @@ internal static class DashboardHost
     public static WebApplication Create(string urls, NpgsqlDataSource dataSource,
         Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, DashboardSettings settings, ILoggerFactory logs)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = "inspections-dashboard",
-            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
-            EnvironmentName = "Production",
-            Args = [],
-        });
-        builder.WebHost.UseUrls(urls);
-        builder.Services.AddSingleton(logs);
-        builder.Services.AddProblemDetails();
+        var builder = WebHostDefaults.CreateBuilder("inspections-dashboard", urls, logs);
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseWebHostDefaults(DatabaseErrors.IsUnavailable);
         // A database that is down is the server's state, not a bug: a page that says so, and the next request tries
         // again. The reader logged why, once per outage; the exception handler would log every request.
         app.Use(async (context, next) =>
