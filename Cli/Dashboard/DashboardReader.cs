@@ -1,4 +1,3 @@
-using System.Globalization;
 using Inspections.Database;
 using Inspections.Hosting;
 using Inspections.Pipeline;
@@ -108,9 +107,9 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             var history = await DashboardData.DriftHistoryAsync(connection, ct);
             date = history.Count > 0 ? history[^1].Date : Dates.ChicagoToday();
         }
-        else if (!TryParse(dateText, out date))
+        else if (!Dates.TryParse(dateText, out date, out _))
         {
-            return TypedResults.Problem(Malformed(dateText), statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem(DateParameter.Problem(dateText), statusCode: StatusCodes.Status400BadRequest);
         }
         return TypedResults.Content(DagSvg.Render(await dag(date, ct)), "image/svg+xml; charset=utf-8");
     }
@@ -127,17 +126,11 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     private static Selection Select(string? text, IReadOnlyList<DashboardData.Drift> history)
     {
         if (string.IsNullOrWhiteSpace(text)) return new(history.Count > 0 ? history[^1] : null, StatusCodes.Status200OK, null);
-        if (!TryParse(text, out var date)) return new(null, StatusCodes.Status400BadRequest, Malformed(text));
+        if (!Dates.TryParse(text, out var date, out _)) return new(null, StatusCodes.Status400BadRequest, DateParameter.Problem(text));
         if (history.FirstOrDefault(h => h.Date == date) is { } drift) return new(drift, StatusCodes.Status200OK, null);
         var known = history.Count == 0
             ? "Nothing has been monitored yet."
             : $"Monitored dates run from {history[0].Date:yyyy-MM-dd} to {history[^1].Date:yyyy-MM-dd} ({history.Count} dates).";
         return new(null, StatusCodes.Status404NotFound, $"Nothing was monitored on {date:yyyy-MM-dd}. {known}");
     }
-
-    private static bool TryParse(string text, out DateOnly date) =>
-        DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
-
-    private static string Malformed(string text) =>
-        $"'{(text.Length > 40 ? text[..40] + "…" : text)}' is not a date of the form YYYY-MM-DD.";
 }
