@@ -67,8 +67,7 @@ internal static class ApiHost
                     "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details.";
                 return Task.CompletedTask;
             });
-            o.AddOperationTransformer(new ApiParameters(api).DescribeAsync);
-            o.AddOperationTransformer(Problems.DescribeResponsesAsync);
+            o.AddSchemaTransformer((schema, context, _) => ApiParameters.DescribeAsync(schema, context, api));
         });
 
         var app = builder.Build();

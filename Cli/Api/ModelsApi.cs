@@ -3,7 +3,6 @@ using Dapper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
@@ -37,7 +36,7 @@ internal static class ModelsApi
 
     public static RouteGroupBuilder MapModels(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/models").WithTags("Models").WithProblemContentType();
+        var group = routes.MapGroup("/models").WithTags("Models");
         group.MapGet("/current", GetCurrentAsync)
             .WithName("GetCurrentModel")
             .WithSummary("The model card of the current model")
@@ -48,7 +47,7 @@ internal static class ModelsApi
         return group;
     }
 
-    private static async Task<Results<Ok<ModelCard>, NotFound<ProblemDetails>>> GetCurrentAsync(NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<ModelCard>, NotFoundProblem>> GetCurrentAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<RegistryRow>(new CommandDefinition(CurrentSql, cancellationToken: ct));
