@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
+using Inspections.Monitoring;
 using Inspections.Pipeline;
+using Inspections.Training;
 using static System.Net.WebUtility;
 
 namespace Inspections.Dashboard;
@@ -10,10 +12,10 @@ namespace Inspections.Dashboard;
 /// <summary>Everything one page shows; sections that have nothing to show are null or empty.</summary>
 internal sealed record DashboardView
 {
-    public required IReadOnlyList<DashboardData.Drift> History { get; init; }
+    public required IReadOnlyList<DriftRecord> History { get; init; }
 
     /// <summary>The monitored date shown, or null (nothing monitored yet, or the date asked for was refused).</summary>
-    public DashboardData.Drift? Drift { get; init; }
+    public DriftRecord? Drift { get; init; }
 
     /// <summary>Why the date asked for cannot be shown (unknown or malformed).</summary>
     public string? Problem { get; init; }
@@ -24,16 +26,13 @@ internal sealed record DashboardView
     public string? DagSvg { get; init; }
     public string? DagError { get; init; }
     public IReadOnlyList<RunHistory.Run> Runs { get; init; } = [];
-    public DashboardData.ModelCard? Model { get; init; }
-    public IReadOnlyList<DashboardData.BiasRow> Bias { get; init; } = [];
+    public RegistryEntry? Model { get; init; }
+    public IReadOnlyList<StoredGroupAudit> Bias { get; init; } = [];
 }
 
 /// <summary>The one server-rendered page: inline CSS, inline SVG charts, no JavaScript.</summary>
 internal static class DashboardPage
 {
-    /// <summary>Aequitas' parity band: a disparity outside it is flagged.</summary>
-    public const double ParityLow = 0.8, ParityHigh = 1.25;
-
     /// <summary>The page while the database is unavailable: nothing to show, no reason (the server's log has it), what to do.</summary>
     public static string Unavailable() => $$"""
         <!DOCTYPE html>
@@ -60,7 +59,7 @@ internal static class DashboardPage
     public static string Render(DashboardView view)
     {
         var html = new StringBuilder();
-        var title = view.Drift is { } d ? $"Inspection risk monitoring, {d.Date:yyyy-MM-dd}" : "Inspection risk monitoring";
+        var title = view.Drift is { } d ? $"Inspection risk monitoring, {d.MonitorDate:yyyy-MM-dd}" : "Inspection risk monitoring";
         html.Append($$"""
             <!DOCTYPE html>
             <html lang="en">
@@ -82,7 +81,7 @@ internal static class DashboardPage
             if (view.History.Count > 0)
             {
                 // Years of weekly runs make hundreds of dates: link the latest, the picker has them all.
-                var latest = view.History.TakeLast(12).Select(h => DateLink(h.Date));
+                var latest = view.History.TakeLast(12).Select(h => DateLink(h.MonitorDate));
                 var more = view.History.Count > 12 ? $" (and {view.History.Count - 12} earlier ones in the date picker)" : "";
                 html.Append($"""<p>Latest monitored dates: {string.Join(", ", latest)}{more}.</p>""");
             }
@@ -101,7 +100,7 @@ internal static class DashboardPage
         else
         {
             Scores(html, view.Drift, view.ScoresSvg);
-            html.Append($"""<section id="drift-over-time"><h2>Drift over time</h2><figure class="chart">{view.DriftSvg}<figcaption>Download: <a href="/charts/drift.svg?date={view.Drift.Date:yyyy-MM-dd}">SVG</a> · <a href="/charts/drift.png?date={view.Drift.Date:yyyy-MM-dd}">PNG</a></figcaption></figure></section>""");
+            html.Append($"""<section id="drift-over-time"><h2>Drift over time</h2><figure class="chart">{view.DriftSvg}<figcaption>Download: <a href="/charts/drift.svg?date={view.Drift.MonitorDate:yyyy-MM-dd}">SVG</a> · <a href="/charts/drift.png?date={view.Drift.MonitorDate:yyyy-MM-dd}">PNG</a></figcaption></figure></section>""");
         }
 
         if (view.Problem is null)
@@ -136,9 +135,9 @@ internal static class DashboardPage
         return root.ToString(SaveOptions.DisableFormatting);
     }
 
-    private static void Scores(StringBuilder html, DashboardData.Drift drift, string? svg)
+    private static void Scores(StringBuilder html, DriftRecord drift, string? svg)
     {
-        var date = drift.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var date = drift.MonitorDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         html.Append($$"""
             <section id="scores"><h2>Score distributions: validation vs. predictions of {{date}}</h2>
             <div class="scores">
@@ -206,7 +205,7 @@ internal static class DashboardPage
         html.Append("</tbody></table></section>");
     }
 
-    private static void ModelCard(StringBuilder html, DashboardData.ModelCard? model)
+    private static void ModelCard(StringBuilder html, RegistryEntry? model)
     {
         html.Append("""<section id="model"><h2>Model card</h2>""");
         if (model is null)
@@ -231,7 +230,7 @@ internal static class DashboardPage
             """);
     }
 
-    private static void Bias(StringBuilder html, DashboardData.ModelCard? model, IReadOnlyList<DashboardData.BiasRow> rows)
+    private static void Bias(StringBuilder html, RegistryEntry? model, IReadOnlyList<StoredGroupAudit> rows)
     {
         if (model is null) return;
         html.Append("""<section id="bias"><h2>Bias audit</h2>""");
@@ -242,7 +241,7 @@ internal static class DashboardPage
         }
         html.Append($"""
             <p class="hint">Each metric with its disparity against the attribute's reference group (the largest, marked ★) below it;
-            a disparity outside {ParityLow}–{ParityHigh} is <span class="disparity">highlighted</span>.</p>
+            a disparity outside {BiasAudit.ParityLow}–{BiasAudit.ParityHigh} is <span class="disparity">highlighted</span>.</p>
             <table class="grid bias"><thead><tr><th>Attribute</th><th>Group</th><th class="num">Size</th><th class="num">Prevalence</th>
             <th class="num">Predicted positive</th><th class="num">FPR</th><th class="num">FNR</th><th class="num">FDR</th><th class="num">FOR</th><th class="num">Precision</th></tr></thead><tbody>
             """);
@@ -258,7 +257,7 @@ internal static class DashboardPage
         html.Append("</tbody></table></section>");
     }
 
-    public static bool OutsideParity(double? disparity) => disparity is { } x && (x < ParityLow || x > ParityHigh);
+    public static bool OutsideParity(double? disparity) => disparity is not null && !BiasAudit.IsParity(disparity);
 
     private static string Metric(double? value, double? disparity)
     {
@@ -340,8 +339,8 @@ internal static class DashboardPage
         var options = new StringBuilder();
         foreach (var drift in view.History.Reverse())
         {
-            var date = drift.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            var selected = view.Drift?.Date == drift.Date ? " selected" : "";
+            var date = drift.MonitorDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var selected = view.Drift?.MonitorDate == drift.MonitorDate ? " selected" : "";
             options.Append($"""<option value="{date}"{selected}>{date} ({HtmlEncode(drift.Status)})</option>""");
         }
         return $"""<form method="get" action="/" class="picker"><label for="date">Monitored date</label> <select id="date" name="date">{options}</select> <button type="submit">Show</button></form>""";
@@ -356,7 +355,7 @@ internal static class DashboardPage
     private static string Duration(double ms) =>
         ms < 1000 ? $"{ms:0} ms" : ms < 120_000 ? $"{ms / 1000:0.0} s" : $"{ms / 60_000:0.0} min";
 
-    private static string D(DateTime date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string D(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string N(double? value, string format) => value is { } x && double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
 
