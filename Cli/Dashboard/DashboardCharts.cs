@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Xml.Linq;
 using Inspections.Monitoring;
 using ScottPlot;
 using SkiaSharp;
@@ -114,6 +115,28 @@ internal static class DashboardCharts
     }
 
     public static string Svg(Plot plot, (int Width, int Height) size) => plot.GetSvgXml(size.Width, size.Height);
+
+    /// <summary>
+    /// A standalone SVG made fit to inline in HTML: scaled by its container (viewBox), labelled, and
+    /// its ids prefixed so that two charts on one page never share a clip path. Parsed and written
+    /// again, so what the page inlines is well-formed XML whatever the text in it.
+    /// </summary>
+    public static string Inline(string svg, string idPrefix, string label)
+    {
+        var root = XDocument.Parse(svg).Root!;
+        if (root.Attribute("viewBox") is null)
+            root.SetAttributeValue("viewBox", $"0 0 {(string?)root.Attribute("width")} {(string?)root.Attribute("height")}");
+        root.SetAttributeValue("role", "img");
+        root.SetAttributeValue("aria-label", label);
+        foreach (var element in root.DescendantsAndSelf())
+            foreach (var attribute in element.Attributes())
+            {
+                if (attribute.Name == "id") attribute.Value = idPrefix + attribute.Value;
+                else if (attribute.Value.Contains("url(#", StringComparison.Ordinal))
+                    attribute.Value = attribute.Value.Replace("url(#", $"url(#{idPrefix}", StringComparison.Ordinal);
+            }
+        return root.ToString(SaveOptions.DisableFormatting);
+    }
 
     public static byte[] Png(Plot plot, (int Width, int Height) size) =>
         plot.GetImageBytes(size.Width, size.Height, ImageFormat.Png);

@@ -22,7 +22,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     /// <summary>The monitored date asked for (the latest when none), or why it cannot be shown.</summary>
     private sealed record Selection(DriftRecord? Drift, int Status, string? Problem);
 
-    public Task<(int Status, string Html)> PageAsync(string? dateText, CancellationToken ct) =>
+    public Task<(int Status, DashboardView View)> PageAsync(string? dateText, CancellationToken ct) =>
         _database.ReadAsync(() => ReadPageAsync(dateText, ct));
 
     public Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ScoresChartAsync(string? dateText, bool png, CancellationToken ct) =>
@@ -35,13 +35,13 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     public Task<Results<ContentHttpResult, ProblemHttpResult>> DagChartAsync(string? dateText, CancellationToken ct) =>
         _database.ReadAsync(() => ReadDagChartAsync(dateText, ct));
 
-    private async Task<(int Status, string Html)> ReadPageAsync(string? dateText, CancellationToken ct)
+    private async Task<(int Status, DashboardView View)> ReadPageAsync(string? dateText, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var history = await DriftHistory.AllAsync(connection, ct);
         var selection = Select(dateText, history);
         if (selection.Problem is not null)
-            return (selection.Status, DashboardPage.Render(new DashboardView { History = history, Problem = selection.Problem }));
+            return (selection.Status, new DashboardView { History = history, Problem = selection.Problem });
 
         var drift = selection.Drift;
         var model = await ModelOfAsync(connection, drift, ct);
@@ -61,9 +61,9 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             using var driftPlot = DashboardCharts.DriftOverTime(history, drift.MonitorDate);
             view = view with
             {
-                ScoresSvg = DashboardPage.InlineSvg(DashboardCharts.Svg(scores, DashboardCharts.ScoresSize), "scores-",
+                ScoresSvg = DashboardCharts.Inline(DashboardCharts.Svg(scores, DashboardCharts.ScoresSize), "scores-",
                     $"Histograms of the validation scores and of the predictions of {drift.MonitorDate:yyyy-MM-dd}"),
-                DriftSvg = DashboardPage.InlineSvg(DashboardCharts.Svg(driftPlot, DashboardCharts.DriftSize), "drift-",
+                DriftSvg = DashboardCharts.Inline(DashboardCharts.Svg(driftPlot, DashboardCharts.DriftSize), "drift-",
                     "PSI and share labelled fail for every monitored date"),
             };
         }
@@ -77,7 +77,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             log.LogError(e, "reading the DAG for {Date} failed", view.DagDate);
             view = view with { DagError = "the server's log has the details" };
         }
-        return (StatusCodes.Status200OK, DashboardPage.Render(view));
+        return (StatusCodes.Status200OK, view);
     }
 
     private async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ReadScoresChartAsync(string? dateText, bool png, CancellationToken ct)
