@@ -83,10 +83,12 @@ internal static class ApiHost
                 document.Info.Title = Title;
                 document.Info.Description =
                     "Scores of the probability that each Chicago food establishment fails its next health inspection, " +
-                    "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details.";
+                    "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details. When the server " +
+                    "has API keys configured, every operation but /health and /ready needs one (Authorize, above).";
                 return Task.CompletedTask;
             });
             o.AddSchemaTransformer((schema, context, _) => ApiParameters.DescribeAsync(schema, context, api));
+            ApiDocument.Configure(o);
         });
 
         var app = builder.Build();
