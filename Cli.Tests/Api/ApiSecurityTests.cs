@@ -187,3 +187,40 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
         text.ShouldContain("process_cpu_seconds_total");
     }
 }
+
+/// <summary>
+/// What Kestrel answers itself, before any middleware runs (so without a problem body, which it does not let an app
+/// add): the status is right, the body empty, the connection closed, and the server answers the next request.
+/// </summary>
+public sealed class KestrelRejectionTests(KeyedApi api) : IClassFixture<KeyedApi>
+{
+    public static TheoryData<string, int> Rejected => new()
+    {
+        { "GET /establishments/%00/prediction HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
+        { "GARBAGE\r\n\r\n", 400 },
+        { $"GET /{new string('a', 9000)} HTTP/1.1\r\nHost: x\r\n\r\n", 414 },
+        { $"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {new string('a', 40_000)}\r\n\r\n", 431 },
+        { "GET /health HTTP/2.5\r\nHost: x\r\n\r\n", 505 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rejected))]
+    public async Task A_request_kestrel_rejects_gets_its_status_an_empty_body_and_no_trace(string request, int status)
+    {
+        var uri = api.Server.Client.BaseAddress!;
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(uri.Host, uri.Port);
+            await using var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            response.ShouldStartWith($"HTTP/1.1 {status} ");
+            response.ShouldContain("Content-Length: 0");
+            response.ShouldContain("Connection: close");
+            response.ShouldEndWith("\r\n\r\n");
+        }
+        (await api.Server.Client.GetAsync("/health")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+}
