@@ -50,11 +50,15 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         // Only as-of dates whose label window has closed by D: their snapshots no longer depend on D.
         var schedule = Schedule(settings, first, Date.AddDays(-settings.LabelWindowDays));
+        // Train at D reads the snapshots of the last Training:HistoryMonths only: older ones are not computed again.
+        var historyMonths = ctx.Settings.Configuration.GetValue<int>("Training:HistoryMonths");
+        if (historyMonths > 0) schedule.RemoveAll(d => d < Date.AddMonths(-historyMonths));
         ctx.Figures["snapshot_dates"] = schedule.Count;
         ctx.Figures["first_as_of"] = schedule.Count > 0 ? schedule[0] : null;
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var computed = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, [.. schedule, Date], Date, settings, ct);
+        var computed = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, [.. schedule, Date], Date, settings, ct,
+            (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
         ctx.Log.LogDebug("{Rows} feature rows for {Dates} as-of dates in {Ms} ms", computed, schedule.Count + 1, started.ElapsedMilliseconds);
 
         ctx.Progress.Report(1, 3, "steps");
@@ -68,7 +72,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             return rows;
         }
 
-        await Execute("delete from features.snapshots where as_of_date + @window <= @date");
+        await Execute("delete from features.snapshots where as_of_date = any(@schedule)");
         var snapshots = await Execute(InsertSnapshots);
         ctx.Progress.Report(2, 3, "steps");
         await Execute("delete from features.cohort where as_of_date = @date");
