@@ -19,7 +19,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var model = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
 
         model.Algorithm.ShouldNotBe(Candidate.Baseline);
-        double Mean(string candidate) => results.Where(r => r.Candidate == candidate).Average(r => r.PrecisionAt10);
+        double Mean(string candidate) => results.Where(r => r.Candidate == candidate).Average(r => r.RocAuc!.Value);
         Mean(model.Candidate).ShouldBeGreaterThan(Mean(Candidate.Baseline));
         results.Where(r => r.Candidate != Candidate.Baseline).ShouldAllBe(r => r.RocAuc > 0.6);
         results.GroupBy(r => r.Candidate).ShouldAllBe(g => g.Count() == 3);
@@ -30,7 +30,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     public async Task Train_prints_the_candidates_with_the_selected_one_marked()
     {
         var model = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
-        trained.Train.Out.ShouldContain("roc_auc   p@5    p@10   p@20   brier");
+        trained.Train.Out.ShouldContain("roc_auc   p@5    p@10   p@20   r@10   lift10  brier    days");
         trained.Train.Out.ShouldContain($"* {model}");
         trained.Train.Out.ShouldContain($"  {Candidate.Baseline}");
         trained.Train.Out.ShouldContain("DAG green: 3 ran");
@@ -75,7 +75,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var training = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
         var candidate = Candidate.Grid(settings).Single(c => c.Name == stored.Candidate);
-        var original = ModelScorer.Fit(candidate, training);
+        var original = ModelScorer.Fit(candidate, training, settings.RecencyHalfLifeMonths);
 
         // Rows read back from features.cohort (no labels), as the predict task will.
         var asOf = TrainedDatabase.FirstAsOf.AddDays(7 * 23);
@@ -99,7 +99,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         // The same labelled rows the pipeline read, handed over in another order: the folds sort them.
         var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).Reverse().ToList();
         var grid = Candidate.Grid(settings);
-        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings)).Metrics;
+        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings), settings.RecencyHalfLifeMonths).Metrics;
 
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var stored = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
@@ -123,7 +123,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         foreach (var candidate in grid)
         {
             // Fitted here, independently of the pipeline: train's kept scores must be this model's, row for row.
-            var expected = ModelScorer.Fit(candidate, latest.Train).Score(latest.Valid);
+            var expected = ModelScorer.Fit(candidate, latest.Train, settings.RecencyHalfLifeMonths).Score(latest.Valid);
             var kept = await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, candidate.Name, latest.Valid, default);
             kept.ShouldBe(expected, candidate.Name);
         }
@@ -186,7 +186,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         report.ExitCode.ShouldBe(ExitCodes.CheckFailed, output.ToString() + errors);
         report.Outcomes[0].State.ShouldBe(TaskState.AlreadyComplete);
         report.Outcomes[1].Checks.Single(c => !c.Passed).Name.ShouldBe("min_lift_over_baseline");
-        errors.ToString().ShouldContain("must beat the risk-category baseline on mean precision_at_10");
+        errors.ToString().ShouldContain("must beat the risk-category baseline on mean roc_auc");
         (await trained.Db.ScalarAsync<long>(
             "select count(*) from pipeline.task_metadata where task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(0);
         (await trained.Db.ScalarAsync<long>(

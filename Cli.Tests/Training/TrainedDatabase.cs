@@ -21,7 +21,6 @@ public sealed class TrainedDatabase : IAsyncLifetime
         ["Features:LabelWindowDays"] = "28",
         ["Training:Folds"] = "3",
         ["Training:FoldAsOfDates"] = "2",
-        ["Training:FastTree:0:Trees"] = "50",
         ["Training:LightGbm:0:Trees"] = "50",
     };
 

@@ -58,7 +58,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         var threshold = Threshold(validationScores, settings.ThresholdTopShare);
 
         // The one fit of this task: it may have every core.
-        var refit = ModelScorer.Fit(candidate, rows, treeThreads: Environment.ProcessorCount);
+        var refit = ModelScorer.Fit(candidate, rows, settings.RecencyHalfLifeMonths, treeThreads: Environment.ProcessorCount);
         var bytes = refit.Save();
         _reloadRows = latest.Valid;
         _scoresBeforeSaving = refit.Score(latest.Valid);
@@ -72,6 +72,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             ["valid_rows"] = r.ValidRows, ["valid_positives"] = r.ValidPositives, ["roc_auc"] = r.RocAuc,
             ["precision_at_5"] = r.PrecisionAt5, ["precision_at_10"] = r.PrecisionAt10, ["precision_at_20"] = r.PrecisionAt20,
             ["recall_at_5"] = r.RecallAt5, ["recall_at_10"] = r.RecallAt10, ["recall_at_20"] = r.RecallAt20, ["brier"] = r.Brier,
+            ["lift_at_10"] = r.LiftAt10, ["days_earlier"] = r.DaysEarlier, ["oracle_days_earlier"] = r.OracleDaysEarlier,
         });
 
         await using (var insert = new NpgsqlCommand(InsertModel, ctx.Connection, ctx.Transaction))
@@ -94,6 +95,8 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             insert.Parameters.AddWithValue("model", bytes);
             insert.Parameters.AddWithValue("sha", ModelScorer.Sha256(bytes));
             insert.Parameters.AddWithValue("runId", ctx.RunId);
+            insert.Parameters.AddWithValue("transform", NpgsqlDbType.Jsonb, (object?)refit.TransformJson ?? DBNull.Value);
+            insert.Parameters.AddWithValue("explanation", NpgsqlDbType.Jsonb, ModelExplanation.ToJson(refit.Explanation()));
             await insert.ExecuteNonQueryAsync(ct);
         }
 
@@ -174,9 +177,9 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
     private const string InsertModel = """
         insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
             training_window_start, training_window_end, training_rows, features, fold_metrics, selection_metric,
-            selection_value, threshold, threshold_rule, model, model_sha256, run_id)
+            selection_value, threshold, threshold_rule, model, model_sha256, run_id, transform, explanation)
         values (@modelId, @trainedOn, @taskParameters, @candidate, @algorithm, @hyperParameters,
             @windowStart, @windowEnd, @trainingRows, @features, @foldMetrics, @selectionMetric,
-            @selectionValue, @threshold, @thresholdRule, @model, @sha, @runId)
+            @selectionValue, @threshold, @thresholdRule, @model, @sha, @runId, @transform, @explanation)
         """;
 }

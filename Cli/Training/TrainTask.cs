@@ -24,7 +24,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         var candidates = Candidate.Grid(settings);
 
         var clock = Stopwatch.StartNew();
-        var validation = TemporalValidation.Evaluate(candidates, folds,
+        var validation = TemporalValidation.Evaluate(candidates, folds, settings.RecencyHalfLifeMonths,
             (done, total) => ctx.Progress.Report(done, total, "models x folds"));
         clock.Stop();
         var results = validation.Metrics;
@@ -40,6 +40,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         ctx.Figures["latest_fold_rows"] = folds[^1].Valid.Count;
         ctx.Figures["candidates"] = candidates.Count;
         ctx.Figures["fit_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
+        ctx.Figures["recency_half_life_months"] = settings.RecencyHalfLifeMonths;
         ctx.Figures["selection_metric"] = settings.SelectionMetric;
         ctx.Figures["best_candidate"] = ranking[0].Candidate;
         ctx.Figures["best_mean"] = ranking[0].Mean;
