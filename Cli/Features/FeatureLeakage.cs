@@ -9,7 +9,7 @@ namespace Inspections.Features;
 /// lists the pairs whose stored features differ. Half the sample are pairs whose establishment was
 /// inspected on the as-of date or within the following days: where a leak would show first. The own-history
 /// features come from the licence's inspections; the name and place blocks, which read every other licence,
-/// from <see cref="FeatureRecomputation"/> over a stream of all inspections before the latest sampled as-of date.
+/// from <see cref="FeatureRecomputation"/> over all inspections before the run date.
 /// </summary>
 internal static class FeatureLeakage
 {
@@ -23,10 +23,7 @@ internal static class FeatureLeakage
     private sealed record Inspection(
         string License, long InspectionId, DateOnly InspectionDate, string FacilityGroup, string RiskLevel, string? Zip,
         string Outcome, bool PassedWithConditions, int ViolationsTotal, int ViolationsCritical, int ViolationsSerious,
-        bool IsComplaint, bool IsReinspection, string? Name, double? Latitude, double? Longitude)
-    {
-        public FeatureRecomputation.Inspection Raw => new(License, InspectionId, InspectionDate, Outcome, PassedWithConditions, Name, Zip, Latitude, Longitude);
-    }
+        bool IsComplaint, bool IsReinspection);
 
     public sealed record Result(int Checked, IReadOnlyList<string> Mismatches);
 
@@ -38,28 +35,27 @@ internal static class FeatureLeakage
         "nearby_fail_2m_1km", "nearby_fail_2m_2km", "nearby_bad_12m_1km", "zip_fail_12m", "zip_fail_24m",
     ];
 
+    /// <param name="events">The inspections before the run date, when the caller has read them already (the features task has).</param>
     public static async Task<Result> FindMismatchesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        DateOnly runDate, int sampleSize, CancellationToken ct)
+        DateOnly runDate, int sampleSize, CancellationToken ct, FeatureEvents? events = null)
     {
         var sample = await ReadSampleAsync(connection, transaction, runDate, Math.Max(1, sampleSize / 2), ct);
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
         var inspections = (await ReadInspectionsAsync(connection, transaction, licenses, ct)).ToLookup(i => i.License);
 
         var mismatches = new List<string>();
-        var pairs = new List<FeatureRecomputation.Pair>();
+        var pairs = new List<(DateOnly, string)>();
         foreach (var stored in sample)
         {
-            var before = inspections[stored.License].Where(i => i.InspectionDate < stored.AsOfDate).ToList();
-            var difference = CompareOwn(stored, before);
+            var difference = CompareOwn(stored, inspections[stored.License].Where(i => i.InspectionDate < stored.AsOfDate).ToList());
             if (difference is not null) mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
-            else pairs.Add(new FeatureRecomputation.Pair(stored.AsOfDate, stored.License, before[^1].Raw));
+            else pairs.Add((stored.AsOfDate, stored.License));
         }
 
         if (pairs.Count > 0)
         {
-            var latest = pairs.Max(p => p.AsOfDate);
-            var recomputed = await FeatureRecomputation.ComputeAsync(pairs.DistinctBy(p => (p.AsOfDate, p.License)).ToList(),
-                FeatureRecomputation.ReadAsync(connection, transaction, latest, ct), ct);
+            events ??= await FeatureEvents.ReadAsync(connection, transaction, runDate, ct);
+            var recomputed = FeatureRecomputation.Compute(events, pairs);
             foreach (var stored in sample)
             {
                 if (!recomputed.TryGetValue((stored.AsOfDate, stored.License), out var expected)) continue;
@@ -115,18 +111,16 @@ internal static class FeatureLeakage
     {
         await using var command = new NpgsqlCommand("""
             select license, inspection_id, inspection_date, facility_group, risk_level, zip, outcome, passed_with_conditions,
-                   violations_total, violations_critical, violations_serious, is_complaint, is_reinspection, name, latitude, longitude
+                   violations_total, violations_critical, violations_serious, is_complaint, is_reinspection
             from clean.inspections where license = any(@licenses) order by license, inspection_date, inspection_id
             """, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("licenses", licenses);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<Inspection>();
-        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-        double? Number(int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
         while (await reader.ReadAsync(ct))
             rows.Add(new Inspection(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3),
-                reader.GetString(4), Text(5), reader.GetString(6), reader.GetBoolean(7), reader.GetInt32(8), reader.GetInt32(9),
-                reader.GetInt32(10), reader.GetBoolean(11), reader.GetBoolean(12), Text(13), Number(14), Number(15)));
+                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetBoolean(7),
+                reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetBoolean(11), reader.GetBoolean(12)));
         return rows;
     }
 

@@ -1,128 +1,94 @@
-using System.Text;
-using System.Text.RegularExpressions;
-using Npgsql;
-
 namespace Inspections.Features;
 
 /// <summary>
-/// The name and place blocks (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>) computed again, in plain C#, for a few
-/// (licence, as-of) pairs, straight from the inspections strictly before each as-of date, one pair at a time: the leakage
-/// check's second opinion. It shares nothing with the SQL but the definitions written in those classes' remarks.
+/// The name and place blocks (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>) computed again, naively, for a few
+/// (licence, as-of) pairs, from the inspections strictly before each pair's as-of date: the leakage check's second opinion.
+/// It shares with the production pass only the inspections as read (<see cref="FeatureEvents"/>) and the definitions of a
+/// name key, a cell and the kernel weight; it finds each licence's last inspection itself, scans every inspection of each
+/// window for each pair and skips the licence's own instead of taking them out of totals.
 /// </summary>
-internal static partial class FeatureRecomputation
+internal static class FeatureRecomputation
 {
-    /// <summary>An inspection as clean stores it, with what the blocks derive from it.</summary>
-    public sealed record Inspection(string License, long InspectionId, DateOnly Date, string Outcome, bool PassedWithConditions,
-        string? Name, string? Zip, double? Latitude, double? Longitude)
-    {
-        public bool Decided { get; } = Outcome != "none";
-        public bool Failed { get; } = Outcome == "fail";
-        public bool Bad { get; } = Outcome == "fail" || (Outcome != "none" && PassedWithConditions);
-        public bool Placed { get; } = Latitude is not null && Longitude is not null;
-
-        /// <summary>The cell on grid 1 (1 km squares) and on grid 2 (2 km); (0, 0) when not <see cref="Placed"/>.</summary>
-        public (int X1, int Y1, int X2, int Y2) Cells { get; } = Latitude is { } lat && Longitude is { } lon
-            ? ((int)Math.Floor((lon + 87.68) * 82.8568 / 1.0), (int)Math.Floor((lat - 41.88) * 110.57 / 1.0),
-               (int)Math.Floor((lon + 87.68) * 82.8568 / 2.0), (int)Math.Floor((lat - 41.88) * 110.57 / 2.0))
-            : default;
-    }
-
-    /// <summary>The pair to recompute: its as-of date, licence, and the licence's last inspection before that date.</summary>
-    public sealed record Pair(DateOnly AsOfDate, string License, Inspection Last);
-
-    private static readonly HashSet<string> DroppedWords = ["INC", "LLC", "CORP", "CORPORATION", "CO", "LTD", "THE", "OF", "AND", "L", "C", "I"];
-
-    [GeneratedRegex("#[0-9]+")]
-    private static partial Regex NumberSign();
-
-    /// <summary>A name's key: see <see cref="FeatureQuery"/> ("McDonald's #123" -> "MCDONALDS"); empty when nothing is left.</summary>
-    public static string NameKey(string? name) => string.Join(' ', NameWords(name));
-
-    /// <summary>The distinct words of three letters or more of a name's key, in ordinal order.</summary>
-    public static IReadOnlyList<string> KeyWords(string key) =>
-        key.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length >= 3).Distinct().Order(StringComparer.Ordinal).ToList();
-
-    private static List<string> NameWords(string? name)
-    {
-        if (name is null) return [];
-        var upper = new StringBuilder(name.Length);
-        foreach (var c in name) upper.Append(c is >= 'a' and <= 'z' ? (char)(c - 32) : c);
-        var text = NumberSign().Replace(upper.ToString().Replace("&", " AND "), "");
-        var letters = new StringBuilder(text.Length);
-        foreach (var c in text)
-            if (c is >= 'A' and <= 'Z' or ' ') letters.Append(c);
-        return letters.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => !DroppedWords.Contains(w)).ToList();
-    }
-
-    /// <summary>w(d) for d = -3..3: the kernel along one axis, in thousandths.</summary>
-    private static readonly int[] Taps = [11, 135, 607, 1000, 607, 135, 11];
-
-    private static double Weight(int dx, int dy) => Math.Abs(dx) > 3 || Math.Abs(dy) > 3 ? 0 : (double)Taps[dx + 3] * Taps[dy + 3];
-
-    /// <summary>
-    /// The blocks' features of each pair, by column name, from <paramref name="inspections"/>: every inspection before the
-    /// latest as-of date, in (date, id) order (read as a stream: only what the pairs need is kept).
-    /// </summary>
-    public static async Task<Dictionary<(DateOnly, string), Dictionary<string, double>>> ComputeAsync(IReadOnlyList<Pair> pairs,
-        IAsyncEnumerable<Inspection> inspections, CancellationToken ct)
+    /// <summary>The blocks' features of each (as-of date, licence) pair, by column name.</summary>
+    public static Dictionary<(DateOnly, string), Dictionary<string, double>> Compute(FeatureEvents events, IReadOnlyList<(DateOnly AsOf, string License)> pairs)
     {
         var result = new Dictionary<(DateOnly, string), Dictionary<string, double>>();
-        if (pairs.Count == 0) return result;
-        var keys = new Dictionary<string, string>(StringComparer.Ordinal); // raw name -> key
-        string KeyOf(string? name) => name is null ? "" : keys.TryGetValue(name, out var k) ? k : keys[name] = NameKey(name);
-        var words = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal); // key -> its words
-        IReadOnlyList<string> WordsOf(string key) => words.TryGetValue(key, out var w) ? w : words[key] = KeyWords(key);
-        var askedKeys = pairs.Select(p => KeyOf(p.Last.Name)).Where(k => k.Length > 0).ToHashSet(StringComparer.Ordinal);
-        var askedWords = askedKeys.SelectMany(KeyWords).ToHashSet(StringComparer.Ordinal);
-        var keyLicences = askedKeys.ToDictionary(k => k, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        var keyCounts = askedKeys.ToDictionary(k => k, _ => new Counts(), StringComparer.Ordinal);
-        var wordCounts = askedWords.ToDictionary(w => w, _ => new Counts(), StringComparer.Ordinal);
-        var ownRows = pairs.Select(p => p.License).ToHashSet(StringComparer.Ordinal).ToDictionary(l => l, _ => new List<Inspection>(), StringComparer.Ordinal);
-        var recent = new List<Inspection>(); // pass/fail inspections of the last 24 months before the current as-of date
-
-        await using var stream = inspections.GetAsyncEnumerator(ct);
-        var pending = await stream.MoveNextAsync();
-        foreach (var asOf in pairs.Select(p => p.AsOfDate).Distinct().Order())
+        // The sampled licences' inspections, found by one scan of all of them.
+        var sampled = pairs.Select(p => events.LicenseIndex[p.License]).ToHashSet();
+        var ownOf = sampled.ToDictionary(l => l, _ => new List<int>());
+        for (var e = 0; e < events.Count; e++)
+            if (ownOf.TryGetValue(events.License[e], out var list)) list.Add(e);
+        var asked = pairs.Distinct().Select(p =>
         {
-            for (; pending && stream.Current.Date < asOf; pending = await stream.MoveNextAsync())
+            var own = ownOf[events.LicenseIndex[p.License]].Where(e => events.Day[e] < p.AsOf.DayNumber).ToList();
+            return own.Count > 0 ? (Pair: p, Own: own) : throw new InvalidOperationException($"{p.License} has no inspection before {p.AsOf:yyyy-MM-dd}");
+        }).ToList();
+        var keys = asked.Select(a => events.NameKey[a.Own[^1]]).Where(k => k >= 0).ToHashSet();
+        var words = keys.SelectMany(k => events.KeyWords[k]).ToHashSet();
+        var keyLicences = keys.ToDictionary(k => k, _ => new HashSet<int>());
+        var keyCounts = keys.ToDictionary(k => k, _ => new int[2]);   // pass/fail inspections, fails
+        var wordCounts = words.ToDictionary(w => w, _ => new int[2]);
+        var next = 0;
+        foreach (var group in asked.GroupBy(a => a.Pair.AsOf).OrderBy(g => g.Key))
+        {
+            for (; next < events.Count && events.Day[next] < group.Key.DayNumber; next++)
             {
-                var i = stream.Current;
-                if (ownRows.TryGetValue(i.License, out var own)) own.Add(i);
-                var key = KeyOf(i.Name);
+                var key = events.NameKey[next];
+                if (key < 0) continue;
                 if (keyLicences.TryGetValue(key, out var licences))
                 {
-                    licences.Add(i.License);
-                    if (i.Decided) keyCounts[key].Add(i.Failed);
+                    licences.Add(events.License[next]);
+                    if (events.Decided[next]) Count(keyCounts[key], events.Failed[next]);
                 }
-                if (!i.Decided) continue;
-                foreach (var word in WordsOf(key))
-                    if (wordCounts.TryGetValue(word, out var counts)) counts.Add(i.Failed);
-                recent.Add(i);
+                if (!events.Decided[next]) continue;
+                foreach (var word in events.KeyWords[key])
+                    if (wordCounts.TryGetValue(word, out var counts)) Count(counts, events.Failed[next]);
             }
-            recent.RemoveAll(i => i.Date < asOf.AddMonths(-24));
-            var priors = Priors.Of(asOf, recent);
-            var byZip = recent.Where(i => i.Zip is not null).GroupBy(i => i.Zip!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-            var byCell = recent.Where(i => i.Placed).GroupBy(i => (i.Cells.X2, i.Cells.Y2)).ToDictionary(g => g.Key, g => g.ToList());
-            foreach (var pair in pairs.Where(p => p.AsOfDate == asOf))
-            {
-                var before = ownRows[pair.License].Where(i => i.Date < asOf).ToList();
-                result[(asOf, pair.License)] = Features(pair, KeyOf(pair.Last.Name), before, KeyOf, WordsOf, keyLicences, keyCounts, wordCounts,
-                    priors, byZip, byCell);
-            }
+            foreach (var (pair, own) in group)
+                result[pair] = Features(events, pair.AsOf, events.LicenseIndex[pair.License], own, keyLicences, keyCounts, wordCounts);
         }
         return result;
     }
 
-    private static Dictionary<string, double> Features(Pair pair, string key, List<Inspection> own, Func<string?, string> keyOf,
-        Func<string, IReadOnlyList<string>> wordsOf, Dictionary<string, HashSet<string>> keyLicences, Dictionary<string, Counts> keyCounts, Dictionary<string, Counts> wordCounts,
-        Priors priors, Dictionary<string, List<Inspection>> recentByZip, Dictionary<(int, int), List<Inspection>> recentByCell)
+    private static void Count(int[] counts, bool failed)
     {
-        var asOf = pair.AsOfDate;
-        var p = priors.Fail[12];
-        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        counts[0]++;
+        if (failed) counts[1]++;
+    }
 
-        // Name block: other licences only, i.e. all of them minus this licence's own inspections.
-        if (key.Length == 0)
+    private static Dictionary<string, double> Features(FeatureEvents events, DateOnly asOf, int license, List<int> own,
+        Dictionary<int, HashSet<int>> keyLicences, Dictionary<int, int[]> keyCounts, Dictionary<int, int[]> wordCounts)
+    {
+        var last = own[^1];
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        var day = asOf.DayNumber;
+        var windowStart = asOf.AddMonths(-24).DayNumber;
+        // Inspections are in date order: the window's start by binary search.
+        int low = 0, high = events.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (events.Day[mid] < windowStart) low = mid + 1; else high = mid;
+        }
+        var first = low;
+        double Share(int months, Func<int, bool> which)
+        {
+            var start = asOf.AddMonths(-months).DayNumber;
+            double all = 0, hits = 0;
+            for (var i = first; i < events.Count && events.Day[i] < day; i++)
+                if (events.Decided[i] && events.Day[i] >= start)
+                {
+                    all++;
+                    if (which(i)) hits++;
+                }
+            return all == 0 ? 0 : hits / all;
+        }
+        var prior = new[] { 2, 3, 6, 12, 24 }.ToDictionary(m => m, m => Share(m, i => events.Failed[i]));
+        var p = prior[12];
+
+        // Name block: counts of every licence, minus this licence's own inspections.
+        var key = events.NameKey[last];
+        if (key < 0)
         {
             values["name_licences"] = 0;
             values["name_outcomes"] = 0;
@@ -130,17 +96,17 @@ internal static partial class FeatureRecomputation
         }
         else
         {
-            var ownUnderKey = own.Where(i => i.Decided && keyOf(i.Name) == key).ToList();
-            double outcomes = keyCounts[key].Outcomes - ownUnderKey.Count, fails = keyCounts[key].Fails - ownUnderKey.Count(i => i.Failed);
+            var ownUnderKey = own.Where(i => events.Decided[i] && events.NameKey[i] == key).ToList();
+            double outcomes = keyCounts[key][0] - ownUnderKey.Count, fails = keyCounts[key][1] - ownUnderKey.Count(i => events.Failed[i]);
             values["name_licences"] = keyLicences[key].Count - 1;
             values["name_outcomes"] = outcomes;
             values["name_fail_rate"] = (fails + 5 * p) / (outcomes + 5);
         }
         var rates = new List<double>();
-        foreach (var word in key.Length == 0 ? [] : wordsOf(key))
+        foreach (var word in key < 0 ? [] : events.KeyWords[key])
         {
-            var ownWithWord = own.Where(i => i.Decided && wordsOf(keyOf(i.Name)).Contains(word)).ToList();
-            double outcomes = wordCounts[word].Outcomes - ownWithWord.Count, fails = wordCounts[word].Fails - ownWithWord.Count(i => i.Failed);
+            var ownWithWord = own.Where(i => events.Decided[i] && events.NameKey[i] >= 0 && events.KeyWords[events.NameKey[i]].Contains(word)).ToList();
+            double outcomes = wordCounts[word][0] - ownWithWord.Count, fails = wordCounts[word][1] - ownWithWord.Count(i => events.Failed[i]);
             rates.Add((fails + 20 * p) / (outcomes + 20));
         }
         values["name_word_min_rate"] = rates.Count == 0 ? p : rates.Min();
@@ -149,107 +115,46 @@ internal static partial class FeatureRecomputation
         foreach (var rate in rates) excess += rate - p;
         values["name_word_excess"] = excess;
 
-        // Place block: other licences' pass/fail inspections in each window [T - m months, T). Only those in L's ZIP code and in
-        // the 2 km cells within 3 of L's can weigh anything (the 1 km grid's reach, 3 km, lies inside that).
-        var windows = new[] { 2, 3, 6, 12, 24 };
-        var starts = windows.Select(m => asOf.AddMonths(-m)).ToArray();
-        var kernel = new double[2, windows.Length, 3]; // grid, window, (weight, weighted fails, weighted bad)
-        var zip = new double[windows.Length, 2];       // window, (inspections, fails)
-        if (pair.Last.Zip is not null && recentByZip.TryGetValue(pair.Last.Zip, out var sameZip))
-            foreach (var i in sameZip.Where(i => i.License != pair.License))
-                for (var m = 0; m < windows.Length; m++)
-                {
-                    if (i.Date < starts[m]) continue;
-                    zip[m, 0]++;
-                    if (i.Failed) zip[m, 1]++;
-                }
-        if (pair.Last.Placed)
+        // Place block: every other licence's pass/fail inspection of the window, weighed around this licence's cell.
+        var placed = events.X1[last] != FeatureEvents.NoCell;
+        double Kernel(int grid, int months, Func<int, bool> which, double towards)
         {
-            var here = pair.Last.Cells;
-            for (var dx = -3; dx <= 3; dx++)
-                for (var dy = -3; dy <= 3; dy++)
-                {
-                    if (!recentByCell.TryGetValue((here.X2 + dx, here.Y2 + dy), out var near)) continue;
-                    foreach (var i in near)
-                    {
-                        if (i.License == pair.License) continue;
-                        var w1 = Weight(i.Cells.X1 - here.X1, i.Cells.Y1 - here.Y1);
-                        var w2 = Weight(i.Cells.X2 - here.X2, i.Cells.Y2 - here.Y2);
-                        for (var m = 0; m < windows.Length; m++)
-                        {
-                            if (i.Date < starts[m]) continue;
-                            kernel[0, m, 0] += w1;
-                            kernel[1, m, 0] += w2;
-                            if (i.Failed) { kernel[0, m, 1] += w1; kernel[1, m, 1] += w2; }
-                            if (i.Bad) { kernel[0, m, 2] += w1; kernel[1, m, 2] += w2; }
-                        }
-                    }
-                }
-        }
-        double Rate(int grid, int months, int which, double towards)
-        {
-            var m = Array.IndexOf(windows, months);
-            return (kernel[grid - 1, m, which] / 1e6 + 2 * towards) / (kernel[grid - 1, m, 0] / 1e6 + 2);
-        }
-        values["nearby_fail_12m_1km"] = Rate(1, 12, 1, priors.Fail[12]);
-        values["nearby_fail_12m_2km"] = Rate(2, 12, 1, priors.Fail[12]);
-        values["nearby_fail_6m_1km"] = Rate(1, 6, 1, priors.Fail[6]);
-        values["nearby_fail_3m_1km"] = Rate(1, 3, 1, priors.Fail[3]);
-        values["nearby_fail_3m_2km"] = Rate(2, 3, 1, priors.Fail[3]);
-        values["nearby_fail_2m_1km"] = Rate(1, 2, 1, priors.Fail[2]);
-        values["nearby_fail_2m_2km"] = Rate(2, 2, 1, priors.Fail[2]);
-        values["nearby_bad_12m_1km"] = Rate(1, 12, 2, priors.Bad12);
-        values["zip_fail_12m"] = (zip[3, 1] + 20 * priors.Fail[12]) / (zip[3, 0] + 20);
-        values["zip_fail_24m"] = (zip[4, 1] + 20 * priors.Fail[24]) / (zip[4, 0] + 20);
-        return values;
-    }
-
-    /// <summary>City-wide fail shares of the windows before an as-of date (all licences), and the fail or pass-with-conditions share of 12 months.</summary>
-    private sealed record Priors(IReadOnlyDictionary<int, double> Fail, double Bad12)
-    {
-        public static Priors Of(DateOnly asOf, List<Inspection> recent)
-        {
-            double Share(int months, Func<Inspection, bool> which)
+            var start = asOf.AddMonths(-months).DayNumber;
+            double weights = 0, hits = 0;
+            for (var i = first; placed && i < events.Count && events.Day[i] < day; i++)
             {
-                var window = recent.Where(i => i.Date >= asOf.AddMonths(-months)).ToList();
-                return window.Count == 0 ? 0 : (double)window.Count(which) / window.Count;
+                if (!events.Decided[i] || events.License[i] == license || events.Day[i] < start || events.X1[i] == FeatureEvents.NoCell) continue;
+                double w = grid == 1
+                    ? PlaceFeatures.Weight(events.X1[i] - events.X1[last], events.Y1[i] - events.Y1[last])
+                    : PlaceFeatures.Weight(events.X2[i] - events.X2[last], events.Y2[i] - events.Y2[last]);
+                weights += w;
+                if (which(i)) hits += w;
             }
-            return new Priors(new[] { 2, 3, 6, 12, 24 }.ToDictionary(m => m, m => Share(m, i => i.Failed)), Share(12, i => i.Bad));
+            return (hits / 1e6 + 2 * towards) / (weights / 1e6 + 2);
         }
-    }
-
-    private sealed class Counts
-    {
-        public int Outcomes;
-        public int Fails;
-
-        public void Add(bool failed)
+        values["nearby_fail_12m_1km"] = Kernel(1, 12, i => events.Failed[i], prior[12]);
+        values["nearby_fail_12m_2km"] = Kernel(2, 12, i => events.Failed[i], prior[12]);
+        values["nearby_fail_6m_1km"] = Kernel(1, 6, i => events.Failed[i], prior[6]);
+        values["nearby_fail_3m_1km"] = Kernel(1, 3, i => events.Failed[i], prior[3]);
+        values["nearby_fail_3m_2km"] = Kernel(2, 3, i => events.Failed[i], prior[3]);
+        values["nearby_fail_2m_1km"] = Kernel(1, 2, i => events.Failed[i], prior[2]);
+        values["nearby_fail_2m_2km"] = Kernel(2, 2, i => events.Failed[i], prior[2]);
+        values["nearby_bad_12m_1km"] = Kernel(1, 12, i => events.Bad[i], Share(12, i => events.Bad[i]));
+        double Zip(int months)
         {
-            Outcomes++;
-            if (failed) Fails++;
+            var start = asOf.AddMonths(-months).DayNumber;
+            var zip = events.Zip[last];
+            double all = 0, fails = 0;
+            for (var i = first; zip >= 0 && i < events.Count && events.Day[i] < day; i++)
+                if (events.Decided[i] && events.License[i] != license && events.Zip[i] == zip && events.Day[i] >= start)
+                {
+                    all++;
+                    if (events.Failed[i]) fails++;
+                }
+            return (fails + 20 * prior[months]) / (all + 20);
         }
-    }
-
-    /// <summary>Every clean inspection dated before <paramref name="before"/>, in (date, id) order, as a stream.</summary>
-    public static async IAsyncEnumerable<Inspection> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, DateOnly before,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("""
-            select license, inspection_id, inspection_date, outcome, passed_with_conditions, name, zip, latitude, longitude
-            from clean.inspections where inspection_date < @before order by inspection_date, inspection_id
-            """, connection, transaction) { CommandTimeout = 0 };
-        command.Parameters.AddWithValue("before", before);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        // Names, zips and outcomes repeat: one string of each.
-        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? Pooled(int column)
-        {
-            if (reader.IsDBNull(column)) return null;
-            var value = reader.GetString(column);
-            return pool.TryGetValue(value, out var pooled) ? pooled : pool[value] = value;
-        }
-        while (await reader.ReadAsync(ct))
-            yield return new Inspection(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateOnly>(2), Pooled(3)!, reader.GetBoolean(4),
-                Pooled(5), Pooled(6), reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.IsDBNull(8) ? null : reader.GetDouble(8));
+        values["zip_fail_12m"] = Zip(12);
+        values["zip_fail_24m"] = Zip(24);
+        return values;
     }
 }

@@ -42,6 +42,9 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
 {
     public override string Name => "features";
 
+    // The inspections the body read, kept for the leakage check rather than read a second time.
+    private FeatureEvents? _events;
+
     public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
@@ -57,9 +60,9 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         ctx.Figures["first_as_of"] = schedule.Count > 0 ? schedule[0] : null;
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var computed = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, [.. schedule, Date], Date, settings, ct,
+        _events = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, [.. schedule, Date], Date, settings, ct,
             (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
-        ctx.Log.LogDebug("{Rows} feature rows for {Dates} as-of dates in {Ms} ms", computed, schedule.Count + 1, started.ElapsedMilliseconds);
+        ctx.Log.LogDebug("Features of {Dates} as-of dates in {Ms} ms", schedule.Count + 1, started.ElapsedMilliseconds);
 
         ctx.Progress.Report(1, 3, "steps");
         var parameters = new { date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray() };
@@ -135,7 +138,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         checks.AtMost("max_null_zip_share", nullZip, "cohort rows of {date} without a ZIP code (area unknown)");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, settings.LeakageSample, ct);
+        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, settings.LeakageSample, ct, _events);
         ctx.Figures["leakage_pairs_checked"] = leaks.Checked;
         ctx.Log.LogDebug("leakage check of {Pairs} pairs in {Ms} ms", leaks.Checked, clock.ElapsedMilliseconds);
         checks.AtMost("max_leaking_pairs", leaks.Mismatches.Count,
