@@ -1,3 +1,4 @@
+using Inspections.App;
 using Inspections.Hosting;
 
 return await CliApp.InvokeAsync(args, Terminal.FromConsole());

@@ -49,7 +49,7 @@ echo "stored = source rows dated up to each date: $(( $(wc -l < "$Database__Data
 [[ $mismatches -eq 0 ]] || exit 1
 
 # One full load of the whole file on a fresh database, then clean and features, each timed by the task engine.
-inspections db psql -c "truncate raw.source, raw.inspections, raw.rejects, clean.inspections, clean.violations,
+inspections db psql -c "truncate pipeline.source, raw.inspections, raw.rejects, clean.inspections, clean.violations,
     features.snapshots, features.cohort, pipeline.task_runs, pipeline.check_results, pipeline.task_metadata cascade" >/dev/null
 inspections features --date "$last" --source "$csv"
 inspections db psql -At -c "select task || ': ' || round(duration_ms::numeric / 1000, 2) || ' s, ' || rows_written || ' rows'

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 
 namespace Inspections.Tests.Api;

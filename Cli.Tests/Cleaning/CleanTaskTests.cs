@@ -1,3 +1,4 @@
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using Inspections.Tests.Ingest;
 using static Inspections.Tests.Ingest.InspectionCsv;

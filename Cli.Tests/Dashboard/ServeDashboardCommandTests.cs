@@ -1,5 +1,6 @@
 using System.Net;
 using System.Xml.Linq;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 
 namespace Inspections.Tests.Dashboard;

@@ -1,4 +1,5 @@
 using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using Npgsql;
 
@@ -70,7 +71,8 @@ public sealed class DbCommandTests : IAsyncLifetime
         var config = new Dictionary<string, string?>(_config) { ["Database:BinDirectory"] = Path.Combine(_root, "no-such-bin") };
         var result = await CliRunner.RunAsync(["db", "start"], config);
         result.ExitCode.ShouldBe(ExitCodes.PostgresMissing);
-        result.Error.Trim().Split('\n').Length.ShouldBe(1);
+        result.ErrorLines.ShouldHaveSingleItem(result.ToString());
+        result.LastErrorLine.ShouldBe("exit code 7 (PostgresMissing)");
         result.Error.ShouldContain("postgresql-15");
         result.Error.ShouldContain("--connection");
     }
@@ -84,9 +86,8 @@ public sealed class ExternalDatabaseTests(TestDatabase db) : IClassFixture<TestD
     {
         var result = await CliRunner.RunAsync(["db", "status", "--connection", "Host=127.0.0.1;Port=1;Username=x"]);
         result.ExitCode.ShouldBe(ExitCodes.DatabaseUnavailable);
-        var lines = result.Error.Trim().Split('\n');
-        lines.Length.ShouldBe(1, result.ToString());
-        lines[0].ShouldStartWith("error: database unavailable");
+        result.ErrorLines.ShouldHaveSingleItem(result.ToString()).ShouldStartWith("error: database unavailable");
+        result.LastErrorLine.ShouldBe("exit code 5 (DatabaseUnavailable)");
         result.Error.ShouldNotContain("   at ");
     }
 

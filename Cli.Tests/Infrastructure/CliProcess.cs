@@ -8,7 +8,7 @@ namespace Inspections.Tests.Infrastructure;
 /// assembly by the project reference), for what an in-process run cannot show: being killed, two
 /// processes at once, a server vanishing under a process. Output is collected as it comes.
 /// </summary>
-public sealed class CliProcess : IAsyncDisposable
+public sealed partial class CliProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _out = new();
@@ -25,11 +25,16 @@ public sealed class CliProcess : IAsyncDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "inspections.dll");
 
-    /// <summary>Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys (<c>A:B</c>), passed as <c>A__B</c>.</summary>
-    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys (<c>A:B</c>), passed as <c>A__B</c>.
+    /// <paramref name="runUnder"/> is a command that runs the rest of its command line, e.g. <c>runuser -u nobody --</c>.
+    /// </summary>
+    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment,
+        IReadOnlyList<string>? runUnder = null)
     {
         if (!File.Exists(Executable)) throw new FileNotFoundException("the executable is not next to the test assembly", Executable);
-        var start = new ProcessStartInfo(DotnetHost())
+        runUnder ??= [];
+        var start = new ProcessStartInfo(runUnder.Count > 0 ? runUnder[0] : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -37,6 +42,8 @@ public sealed class CliProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var arg in runUnder.Skip(1)) start.ArgumentList.Add(arg);
+        if (runUnder.Count > 0) start.ArgumentList.Add(DotnetHost());
         start.ArgumentList.Add(Executable);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var (key, value) in environment) start.Environment[key.Replace(":", "__")] = value;
@@ -47,9 +54,20 @@ public sealed class CliProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public string Out { get { lock (_out) return _out.ToString(); } }
+    /// <summary>Standard output as printed, less the timestamp every line gets when it is not a terminal (see <see cref="RawOut"/>).</summary>
+    public string Out => Unstamped(RawOut);
 
-    public string Error { get { lock (_error) return _error.ToString(); } }
+    public string Error => Unstamped(RawError);
+
+    /// <summary>Standard output exactly as the process wrote it to a pipe: each line starts with an ISO 8601 UTC timestamp.</summary>
+    public string RawOut { get { lock (_out) return _out.ToString(); } }
+
+    public string RawError { get { lock (_error) return _error.ToString(); } }
+
+    private static string Unstamped(string text) => Stamp().Replace(text, "");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex Stamp();
 
     /// <summary>SIGKILL: no handler, no finally block, no rollback sent by the client.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);

@@ -1,9 +1,16 @@
+using Inspections.App;
 using Inspections.Hosting;
 
 namespace Inspections.Tests.Infrastructure;
 
 public sealed record CliResult(int ExitCode, string Out, string Error)
 {
+    /// <summary>The lines of stderr that say what went wrong (<c>error: ...</c>); a usage error adds a hint, every non-zero exit its code.</summary>
+    public IReadOnlyList<string> ErrorLines => [.. Error.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("error:", StringComparison.Ordinal))];
+
+    /// <summary>The last line of stderr: for a non-zero exit, its code and name.</summary>
+    public string LastErrorLine => Error.TrimEnd().Split('\n')[^1].TrimEnd('\r');
+
     public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Out}\n--- stderr ---\n{Error}";
 }
 

@@ -54,6 +54,18 @@ public sealed class TestDatabase : IAsyncLifetime
         await truncate.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Makes <paramref name="path"/> the source the database holds, as if the first load had come from it and the
+    /// file had since been replaced by the one under test (a database refuses any other source before reading it).
+    /// </summary>
+    public async Task<string> AsTheSourceAsync(string path)
+    {
+        await using var command = DataSource.CreateCommand("update pipeline.source set source = $1");
+        command.Parameters.AddWithValue(path);
+        (await command.ExecuteNonQueryAsync()).ShouldBe(1);
+        return path;
+    }
+
     /// <summary>Runs a command line in process against this database.</summary>
     public Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(args, new() { ["ConnectionStrings:Postgres"] = ConnectionString });
 

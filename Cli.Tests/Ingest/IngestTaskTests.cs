@@ -1,3 +1,4 @@
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using static Inspections.Tests.Ingest.InspectionCsv;
 
@@ -105,6 +106,6 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
         File.WriteAllText(path, "a,b\n1,2\n");
         var result = await db.RunAsync("ingest", "--date", "2013-01-31", "--source", path);
         result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
-        result.Error.ShouldContain("not a portal CSV export");
+        result.Error.ShouldContain("is not a full portal CSV export: it lacks the columns 'Inspection ID', 'DBA Name'");
     }
 }

@@ -1,4 +1,5 @@
 using Dapper;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using System.Xml.Linq;
 
@@ -179,11 +180,13 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
     {
         var badDate = await Db.RunAsync("predict", "--date", "2014-13-01");
         badDate.ExitCode.ShouldBe(ExitCodes.UsageError);
-        badDate.Error.ShouldContain("'2014-13-01' is not a date of the form yyyy-MM-dd");
+        badDate.Error.ShouldContain("'2014-13-01' is not a date: there is no month 13");
 
         var missing = await Db.RunAsync("ingest", "--date", "2014-01-01", "--source", "/no/such/file.csv");
         missing.ExitCode.ShouldBe(ExitCodes.UsageError);
-        missing.Error.Trim().ShouldBe("error: --source '/no/such/file.csv': no such file (give a portal CSV export, a saved SODA JSON file, or socrata)");
+        missing.ErrorLines.ShouldHaveSingleItem(missing.ToString())
+            .ShouldBe("error: --source '/no/such/file.csv': no such file (give a portal CSV export, a saved SODA JSON file, or socrata)");
+        missing.LastErrorLine.ShouldBe("exit code 2 (UsageError)");
 
         var badStage = await Db.RunAsync("run", "--until", "everything");
         badStage.ExitCode.ShouldBe(ExitCodes.UsageError);

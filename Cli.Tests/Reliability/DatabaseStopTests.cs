@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

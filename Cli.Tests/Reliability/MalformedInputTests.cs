@@ -1,4 +1,5 @@
 using System.Text;
+using Inspections.Hosting;
 using Inspections.Tests.Infrastructure;
 using static Inspections.Tests.Ingest.InspectionCsv;
 
@@ -21,18 +22,6 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
         first.ExitCode.ShouldBe(0, first.ToString());
     }
 
-    /// <summary>
-    /// Makes <paramref name="path"/> the source the database holds, as if the first load had come from it and the
-    /// file had since been replaced by the one under test (a database refuses any other source before reading it).
-    /// </summary>
-    private async Task<string> AsTheSourceAsync(string path)
-    {
-        await using var command = db.DataSource.CreateCommand("update raw.source set source = $1");
-        command.Parameters.AddWithValue(path);
-        (await command.ExecuteNonQueryAsync()).ShouldBe(1);
-        return path;
-    }
-
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ... (cycling through 28 days).</summary>
@@ -48,7 +37,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
         var text = File.ReadAllText(path);
         File.WriteAllText(path, text[..(text.IndexOf("Comments: CLEAN", StringComparison.Ordinal) + 12)]); // cut inside the quoted field
 
-        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", await AsTheSourceAsync(path));
+        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", await db.AsTheSourceAsync(path));
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140")).ShouldBe(39);
@@ -79,7 +68,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
         });
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
 
-        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", await AsTheSourceAsync(path), "--check", "ingest.max_reject_share=1");
+        var result = await db.RunAsync("ingest", "--date", RunDate, "--source", await db.AsTheSourceAsync(path), "--check", "ingest.max_reject_share=1");
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<string>("select string_agg(coalesce(inspection_id_text, '?') || ': ' || reason, ' / ' order by record_number) from raw.rejects")).ShouldBe(string.Join(" / ",
@@ -123,7 +112,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
 
     private async Task ShouldFailCleanlyAsync(string path, string what)
     {
-        await AsTheSourceAsync(path);
+        await db.AsTheSourceAsync(path);
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History);
 
         var result = await db.RunAsync("ingest", "--date", RunDate, "--source", path);

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Inspections.Api;
@@ -21,12 +23,15 @@ internal static class HealthApi
 
     public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
+        var services = routes.ServiceProvider;
+        var database = new DatabaseOutage(services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Api.Ready"));
         var group = routes.MapGroup("").WithTags("Health");
         group.MapGet("/health", () => TypedResults.Ok(new HealthStatus("up")))
             .WithName("GetHealth")
             .WithSummary("Liveness")
             .WithDescription("200 whenever the process answers; it does not touch the database.");
-        group.MapGet("/ready", GetReadyAsync)
+        group.MapGet("/ready", (NpgsqlDataSource db, ServedDayCache served, CancellationToken ct) => GetReadyAsync(database, db, served, ct))
             .WithName("GetReady")
             .WithSummary("Readiness")
             .WithDescription("200 with the latest prediction date, and the date held in memory (null while none is), when the database answers and holds predictions; 503 otherwise.")
@@ -34,17 +39,22 @@ internal static class HealthApi
         return group;
     }
 
-    private static async Task<Results<Ok<Readiness>, ProblemHttpResult>> GetReadyAsync(NpgsqlDataSource db, ServedDayCache served, CancellationToken ct)
+    private static async Task<Results<Ok<Readiness>, ProblemHttpResult>> GetReadyAsync(DatabaseOutage database, NpgsqlDataSource db,
+        ServedDayCache served, CancellationToken ct)
     {
         DateTime? latest;
         try
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            latest = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(LatestDateSql, cancellationToken: ct));
+            latest = await database.ReadAsync(async () =>
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                return await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(LatestDateSql, cancellationToken: ct));
+            });
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
-            return Unavailable($"The database is unavailable: {DatabaseErrors.Describe(e)}");
+            // Why is in the log, once per outage: it names the socket's path and quotes the server, which clients never see.
+            return Unavailable("The database is unavailable.");
         }
         return latest is { } date
             ? TypedResults.Ok(new Readiness("ready", DateOnly.FromDateTime(date), served.Current?.Date))

@@ -1,5 +1,3 @@
-using Dapper;
-using Microsoft.Extensions.Logging;
 using Inspections.Pipeline;
 
 namespace Inspections.Cleaning;
@@ -20,65 +18,56 @@ namespace Inspections.Cleaning;
 /// 30-63 (good retail practices) to minor: an approximation of the new priority / priority
 /// foundation / core classes, which the public data does not carry per violation.
 /// </remarks>
+/// <summary>What a clean run did, and the shares its checks bound, over the clean inspections dated up to its date.</summary>
+internal sealed record CleanResult(
+    long RowsRemoved, long RowsCleaned, long RowsNotEstablishments, long ViolationsCleaned, long InspectionsUpToDate,
+    double FailShare, double NullNameShare, double UnknownRiskShare, double ExcludedShare) : TaskResult
+{
+    public override long RowsWritten => RowsCleaned + ViolationsCleaned;
+}
+
 internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
-    : StageTask(date, source, upstream)
+    : StageTask<CleanResult>(date, source, upstream)
 {
     public override string Name => "clean";
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<CleanResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var parameters = new { date = Date, groups = FacilityGroups.Groups, patterns = FacilityGroups.Patterns };
-        async Task<T> Scalar<T>(string sql) => await ctx.Connection.ExecuteScalarAsync<T>(
-            new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0)) ?? default!;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        async Task<int> Execute(string sql)
-        {
-            var rows = await ctx.Connection.ExecuteAsync(new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-            ctx.Log.LogDebug("{Rows} rows in {Ms} ms: {Sql}", rows, clock.ElapsedMilliseconds, sql.Split('\n')[0]);
-            clock.Restart();
-            return rows;
-        }
-
-        var removed = await Scalar<long>(RemoveStale);
-        await Execute(SelectBatch);
+        var removed = await ctx.ScalarAsync<long>(RemoveStale, parameters, ct);
+        await ctx.ExecuteAsync(SelectBatch, parameters, ct);
         // Fresh statistics: without them the planner takes these tables for empty and nests loops over them.
-        await Execute("analyze clean_batch");
-        var batch = await Scalar<long>("select count(*) from clean_batch");
+        await ctx.ExecuteAsync("analyze clean_batch", null, ct);
+        var batch = await ctx.ScalarAsync<long>("select count(*) from clean_batch", null, ct);
         ctx.Progress.Report(1, 3, "steps");
-        await Execute(ParseViolations);
-        await Execute("analyze batch_violations");
-        var inserted = await Execute(InsertInspections);
-        await Execute("analyze clean.inspections");
+        await ctx.ExecuteAsync(ParseViolations, parameters, ct);
+        await ctx.ExecuteAsync("analyze batch_violations", null, ct);
+        var inserted = await ctx.ExecuteAsync(InsertInspections, parameters, ct);
+        await ctx.ExecuteAsync("analyze clean.inspections", null, ct);
         ctx.Progress.Report(2, 3, "steps");
-        var violations = await Execute("insert into clean.violations select * from batch_violations");
+        var violations = await ctx.ExecuteAsync("insert into clean.violations select * from batch_violations", null, ct);
         ctx.Progress.Report(3, 3, "steps");
 
-        ctx.Figures["rows_removed"] = removed;
-        ctx.Figures["rows_cleaned"] = (long)inserted;
-        ctx.Figures["rows_not_establishments"] = batch - inserted;
-        ctx.Figures["violations_cleaned"] = (long)violations;
-        ctx.Figures["inspections_up_to_date"] = await Scalar<long>("select count(*) from clean.inspections where inspection_date <= @date");
-        ctx.RowsWritten = inserted + violations;
+        var shares = await ctx.SingleAsync<(long Total, double FailShare, double NullName, double UnknownRisk, double Excluded)>(
+            Shares, new { date = Date }, ct);
+        return new CleanResult(removed, inserted, batch - inserted, violations, shares.Total,
+            shares.FailShare, shares.NullName, shares.UnknownRisk, shares.Excluded);
     }
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, CleanResult result, CheckSet checks, CancellationToken ct)
     {
-        var shares = await ctx.Connection.QuerySingleAsync<(long Total, double FailShare, double NullName, double UnknownRisk, double Excluded)>(
-            new CommandDefinition(Shares, new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-        ctx.Figures["fail_share"] = shares.FailShare;
-        checks.AtLeast("min_fail_share", shares.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
-        checks.AtMost("max_fail_share", shares.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
-        checks.AtMost("max_null_name_share", shares.NullName, "inspections without a DBA or AKA name");
-        checks.AtMost("max_unknown_risk_share", shares.UnknownRisk, "inspections whose risk is not Risk 1/2/3 or All");
-        checks.AtMost("max_excluded_share", shares.Excluded, "raw inspections up to {date} with an empty or 0 license (not establishments)");
+        checks.AtLeast("min_fail_share", result.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
+        checks.AtMost("max_fail_share", result.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
+        checks.AtMost("max_null_name_share", result.NullNameShare, "inspections without a DBA or AKA name");
+        checks.AtMost("max_unknown_risk_share", result.UnknownRiskShare, "inspections whose risk is not Risk 1/2/3 or All");
+        checks.AtMost("max_excluded_share", result.ExcludedShare, "raw inspections up to {date} with an empty or 0 license (not establishments)");
 
-        var late = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
+        var late = await ctx.QueryAsync<string>(
             "select c.inspection_id::text from clean.inspections c join clean_batch b using (inspection_id) where c.inspection_date > @date limit 10",
-            new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+            new { date = Date }, ct);
         checks.None("no_date_after_run_date", late.Count, "this run cleaned no inspection dated after {date}", late);
 
-        var uncleaned = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(Uncleaned,
-            new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+        var uncleaned = await ctx.QueryAsync<string>(Uncleaned, new { date = Date }, ct);
         checks.None("every_raw_row_cleaned", uncleaned.Count,
             "every raw inspection dated up to {date} with a license is cleaned, as its latest ingested version", uncleaned);
     }

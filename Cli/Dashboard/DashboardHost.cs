@@ -1,4 +1,5 @@
 using System.Text;
+using Inspections.Database;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -30,13 +31,36 @@ internal static class DashboardHost
     public static WebApplication Create(string urls, NpgsqlDataSource dataSource,
         Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, DashboardSettings settings, ILoggerFactory logs)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "inspections-dashboard", Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "inspections-dashboard",
+            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
+            EnvironmentName = "Production",
+            Args = [],
+        });
         builder.WebHost.UseUrls(urls);
         builder.Services.AddSingleton(logs);
         builder.Services.AddProblemDetails();
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // A database that is down is the server's state, not a bug: a page that says so, and the next request tries
+        // again. The reader logged why, once per outage; the exception handler would log every request.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (DatabaseErrors.IsUnavailable(e) && !context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "60";
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync(DashboardPage.Unavailable(), context.RequestAborted);
+            }
+        });
 
         var log = logs.CreateLogger("Dashboard");
         if (!DashboardCharts.FontInstalled())

@@ -34,6 +34,29 @@ internal static class DashboardPage
     /// <summary>Aequitas' parity band: a disparity outside it is flagged.</summary>
     public const double ParityLow = 0.8, ParityHigh = 1.25;
 
+    /// <summary>The page while the database is unavailable: nothing to show, no reason (the server's log has it), what to do.</summary>
+    public static string Unavailable() => $$"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="icon" href="data:,">
+        <title>Inspection risk monitoring: database unavailable</title>
+        <style>{{Css}}</style>
+        </head>
+        <body>
+        <header><h1>Chicago food inspections: failure risk monitoring</h1></header>
+        <main>
+        <section class="notice problem" id="unavailable"><h2>Database unavailable</h2>
+        <p>The dashboard cannot reach its PostgreSQL database at the moment, so it has nothing to show. Nothing is lost:
+        reload this page in a minute. If it stays like this, the dashboard's log says why, and
+        <code>inspections db status</code> shows the database's state.</p></section>
+        </main>
+        </body>
+        </html>
+        """;
+
     public static string Render(DashboardView view)
     {
         var html = new StringBuilder();

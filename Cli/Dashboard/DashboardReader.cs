@@ -1,4 +1,6 @@
 using System.Globalization;
+using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,14 +9,32 @@ using Npgsql;
 
 namespace Inspections.Dashboard;
 
-/// <summary>Answers the dashboard's requests from the database: one connection per request, read only.</summary>
+/// <summary>
+/// Answers the dashboard's requests from the database: one connection per request, read only. While the database is
+/// unavailable every request throws what Npgsql threw (the host answers 503) and the log says why, once per outage.
+/// </summary>
 internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, int recentRuns, ILogger log)
 {
+    private readonly DatabaseOutage _database = new(dataSource, log);
+
     /// <summary>The monitored date asked for (the latest when none), or why it cannot be shown.</summary>
     private sealed record Selection(DashboardData.Drift? Drift, int Status, string? Problem);
 
-    public async Task<(int Status, string Html)> PageAsync(string? dateText, CancellationToken ct)
+    public Task<(int Status, string Html)> PageAsync(string? dateText, CancellationToken ct) =>
+        _database.ReadAsync(() => ReadPageAsync(dateText, ct));
+
+    public Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ScoresChartAsync(string? dateText, bool png, CancellationToken ct) =>
+        _database.ReadAsync(() => ReadScoresChartAsync(dateText, png, ct));
+
+    public Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> DriftChartAsync(string? dateText, bool png, CancellationToken ct) =>
+        _database.ReadAsync(() => ReadDriftChartAsync(dateText, png, ct));
+
+    /// <summary>The DAG of any run date (not only monitored ones); by default the latest monitored date, else today.</summary>
+    public Task<Results<ContentHttpResult, ProblemHttpResult>> DagChartAsync(string? dateText, CancellationToken ct) =>
+        _database.ReadAsync(() => ReadDagChartAsync(dateText, ct));
+
+    private async Task<(int Status, string Html)> ReadPageAsync(string? dateText, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var history = await DashboardData.DriftHistoryAsync(connection, ct);
@@ -31,7 +51,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             Model = model,
             Bias = model is null ? [] : await DashboardData.BiasAuditAsync(connection, model.ModelId, ct),
             Runs = await RunHistory.LatestAsync(connection, recentRuns, ct),
-            DagDate = drift?.Date ?? PipelineVerb.ChicagoToday(),
+            DagDate = drift?.Date ?? Dates.ChicagoToday(),
         };
         if (drift is not null)
         {
@@ -50,15 +70,16 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         {
             view = view with { DagSvg = DagSvg.Render(await dag(view.DagDate, ct)) };
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !DatabaseErrors.IsUnavailable(e))
         {
+            // The message may quote the server or name a path: it is for the log, not the page.
             log.LogError(e, "reading the DAG for {Date} failed", view.DagDate);
-            view = view with { DagError = e.Message };
+            view = view with { DagError = "the server's log has the details" };
         }
         return (StatusCodes.Status200OK, DashboardPage.Render(view));
     }
 
-    public async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ScoresChartAsync(string? dateText, bool png, CancellationToken ct)
+    private async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ReadScoresChartAsync(string? dateText, bool png, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var selection = Select(dateText, await DashboardData.DriftHistoryAsync(connection, ct));
@@ -68,7 +89,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         return Chart(plot, DashboardCharts.ScoresSize, png);
     }
 
-    public async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> DriftChartAsync(string? dateText, bool png, CancellationToken ct)
+    private async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ReadDriftChartAsync(string? dateText, bool png, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var history = await DashboardData.DriftHistoryAsync(connection, ct);
@@ -78,15 +99,14 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         return Chart(plot, DashboardCharts.DriftSize, png);
     }
 
-    /// <summary>The DAG of any run date (not only monitored ones); by default the latest monitored date, else today.</summary>
-    public async Task<Results<ContentHttpResult, ProblemHttpResult>> DagChartAsync(string? dateText, CancellationToken ct)
+    private async Task<Results<ContentHttpResult, ProblemHttpResult>> ReadDagChartAsync(string? dateText, CancellationToken ct)
     {
         DateOnly date;
         if (string.IsNullOrWhiteSpace(dateText))
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             var history = await DashboardData.DriftHistoryAsync(connection, ct);
-            date = history.Count > 0 ? history[^1].Date : PipelineVerb.ChicagoToday();
+            date = history.Count > 0 ? history[^1].Date : Dates.ChicagoToday();
         }
         else if (!TryParse(dateText, out date))
         {

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Dapper;
 using Inspections.Database;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,9 +15,9 @@ namespace Inspections.Dashboard;
 /// <summary><c>inspections serve-dashboard [--urls URL]</c>: the monitoring dashboard, until Ctrl+C.</summary>
 internal static class ServeDashboardCommand
 {
-    /// <param name="dag">Reads the DAG of a run date from the database; by default, the pipeline's DAG (see <see cref="Dag"/>).</param>
+    /// <param name="dag">Reads the DAG of a run date from the database (the composition root wires the pipeline's).</param>
     public static Command Create(CliContext cli,
-        Func<NpgsqlDataSource, Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>>>? dag = null)
+        Func<NpgsqlDataSource, AppSettings, Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>>> dag)
     {
         var urls = new Option<string?>("--urls")
         {
@@ -32,7 +30,7 @@ internal static class ServeDashboardCommand
             var dashboard = settings.Bind<DashboardSettings>("Dashboard");
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true);
-            var readDag = dag?.Invoke(dataSource) ?? WalkDag(dataSource, settings);
+            var readDag = dag(dataSource, settings);
             var listenOn = parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls;
             await using var app = DashboardHost.Create(listenOn, dataSource, readDag, dashboard, logs);
             try
@@ -50,15 +48,4 @@ internal static class ServeDashboardCommand
         });
         return command;
     }
-
-    /// <summary>
-    /// The DAG of a run date as <c>inspections status</c> shows it, for the source the database holds (the
-    /// configured source while it holds none).
-    /// </summary>
-    private static Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> WalkDag(NpgsqlDataSource dataSource, AppSettings settings) =>
-        async (date, ct) =>
-        {
-            var source = await DatabaseSource.ReadAsync(dataSource, ct) ?? settings.Configuration["Ingest:Source"] ?? "socrata";
-            return await DagInspector.LoadAsync(dataSource, Dag.Monitor(date, source), CheckOverrides.None, ct);
-        };
 }

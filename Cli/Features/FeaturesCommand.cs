@@ -1,20 +1,14 @@
 using System.CommandLine;
-using Inspections.Cleaning;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Inspections.Pipeline;
 
 namespace Inspections.Features;
 
-/// <summary>A hidden verb for operators and benchmarks: ingest, clean, then features for one date (<c>run --until features</c> is the public way).</summary>
+/// <summary><c>inspections features --date D</c>: ingest, clean, then features for one date (the same as <c>run --until features</c>).</summary>
 internal static class FeaturesCommand
 {
-    public static Command Create(CliContext cli)
-    {
-        var command = PipelineVerb.Create(cli, "features",
+    public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> features) =>
+        PipelineVerb.Create(cli, "features",
             "Ingest, clean, then write the training snapshots up to --date and the cohort to score on --date",
-            request => Dag.Features(request.Date, request.Source));
-        command.Hidden = true;
-        return command;
-    }
+            request => features(request.Date, request.Source));
 }

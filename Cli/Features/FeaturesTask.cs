@@ -94,7 +94,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         var dates = new List<DateOnly>();
         if (firstInspection is null && settings.FirstAsOf is not { Length: > 0 }) return dates;
         var start = settings.FirstAsOf is { Length: > 0 } configured
-            ? PipelineVerb.ParseDate(configured)
+            ? Dates.Parse(configured, "Features:FirstAsOf")
             : firstInspection!.Value.AddDays(settings.MinHistoryDays);
         Func<DateOnly, DateOnly> next;
         switch (settings.SnapshotEvery)

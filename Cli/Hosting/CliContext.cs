@@ -38,5 +38,5 @@ internal sealed class CliContext(Terminal terminal, IReadOnlyDictionary<string, 
             .SetMinimumLevel(parseResult.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Npgsql", LogLevel.Warning)
-            .AddProvider(new TerminalLoggerProvider(error ?? Terminal.Error)));
+            .AddProvider(new TerminalLoggerProvider(error ?? Terminal.Error, timed: !Terminal.LinesStamped)));
 }

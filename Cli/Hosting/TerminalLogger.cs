@@ -2,14 +2,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Inspections.Hosting;
 
-/// <summary>One plain line per log entry on the command's stderr, so cron logs stay readable.</summary>
-internal sealed class TerminalLoggerProvider(TextWriter error) : ILoggerProvider
+/// <summary>
+/// One plain line per log entry on the command's stderr, so cron logs stay readable; it starts with the time
+/// unless the writer already stamps every line (<paramref name="timed"/> false).
+/// </summary>
+internal sealed class TerminalLoggerProvider(TextWriter error, bool timed = true) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new TerminalLogger(error, categoryName);
+    public ILogger CreateLogger(string categoryName) => new TerminalLogger(error, categoryName, timed);
 
     public void Dispose() { }
 
-    private sealed class TerminalLogger(TextWriter error, string category) : ILogger
+    private sealed class TerminalLogger(TextWriter error, string category, bool timed) : ILogger
     {
         private readonly string _shortCategory = category[(category.LastIndexOf('.') + 1)..];
 
@@ -25,7 +28,7 @@ internal sealed class TerminalLoggerProvider(TextWriter error) : ILoggerProvider
                 LogLevel.Trace => "trace", LogLevel.Debug => "debug", LogLevel.Information => "info",
                 LogLevel.Warning => "warn", LogLevel.Error => "error", _ => "crit",
             };
-            var line = $"{DateTime.UtcNow:HH:mm:ss} {level,-5} {_shortCategory}: {formatter(state, exception)}";
+            var line = $"{(timed ? $"{DateTime.UtcNow:HH:mm:ss} " : "")}{level,-5} {_shortCategory}: {formatter(state, exception)}";
             if (exception is not null) line += $" ({exception.GetType().Name}: {exception.Message})";
             lock (error) error.WriteLine(line);
         }

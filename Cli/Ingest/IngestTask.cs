@@ -14,30 +14,37 @@ namespace Inspections.Ingest;
 /// run loads the whole history up to D; a later run reads only the window from the last stored
 /// inspection date (at or before D) minus <c>Ingest:RereadDays</c>, so records published late or
 /// corrected within those days are caught. A record is stored once per inspection id; a changed
-/// one replaces it and counts as updated. Malformed records go to <c>raw.rejects</c>.
+/// one replaces it and counts as updated, except that a field it lacks keeps the stored value (an
+/// export cannot tell an erased field from a missing one). Malformed records, and values a later
+/// stage could not cast or serve (see <see cref="SourceRecord.Parse"/>), go to <c>raw.rejects</c>.
 /// </summary>
 /// <remarks>
 /// <c>--force</c> re-reads the same kind of window idempotently: records already stored and
 /// unchanged stay as they are, changed ones are updated, and the run's earlier rejects are replaced.
 /// It does not remove records an earlier run stored (they are the source's records, whoever brought them).
 /// </remarks>
+/// <summary>What an ingest run read and stored; every record read is counted in exactly one of the rows_ figures.</summary>
+internal sealed record IngestResult(
+    DateOnly? LastStoredDate, DateOnly? WindowStart, long RowsRead, long RowsNew, long RowsUpdated, long RowsUnchanged,
+    long RowsRejected, long RowsAfterDate, long RowsBeforeWindow, long DuplicateIdsInSource, double RejectShare, int? Pages) : TaskResult
+{
+    public override long RowsWritten => RowsNew + RowsUpdated + RowsRejected;
+}
+
 internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
-    : StageTask(date, source, upstream)
+    : StageTask<IngestResult>(date, source, upstream)
 {
     public override string Name => "ingest";
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<IngestResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var connection = ctx.Connection;
         var rereadDays = ctx.Settings.Configuration.GetValue<int>("Ingest:RereadDays");
-        var lastStored = await connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
-            "select max(inspection_date) from raw.inspections where inspection_date <= @date",
-            new { date = Date }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        var lastStored = await ctx.ScalarAsync<DateOnly?>(
+            "select max(inspection_date) from raw.inspections where inspection_date <= @date", new { date = Date }, ct);
         DateOnly? windowStart = lastStored?.AddDays(-rereadDays);
-        ctx.Figures["last_stored_date"] = lastStored;
-        ctx.Figures["window_start"] = windowStart;
 
-        await connection.ExecuteAsync(new CommandDefinition(CreateBatch, transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        await ctx.ExecuteAsync(CreateBatch, null, ct);
 
         var counts = new Counts();
         var rejects = new List<(SourceRecord Record, string Reason)>();
@@ -70,17 +77,14 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         }
         ctx.Progress.Report(counts.Read, counts.Read, "rows");
 
-        await connection.ExecuteAsync(new CommandDefinition("analyze ingest_batch", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-        var merged = await connection.QuerySingleAsync<(long Incoming, long New, long Updated)>(new CommandDefinition(
-            Upsert, new { run = ctx.RunId }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        await ctx.ExecuteAsync("analyze ingest_batch", null, ct);
+        var merged = await ctx.SingleAsync<(long Incoming, long New, long Updated)>(Upsert, new { run = ctx.RunId }, ct);
 
         if (merged.Incoming > 0) await DatabaseSource.BindAsync(connection, ctx.Transaction, Source, ctx.RunId, ct);
 
         // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
-        await connection.ExecuteAsync(new CommandDefinition("analyze raw.inspections", transaction: ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "delete from raw.rejects where run_date = @date and source = @source",
-            new { date = Date, source = Source }, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        await ctx.ExecuteAsync("analyze raw.inspections", null, ct);
+        await ctx.ExecuteAsync("delete from raw.rejects where run_date = @date and source = @source", new { date = Date, source = Source }, ct);
         await WriteRejectsAsync(ctx, rejects, ct);
         if (rejects.Count > 0)
         {
@@ -90,18 +94,10 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
                 rejects.Count, counts.Read, string.Join("; ", reasons), rejects.Count > 3 ? "; ..." : "");
         }
 
-        var rejectShare = counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read;
-        ctx.Figures["rows_read"] = counts.Read;
-        ctx.Figures["rows_new"] = merged.New;
-        ctx.Figures["rows_updated"] = merged.Updated;
-        ctx.Figures["rows_unchanged"] = merged.Incoming - merged.New - merged.Updated;
-        ctx.Figures["rows_rejected"] = (long)rejects.Count;
-        ctx.Figures["rows_after_date"] = counts.AfterDate;
-        ctx.Figures["rows_before_window"] = counts.BeforeWindow;
-        ctx.Figures["duplicate_ids_in_source"] = counts.Batch - merged.Incoming;
-        ctx.Figures["reject_share"] = rejectShare;
-        if (pages > 0) ctx.Figures["pages"] = pages;
-        ctx.RowsWritten = merged.New + merged.Updated + rejects.Count;
+        return new IngestResult(lastStored, windowStart, counts.Read, merged.New, merged.Updated,
+            RowsUnchanged: merged.Incoming - merged.New - merged.Updated, RowsRejected: rejects.Count,
+            counts.AfterDate, counts.BeforeWindow, DuplicateIdsInSource: counts.Batch - merged.Incoming,
+            RejectShare: counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read, Pages: pages > 0 ? pages : null);
     }
 
     private IAsyncEnumerable<SourceRecord> Read(TaskContext ctx, DateOnly? windowStart, Action<int> pageDone, CancellationToken ct)
@@ -130,41 +126,44 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             await writer.WriteAsync(Source, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(ctx.RunId, NpgsqlDbType.Uuid, ct);
             await writer.WriteAsync(record.Number, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(record[SourceRecord.Id], NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(SourceText.Printable(record[SourceRecord.Id]), NpgsqlDbType.Text, ct);
             await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(record.ToJson(), NpgsqlDbType.Jsonb, ct);
         }
         await writer.CompleteAsync(ct);
     }
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, IngestResult r, CheckSet checks, CancellationToken ct)
     {
-        var f = ctx.Figures;
-        long Figure(string name) => Convert.ToInt64(f[name], CultureInfo.InvariantCulture);
-        var accounted = Figure("rows_new") + Figure("rows_updated") + Figure("rows_unchanged") + Figure("rows_rejected")
-            + Figure("rows_after_date") + Figure("rows_before_window") + Figure("duplicate_ids_in_source");
-        checks.Equal("rows_accounted_for", Figure("rows_read"), accounted,
+        var accounted = r.RowsNew + r.RowsUpdated + r.RowsUnchanged + r.RowsRejected + r.RowsAfterDate + r.RowsBeforeWindow + r.DuplicateIdsInSource;
+        checks.Equal("rows_accounted_for", r.RowsRead, accounted,
             "every record read is new, updated, unchanged, rejected, dated after {date}, before the window, or a repeated id");
 
-        checks.AtMost("max_reject_share", (double)f["reject_share"]!,
+        checks.AtMost("max_reject_share", r.RejectShare,
             "{rows_rejected} of {rows_read} records were malformed (see raw.rejects for the reasons)",
             await KeysAsync(ctx, "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects where ingest_run_id = @run limit 10", ct));
 
-        checks.AtMost("max_duplicate_ids", Figure("duplicate_ids_in_source"),
+        checks.AtMost("max_duplicate_ids", r.DuplicateIdsInSource,
             "records that repeat an inspection id already read in this run (the last one read is kept)");
 
         var late = await KeysAsync(ctx,
             "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_date > @date limit 10", ct);
         checks.None("no_date_after_run_date", late.Count, "no record this run stored is dated after {date}", late);
 
+        // A first load of nothing (a header-only file, a date before the data) would leave every later stage
+        // empty, and fail three tasks on. Counted only up to the threshold: an index scan of a few rows.
+        var atLeast = (long)Math.Ceiling(Math.Max(0, checks.Threshold("min_stored_rows")));
+        var stored = await ctx.ScalarAsync<long>(
+            "select count(*) from (select from raw.inspections where inspection_date <= @date limit @atLeast) s", new { date = Date, atLeast }, ct);
+        checks.AtLeast("min_stored_rows", stored, "raw inspections dated up to {date} once this run is done, counted up to the threshold");
+
         var unparsable = await KeysAsync(ctx,
             "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_id_text !~ '^\\s*[0-9]+\\s*$' limit 10", ct);
         checks.None("ids_are_integers", unparsable.Count, "every stored record's id is the integer it is keyed by", unparsable);
     }
 
-    private async Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
-        (await ctx.Connection.QueryAsync<string>(new CommandDefinition(sql, new { run = ctx.RunId, date = Date },
-            ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+    private Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
+        ctx.QueryAsync<string>(sql, new { run = ctx.RunId, date = Date }, ct);
 
     private sealed class Counts
     {
@@ -195,11 +194,24 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         from stdin (format binary)
         """;
 
-    // A repeated id within one read keeps its last record. Only the dataset's fields decide "changed":
-    // the date's text, the location's shape and extra keys differ between CSV and JSON for the same record.
+    // A repeated id within one read keeps its last record. An absent field keeps the stored value: the
+    // portal's exports cannot tell a field the City erased from one the file left out, and taking absence
+    // for erasure wiped stored results. Only the dataset's fields decide "changed": the date's text, the
+    // location's shape and extra keys differ between CSV and JSON for the same record.
     private const string Upsert = """
-        with incoming as (
+        with latest as (
             select distinct on (inspection_id) * from ingest_batch order by inspection_id, record_number desc
+        ), incoming as (
+            select b.inspection_id, b.inspection_date, b.inspection_id_text, b.inspection_date_text,
+                   coalesce(b.dba_name, r.dba_name) as dba_name, coalesce(b.aka_name, r.aka_name) as aka_name,
+                   coalesce(b.license, r.license) as license, coalesce(b.facility_type, r.facility_type) as facility_type,
+                   coalesce(b.risk, r.risk) as risk, coalesce(b.address, r.address) as address,
+                   coalesce(b.city, r.city) as city, coalesce(b.state, r.state) as state, coalesce(b.zip, r.zip) as zip,
+                   coalesce(b.inspection_type, r.inspection_type) as inspection_type, coalesce(b.results, r.results) as results,
+                   coalesce(b.violations, r.violations) as violations, coalesce(b.latitude, r.latitude) as latitude,
+                   coalesce(b.longitude, r.longitude) as longitude, coalesce(b.location, r.location) as location,
+                   coalesce(b.extra, r.extra) as extra
+            from latest b left join raw.inspections r on r.inspection_id = b.inspection_id
         ), merged as (
             insert into raw.inspections as r (inspection_id, inspection_date, inspection_id_text, dba_name, aka_name, license,
                 facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type, results, violations,

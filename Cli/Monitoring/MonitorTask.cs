@@ -1,4 +1,3 @@
-using Dapper;
 using Inspections.Pipeline;
 
 namespace Inspections.Monitoring;
@@ -9,7 +8,7 @@ namespace Inspections.Monitoring;
 /// and both histograms; a status ok / warn / alert from configured thresholds. One row per date.
 /// </summary>
 internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
-    : StageTask(date, source, upstream)
+    : StageTask<MonitorResult>(date, source, upstream)
 {
     public override string Name => "monitor";
 
@@ -48,21 +47,20 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
         values (@date, @series, @Index, @Lower, @Upper, @Count, @Share)
         """;
 
-    public override async Task RunAsync(TaskContext context, CancellationToken ct)
+    public override async Task<MonitorResult> RunAsync(TaskContext context, CancellationToken ct)
     {
         var settings = context.Settings.Bind<MonitoringSettings>("Monitoring");
-        var connection = context.Connection;
-        var tx = context.Transaction;
-        var date = Date.ToDateTime(TimeOnly.MinValue);
-        await connection.ExecuteAsync(new CommandDefinition(DeleteDay, new { date }, tx, cancellationToken: ct));
+        await context.ExecuteAsync(DeleteDay, new { date = Date }, ct);
 
-        var models = (await connection.QueryAsync<(string ModelId, double Threshold)>(new CommandDefinition(ModelOfTheDay, new { date }, tx, cancellationToken: ct))).ToList();
-        context.Figures["models"] = models.Count;
-        if (models.Count != 1) return; // the checks say why
+        var models = await context.QueryAsync<(string ModelId, double Threshold)>(ModelOfTheDay, new { date = Date }, ct);
+        // No drift without exactly one model's scores: the checks say why, with the counts as they are.
+        if (models.Count != 1) return MonitorResult.Nothing(models.Count);
         var (modelId, threshold) = models[0];
 
-        var current = (await connection.QueryAsync<double>(new CommandDefinition(CurrentScores, new { date }, tx, cancellationToken: ct))).ToList();
-        var reference = (await connection.QueryAsync<double>(new CommandDefinition(ReferenceScores, new { modelId }, tx, cancellationToken: ct))).ToList();
+        var current = await context.QueryAsync<double>(CurrentScores, new { date = Date }, ct);
+        var reference = await context.QueryAsync<double>(ReferenceScores, new { modelId }, ct);
+        if (current.Count == 0 || reference.Count == 0) return MonitorResult.Nothing(1) with { ModelId = modelId, ReferenceRows = reference.Count, CurrentRows = current.Count };
+
         var psi = Drift.Psi(reference, current, settings.PsiBins);
         var ks = Drift.KolmogorovSmirnov(reference, current);
         var status = psi >= settings.PsiAlert || ks >= settings.KsAlert ? "alert"
@@ -70,55 +68,55 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
             : "ok";
         var row = new
         {
-            date,
+            date = Date,
             modelId,
             referenceRows = reference.Count,
             currentRows = current.Count,
             bins = settings.PsiBins,
             psi,
             ks,
-            meanReference = reference.DefaultIfEmpty(double.NaN).Average(),
-            meanCurrent = current.DefaultIfEmpty(double.NaN).Average(),
-            meanShift = current.DefaultIfEmpty(double.NaN).Average() - reference.DefaultIfEmpty(double.NaN).Average(),
-            failShareReference = reference.Count == 0 ? double.NaN : (double)reference.Count(s => s >= threshold) / reference.Count,
-            failShareCurrent = current.Count == 0 ? double.NaN : (double)current.Count(s => s >= threshold) / current.Count,
+            meanReference = reference.Average(),
+            meanCurrent = current.Average(),
+            meanShift = current.Average() - reference.Average(),
+            failShareReference = (double)reference.Count(s => s >= threshold) / reference.Count,
+            failShareCurrent = (double)current.Count(s => s >= threshold) / current.Count,
             status,
             runId = context.RunId,
         };
-        if (current.Count == 0 || reference.Count == 0) return;
-        await connection.ExecuteAsync(new CommandDefinition(InsertDrift, row, tx, cancellationToken: ct));
+        await context.ExecuteAsync(InsertDrift, row, ct);
         foreach (var (series, values) in new[] { ("reference", reference), ("current", current) })
         {
             var bins = Drift.Histogram(values, settings.HistogramBins);
-            await connection.ExecuteAsync(new CommandDefinition(InsertBin,
-                bins.Select(b => new { date, series, b.Index, b.Lower, b.Upper, b.Count, b.Share }), tx, cancellationToken: ct));
+            await context.ExecuteAsync(InsertBin, bins.Select(b => new { date = Date, series, b.Index, b.Lower, b.Upper, b.Count, b.Share }), ct);
         }
-        context.RowsWritten = 1 + 2 * settings.HistogramBins;
-        foreach (var (name, value) in new (string, object?)[]
-        {
-            ("model_id", modelId), ("reference_rows", row.referenceRows), ("current_rows", row.currentRows), ("psi_bins", settings.PsiBins),
-            ("psi", Math.Round(psi, 5)), ("ks", Math.Round(ks, 5)), ("mean_shift", Math.Round(row.meanShift, 5)),
-            ("fail_share_reference", Math.Round(row.failShareReference, 5)), ("fail_share_current", Math.Round(row.failShareCurrent, 5)),
-            ("status", status),
-        })
-        {
-            context.Figures[name] = value;
-        }
+        return new MonitorResult(1, modelId, reference.Count, current.Count, settings.PsiBins, Math.Round(psi, 5), Math.Round(ks, 5),
+            Math.Round(row.meanShift, 5), Math.Round(row.failShareReference, 5), Math.Round(row.failShareCurrent, 5), status,
+            Rows: 1 + 2 * settings.HistogramBins);
     }
 
-    public override async Task CheckAsync(TaskContext context, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext context, MonitorResult result, CheckSet checks, CancellationToken ct)
     {
-        checks.Equal("one_model", 1, (int)context.Figures["models"]!,
+        checks.Equal("one_model", 1, result.Models,
             "the predictions of {date} must come from exactly one model (found {models}); run predict for that date first");
-        if (!context.Figures.ContainsKey("psi")) return;
-        checks.AtLeast("min_current_rows", Convert.ToDouble(context.Figures["current_rows"]), "{current_rows} predictions on {date}");
-        checks.AtLeast("min_reference_rows", Convert.ToDouble(context.Figures["reference_rows"]),
+        checks.AtLeast("min_current_rows", result.CurrentRows, "{current_rows} predictions on {date}");
+        checks.AtLeast("min_reference_rows", result.ReferenceRows,
             "the model {model_id} kept {reference_rows} validation scores as its reference");
-        var shares = await context.Connection.QueryAsync<(string Series, double Total)>(new CommandDefinition(
-            "select series, sum(share) from monitoring.histogram_bins where monitor_date = @date group by series",
-            new { date = Date.ToDateTime(TimeOnly.MinValue) }, context.Transaction, cancellationToken: ct));
+        var shares = await context.QueryAsync<(string Series, double Total)>(
+            "select series, sum(share) from monitoring.histogram_bins where monitor_date = @date group by series", new { date = Date }, ct);
+        checks.Equal("histograms_written", result.Status is null ? 0 : 2, shares.Count, "a drift record comes with both histograms");
         foreach (var (series, total) in shares)
             checks.That($"{series}_histogram_sums_to_one", Math.Abs(total - 1) < 1e-9, $"sum of {series} bin shares == 1", 1, Math.Round(total, 9),
                 "a histogram that does not sum to one lost scores outside its bins");
     }
+}
+
+/// <summary>The day's drift against the model's reference; null figures when there was nothing to compare.</summary>
+internal sealed record MonitorResult(
+    int Models, string? ModelId, long ReferenceRows, long CurrentRows, int? PsiBins, double? Psi, double? Ks, double? MeanShift,
+    double? FailShareReference, double? FailShareCurrent, string? Status, [property: System.Text.Json.Serialization.JsonIgnore] int Rows)
+    : TaskResult
+{
+    public override long RowsWritten => Rows;
+
+    public static MonitorResult Nothing(int models) => new(models, null, 0, 0, null, null, null, null, null, null, null, 0);
 }

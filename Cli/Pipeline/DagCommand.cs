@@ -7,9 +7,9 @@ namespace Inspections.Pipeline;
 /// <summary><c>inspections dag [--date D] --svg FILE</c>: the DAG as a picture, nodes coloured by state.</summary>
 internal static class DagCommand
 {
-    public static Command Create(CliContext cli)
+    public static Command Create(CliContext cli, DagDefinition dag)
     {
-        var options = new DagOptions();
+        var options = new DagOptions(dag);
         var svg = new Option<FileInfo>("--svg") { Description = "The SVG file to write", Required = true };
         var command = new Command("dag", "Draw the DAG for a date as an SVG picture: green complete, red failed, grey not run") { svg };
         options.AddTo(command);

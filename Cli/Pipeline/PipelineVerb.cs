@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Inspections.Database;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Npgsql;
 
 namespace Inspections.Pipeline;
@@ -17,38 +16,36 @@ internal sealed record PipelineRequest(DateOnly Date, string Source, AppSettings
 /// </summary>
 internal static class PipelineVerb
 {
-    public static Option<DateOnly> DateOption() => new("--date")
+    /// <summary>
+    /// <c>--date</c>, null when not given (read it through <see cref="RunDate"/>): a default value would be printed
+    /// in the help in the machine's culture (12/01/2026), and "today" is what the help should say.
+    /// </summary>
+    public static Option<DateOnly?> DateOption(string name = "--date") => new(name)
     {
-        Description = "The run date, yyyy-MM-dd (Chicago local date); default: today. A past date replays history up to it",
-        DefaultValueFactory = _ => ChicagoToday(),
-        CustomParser = result => ParseDate(result.Tokens.Single().Value, result),
+        Description = "The run date (Chicago local date); default: today. A past date replays history up to it; a future one is refused",
+        HelpName = "yyyy-MM-dd",
+        CustomParser = result =>
+        {
+            if (!Dates.TryParse(result.Tokens.Single().Value, out var date, out var problem))
+            {
+                result.AddError($"{name} {problem}");
+                return default;
+            }
+            // Nothing can be dated after today: a future run date would only fail tasks later, on a check.
+            var today = Dates.ChicagoToday();
+            if (date > today) result.AddError($"{name} {Dates.Text(date)} is in the future (today in Chicago is {Dates.Text(today)})");
+            return date;
+        },
     };
 
-    public static DateOnly ParseDate(string text, System.CommandLine.Parsing.ArgumentResult? result = null)
-    {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
-        var message = $"'{text}' is not a date of the form yyyy-MM-dd";
-        if (result is null) throw new UserException(ExitCodes.UsageError, message);
-        result.AddError(message);
-        return default;
-    }
+    public static DateOnly RunDate(ParseResult parseResult, Option<DateOnly?> option) => parseResult.GetValue(option) ?? Dates.ChicagoToday();
 
-    public static DateOnly ChicagoToday()
-    {
-        try
-        {
-            var chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
-            return DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, chicago));
-        }
-        catch (TimeZoneNotFoundException)
-        {
-            return DateOnly.FromDateTime(DateTime.UtcNow);
-        }
-    }
-
+    /// <param name="dates">The run dates to run one after the other, from the command line and its <c>--date</c> (default:
+    /// that date alone); the first date that does not exit 0 stops the rest, and its exit code is the verb's.</param>
     public static Command Create(CliContext cli, string name, string description,
         Func<PipelineRequest, PipelineTask> target,
         Func<PipelineRequest, RunReport, CancellationToken, Task<int>>? afterRun = null,
+        Func<ParseResult, DateOnly, IReadOnlyList<DateOnly>>? dates = null,
         params Option[] extraOptions)
     {
         var date = DateOption();
@@ -69,18 +66,27 @@ internal static class PipelineVerb
         {
             var settings = cli.LoadSettings(parseResult);
             var overrides = CheckOverrides.Parse(parseResult.GetValue(check) ?? [], settings.Configuration);
-            var runDate = parseResult.GetValue(date);
+            var runDates = dates?.Invoke(parseResult, RunDate(parseResult, date)) ?? [RunDate(parseResult, date)];
             using var logs = cli.CreateLoggerFactory(parseResult);
             // A batch job's statements take as long as the data needs (a million rows, a lock another run holds);
             // cancellation (Ctrl+C, SIGTERM) still stops them.
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, connectionOptions: "Command Timeout=0");
             var runSource = DatabaseSource.Choose(parseResult.GetValue(source), await DatabaseSource.ReadAsync(dataSource, ct), settings);
-            var request = new PipelineRequest(runDate, runSource, settings, dataSource, parseResult);
-            var runner = new TaskRunner(dataSource, settings, overrides, cli.Terminal, logs);
-            var report = await runner.RunAsync(target(request), parseResult.GetValue(force), ct);
-            cli.Terminal.Out.WriteLine(report.Summary());
-            if (!report.IsGreen || afterRun is null) return report.ExitCode;
-            return await afterRun(request, report, ct);
+            for (var i = 0; i < runDates.Count; i++)
+            {
+                if (runDates.Count > 1) cli.Terminal.Out.WriteLine($"== {Dates.Text(runDates[i])} ({i + 1} of {runDates.Count})");
+                var request = new PipelineRequest(runDates[i], runSource, settings, dataSource, parseResult);
+                var runner = new TaskRunner(dataSource, settings, overrides, cli.Terminal, logs);
+                var report = await runner.RunAsync(target(request), parseResult.GetValue(force), ct);
+                cli.Terminal.Out.WriteLine(report.Summary());
+                var code = !report.IsGreen || afterRun is null ? report.ExitCode : await afterRun(request, report, ct);
+                if (code == ExitCodes.Success) continue;
+                if (i + 1 < runDates.Count)
+                    cli.Terminal.Out.WriteLine($"Stopped at {Dates.Text(runDates[i])}: {runDates.Count - i - 1} later dates not run; " +
+                                               "run the same command again to go on from there (completed dates are skipped).");
+                return code;
+            }
+            return ExitCodes.Success;
         });
         return command;
     }

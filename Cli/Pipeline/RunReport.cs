@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inspections.Hosting;
 
 namespace Inspections.Pipeline;
 

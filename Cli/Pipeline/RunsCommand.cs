@@ -15,29 +15,40 @@ internal static class RunsCommand
             Description = "How many runs to show, newest first",
             DefaultValueFactory = _ => 20,
         };
+        // Only a number that parsed is range-checked: reading the value of one that did not throws (the parser reports it).
         limit.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 1 or > 10_000) r.AddError("--limit must be between 1 and 10000");
+            if (r.Tokens is [var token] && int.TryParse(token.Value, out var n) && n is < 1 or > 10_000)
+                r.AddError("--limit must be between 1 and 10000");
         });
-        var command = new Command("runs", "The run history: each run's state, metadata and check results; failures with their context") { limit };
+        var task = new Option<string?>("--task") { Description = "Only runs of this task, e.g. predict" };
+        var date = PipelineVerb.DateOption();
+        date.Description = "Only runs of the task instances of this run date";
+        var state = new Option<string?>("--state") { Description = "Only succeeded or failed runs" };
+        state.AcceptOnlyFromAmong("succeeded", "failed");
+        var command = new Command("runs", "The run history: each run's state, metadata and check results; failures with their context")
+        {
+            limit, task, date, state,
+        };
         command.SetAction(async (parseResult, ct) =>
         {
             var settings = cli.LoadSettings(parseResult);
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var runs = await RunHistory.LatestAsync(connection, parseResult.GetValue(limit), ct);
-            Print(cli.Terminal.Out, runs);
+            var filter = new RunHistory.Filter(parseResult.GetValue(task), parseResult.GetValue(date), parseResult.GetValue(state));
+            var runs = await RunHistory.LatestAsync(connection, filter, parseResult.GetValue(limit), ct);
+            Print(cli.Terminal.Out, runs, filter);
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static void Print(TextWriter output, IReadOnlyList<RunHistory.Run> runs)
+    private static void Print(TextWriter output, IReadOnlyList<RunHistory.Run> runs, RunHistory.Filter filter)
     {
         if (runs.Count == 0)
         {
-            output.WriteLine("No runs yet.");
+            output.WriteLine(filter == RunHistory.Filter.None ? "No runs yet." : "No runs match.");
             return;
         }
         foreach (var run in runs)
@@ -81,6 +92,12 @@ internal static class RunHistory
         public List<CheckRow> Checks { get; } = [];
     }
 
+    /// <summary>Which runs to read; a null field does not filter.</summary>
+    public sealed record Filter(string? Task, DateOnly? Date, string? State)
+    {
+        public static Filter None { get; } = new(null, null, null);
+    }
+
     private const string LatestRuns = """
         select r.run_id as RunId, r.task as Task, r.task_key as TaskKey, r.parameters::text as Parameters, r.state as State,
                r.started_at as StartedAt, r.finished_at as FinishedAt, r.error as Error, r.failure_report as FailureReport,
@@ -88,6 +105,9 @@ internal static class RunHistory
                m.product_commit as ProductCommit, m.figures::text as Figures
         from pipeline.task_runs r
         left join pipeline.task_metadata m on m.run_id = r.run_id
+        where (@task::text is null or r.task = @task)
+          and (@date::text is null or r.parameters ->> 'date' = @date)
+          and (@state::text is null or r.state = @state)
         order by r.started_at desc, r.finished_at desc
         limit @limit
         """;
@@ -97,9 +117,13 @@ internal static class RunHistory
         from pipeline.check_results where run_id = any(@ids) order by check_name
         """;
 
-    public static async Task<IReadOnlyList<Run>> LatestAsync(Npgsql.NpgsqlConnection connection, int limit, CancellationToken ct)
+    public static Task<IReadOnlyList<Run>> LatestAsync(Npgsql.NpgsqlConnection connection, int limit, CancellationToken ct) =>
+        LatestAsync(connection, Filter.None, limit, ct);
+
+    public static async Task<IReadOnlyList<Run>> LatestAsync(Npgsql.NpgsqlConnection connection, Filter filter, int limit, CancellationToken ct)
     {
-        var runs = (await connection.QueryAsync<Run>(new CommandDefinition(LatestRuns, new { limit }, cancellationToken: ct))).ToList();
+        var parameters = new { limit, task = filter.Task, date = filter.Date is { } d ? Dates.Text(d) : null, state = filter.State };
+        var runs = (await connection.QueryAsync<Run>(new CommandDefinition(LatestRuns, parameters, cancellationToken: ct))).ToList();
         var byId = runs.ToDictionary(r => r.RunId);
         var checks = await connection.QueryAsync<CheckRow>(new CommandDefinition(ChecksOfRuns, new { ids = byId.Keys.ToArray() }, cancellationToken: ct));
         foreach (var check in checks) byId[check.RunId].Checks.Add(check);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Inspections.Database;
 using Inspections.Hosting;
-using Inspections.Ingest;
 using Npgsql;
 
 namespace Inspections.Pipeline;
@@ -9,10 +8,12 @@ namespace Inspections.Pipeline;
 /// <summary><c>inspections status [--date D]</c>: the DAG for a date as a tree, each instance's state and last run.</summary>
 internal static class StatusCommand
 {
-    public static Command Create(CliContext cli)
+    public static Command Create(CliContext cli, DagDefinition dag)
     {
-        var options = new DagOptions();
-        var command = new Command("status", "Show the DAG for a date as a tree: each task instance's state (complete, failed, not run) and last run");
+        var options = new DagOptions(dag);
+        var command = new Command("status",
+            $"Show the DAG for a date as a tree: each task instance's state (complete, failed, not run) and last run; exit code 0 when " +
+            $"green, {ExitCodes.TaskFailed} when red, {ExitCodes.Incomplete} when some instance has not run");
         options.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -22,10 +23,16 @@ internal static class StatusCommand
             var (target, overrides) = await options.TargetAsync(parseResult, settings, dataSource, ct);
             var nodes = await DagInspector.LoadAsync(dataSource, target, overrides, ct);
             Print(cli.Terminal.Out, nodes);
-            return ExitCodes.Success;
+            return ExitCode(nodes);
         });
         return command;
     }
+
+    /// <summary>For scripts and cron: green is 0, red (some instance's latest run failed) is TaskFailed, else Incomplete.</summary>
+    public static int ExitCode(IReadOnlyList<DagNode> nodes) =>
+        nodes.Any(n => n.State == DagState.Failed) ? ExitCodes.TaskFailed
+        : nodes.Any(n => n.State == DagState.NotRun) ? ExitCodes.Incomplete
+        : ExitCodes.Success;
 
     public static void Print(TextWriter output, IReadOnlyList<DagNode> nodes)
     {
@@ -60,17 +67,24 @@ internal static class StatusCommand
     }
 }
 
-/// <summary>The options that name a DAG to look at: its date, source and check overrides.</summary>
+/// <summary>The options that name a DAG to look at: its date, source, last stage and check overrides.</summary>
 internal sealed class DagOptions
 {
-    private readonly Option<DateOnly> _date = PipelineVerb.DateOption();
+    private readonly DagDefinition _dag;
+    private readonly Option<DateOnly?> _date = PipelineVerb.DateOption();
     private readonly Option<string?> _source = new("--source") { Description = "The source the DAG's tasks were run with; default: the source the database holds, else Ingest:Source" };
-    private readonly Option<string?> _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", Dag.Stages)}; default: monitor" };
+    private readonly Option<string?> _until;
     private readonly Option<string[]> _check = new("--check") { Description = "Show the instances run with these check overrides (task.check=value)" };
+
+    public DagOptions(DagDefinition dag)
+    {
+        _dag = dag;
+        _until = new("--until") { Description = $"The last stage to show: {string.Join(", ", dag.Stages)}; default: {dag.Last}" };
+        _until.AcceptOnlyFromAmong([.. dag.Stages]);
+    }
 
     public void AddTo(Command command)
     {
-        _until.AcceptOnlyFromAmong([.. Dag.Stages]);
         command.Add(_date);
         command.Add(_source);
         command.Add(_until);
@@ -82,6 +96,6 @@ internal sealed class DagOptions
     {
         var source = DatabaseSource.Choose(parseResult.GetValue(_source), await DatabaseSource.ReadAsync(dataSource, ct), settings);
         var overrides = CheckOverrides.Parse(parseResult.GetValue(_check) ?? [], settings.Configuration);
-        return (Dag.For(parseResult.GetValue(_until) ?? "monitor", parseResult.GetValue(_date), source), overrides);
+        return (_dag.For(parseResult.GetValue(_until) ?? _dag.Last, PipelineVerb.RunDate(parseResult, _date), source), overrides);
     }
 }

@@ -1,10 +1,15 @@
+using System.Diagnostics;
+using Dapper;
 using Inspections.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Inspections.Pipeline;
 
-/// <summary>What a task body gets: its transaction, configuration, a logger, and where to put its figures.</summary>
+/// <summary>
+/// What a task body gets: its transaction, configuration, a logger, progress, and a few helpers that run
+/// SQL inside the transaction (each statement's rows and time are logged at debug level).
+/// </summary>
 internal sealed class TaskContext(
     Guid runId,
     NpgsqlConnection connection,
@@ -25,12 +30,41 @@ internal sealed class TaskContext(
 
     public ILogger Log { get; } = log;
 
-    /// <summary>Task-specific figures: stored as the run's metadata and shown as locals when a check fails.</summary>
-    public Dictionary<string, object?> Figures { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Rows the body wrote (the headline figure of the run line and the metadata).</summary>
-    public long RowsWritten { get; set; }
-
     /// <summary>Reports progress (a live bar on a terminal, nothing in cron logs).</summary>
     public TaskProgress Progress { get; } = progress;
+
+    /// <summary>Figures of a task not yet moved to a typed result (see <see cref="FiguresTask"/>).</summary>
+    public Dictionary<string, object?> Figures { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Rows written, for a task not yet moved to a typed result.</summary>
+    public long RowsWritten { get; set; }
+
+    /// <summary>Runs a statement (or several, separated by semicolons); the rows it affected.</summary>
+    public Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken ct) =>
+        Timed(sql, () => Connection.ExecuteAsync(Command(sql, parameters, ct)));
+
+    /// <summary>The first column of the first row, or default when there is none.</summary>
+    public Task<T?> ScalarAsync<T>(string sql, object? parameters, CancellationToken ct) =>
+        Timed(sql, () => Connection.ExecuteScalarAsync<T>(Command(sql, parameters, ct)));
+
+    public Task<T> SingleAsync<T>(string sql, object? parameters, CancellationToken ct) =>
+        Timed(sql, () => Connection.QuerySingleAsync<T>(Command(sql, parameters, ct)));
+
+    public Task<T?> SingleOrDefaultAsync<T>(string sql, object? parameters, CancellationToken ct) =>
+        Timed(sql, () => Connection.QuerySingleOrDefaultAsync<T>(Command(sql, parameters, ct)));
+
+    public Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters, CancellationToken ct) =>
+        Timed(sql, async () => (IReadOnlyList<T>)(await Connection.QueryAsync<T>(Command(sql, parameters, ct))).AsList());
+
+    private CommandDefinition Command(string sql, object? parameters, CancellationToken ct) =>
+        new(sql, parameters, Transaction, cancellationToken: ct);
+
+    private async Task<T> Timed<T>(string sql, Func<Task<T>> run)
+    {
+        if (!Log.IsEnabled(LogLevel.Debug)) return await run();
+        var clock = Stopwatch.StartNew();
+        var result = await run();
+        Log.LogDebug("{Ms} ms: {Sql}", clock.ElapsedMilliseconds, sql.AsSpan().Trim().ToString().Split('\n')[0]);
+        return result;
+    }
 }

@@ -6,7 +6,6 @@ using Inspections.Database;
 using Inspections.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Spectre.Console;
 
 namespace Inspections.Pipeline;
 
@@ -128,16 +127,16 @@ internal sealed class TaskRunner(
             return new(task, key, TaskState.AlreadyComplete, clock.Elapsed, 0, [], null);
         }
 
-        var context = default(TaskContext);
         var checks = default(CheckSet);
+        var result = default(TaskResult);
         try
         {
-            await WithProgressAsync(key, async progress =>
+            await TerminalProgress.ShowAsync(terminal, key, async report =>
             {
-                context = new TaskContext(runId, connection, tx, settings, logs.CreateLogger(task.Name), progress);
-                await task.RunAsync(context, ct);
-                checks = new CheckSet(task.Name, settings.Configuration, overrides.For(task.Name), task.Parameters, context.Figures);
-                await task.CheckAsync(context, checks, ct);
+                var context = new TaskContext(runId, connection, tx, settings, logs.CreateLogger(task.Name),
+                    report is null ? TaskProgress.Silent : new TaskProgress(report));
+                result = await task.RunThenCheckAsync(context,
+                    figures => checks = new CheckSet(task.Name, settings.Configuration, overrides.For(task.Name), task.Parameters, figures), ct);
             });
         }
         catch (Exception e) when (!DatabaseErrors.IsUnavailable(e) && e is not OperationCanceledException && e is not UserException)
@@ -181,30 +180,15 @@ internal sealed class TaskRunner(
             startedAt,
             finishedAt,
             durationMs = clock.Elapsed.TotalMilliseconds,
-            rows = context!.RowsWritten,
+            rows = result!.RowsWritten,
             host = Environment.MachineName,
             osUser = Environment.UserName,
             version = Product.Version,
             commit = Product.Commit,
-            figures = Json(context.Figures),
+            figures = Json(result.Figures()),
         }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return new(task, key, TaskState.Ran, clock.Elapsed, context.RowsWritten, checks.Results, null);
-    }
-
-    private async Task WithProgressAsync(string key, Func<TaskProgress, Task> body)
-    {
-        if (!terminal.IsInteractive)
-        {
-            await body(TaskProgress.Silent);
-            return;
-        }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(terminal.Out) });
-        await console.Progress().AutoClear(true).StartAsync(async progress =>
-        {
-            var bar = progress.AddTask(key.EscapeMarkup(), maxValue: 1);
-            await body(new TaskProgress(bar));
-        });
+        return new(task, key, TaskState.Ran, clock.Elapsed, result.RowsWritten, checks.Results, null);
     }
 
     /// <summary>The failure goes to the history in its own transaction: the run's own was rolled back.</summary>

@@ -11,8 +11,16 @@ namespace Inspections.Prediction;
 /// with the newest model selected at or before that date, one prediction per establishment.
 /// When no model exists yet, training at the run date becomes an upstream task.
 /// </summary>
+/// <summary>What predict stored for its date, with the model that scored it.</summary>
+internal sealed record PredictResult(
+    string ModelId, DateOnly ModelTrainedOn, double Threshold, long Cohort, long Predictions, long FailLabels, long PassLabels,
+    double FailShare, double MinScoreSeen, double MaxScoreSeen) : TaskResult
+{
+    public override long RowsWritten => Predictions;
+}
+
 internal sealed class PredictTask(DateOnly date, string source, PipelineTask features, Func<DateOnly, string, PipelineTask> modelAudit)
-    : StageTask(date, source, [features])
+    : StageTask<PredictResult>(date, source, [features])
 {
     public override string Name => "predict";
 
@@ -24,11 +32,10 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
         return [features, audit];
     }
 
-    public override async Task RunAsync(TaskContext context, CancellationToken ct)
+    public override async Task<PredictResult> RunAsync(TaskContext context, CancellationToken ct)
     {
         var (connection, tx) = (context.Connection, context.Transaction);
-        var date = Date.ToDateTime(TimeOnly.MinValue);
-        await connection.ExecuteAsync(new CommandDefinition("delete from predictions.scores where prediction_date = @date", new { date }, tx, cancellationToken: ct));
+        await context.ExecuteAsync("delete from predictions.scores where prediction_date = @date", new { date = Date }, ct);
 
         var model = await ModelRegistry.NewestAtOrBeforeAsync(connection, tx, Date, ct)
             ?? throw new InvalidOperationException($"no model was selected on or before {Date:yyyy-MM-dd}");
@@ -53,55 +60,47 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
             await writer.CompleteAsync(ct);
         }
 
-        var fail = scores.Count(s => s >= model.Threshold);
-        context.RowsWritten = cohort.Count;
-        context.Figures["model_id"] = model.ModelId;
-        context.Figures["model_trained_on"] = model.TrainedOn;
-        context.Figures["threshold"] = model.Threshold;
-        context.Figures["cohort"] = (long)cohort.Count;
-        context.Figures["fail_labels"] = (long)fail;
-        context.Figures["pass_labels"] = (long)(cohort.Count - fail);
+        // What was stored, read back: the checks compare it with the cohort and the threshold.
+        var stored = await context.SingleAsync<Stored>(StoredFigures, new { date = Date }, ct);
+        return new PredictResult(model.ModelId, model.TrainedOn, model.Threshold, cohort.Count, stored.Predictions, stored.Fail,
+            stored.Predictions - stored.Fail, stored.Predictions == 0 ? 0 : Math.Round((double)stored.Fail / stored.Predictions, 5),
+            stored.MinScore, stored.MaxScore);
     }
 
-    private const string Figures = """
+    private const string StoredFigures = """
         select count(*) as Predictions,
-               count(*) - count(distinct license) as Duplicates,
+               count(*) filter (where label = 'fail') as Fail,
                coalesce(min(score), 'NaN') as MinScore,
-               coalesce(max(score), 'NaN') as MaxScore,
-               count(*) filter (where label <> case when score >= @threshold then 'fail' else 'pass' end) as Mismatches
+               coalesce(max(score), 'NaN') as MaxScore
         from predictions.scores where prediction_date = @date
         """;
 
-    private sealed record Stored(long Predictions, long Duplicates, double MinScore, double MaxScore, long Mismatches);
+    private sealed record Stored(long Predictions, long Fail, double MinScore, double MaxScore);
 
-    public override async Task CheckAsync(TaskContext context, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext context, PredictResult result, CheckSet checks, CancellationToken ct)
     {
-        var (connection, tx) = (context.Connection, context.Transaction);
-        var date = Date.ToDateTime(TimeOnly.MinValue);
-        var threshold = (double)context.Figures["threshold"]!;
-        var stored = await connection.QuerySingleAsync<Stored>(new CommandDefinition(Figures, new { date, threshold }, tx, cancellationToken: ct));
-        context.Figures["predictions"] = stored.Predictions;
-        context.Figures["min_score_seen"] = stored.MinScore;
-        context.Figures["max_score_seen"] = stored.MaxScore;
-
-        async Task<IEnumerable<string>> Keys(string where) => await connection.QueryAsync<string>(new CommandDefinition(
+        var parameters = new { date = Date, min = checks.Threshold("min_score"), max = checks.Threshold("max_score"), threshold = result.Threshold };
+        Task<IReadOnlyList<string>> Keys(string where) => context.QueryAsync<string>(
             $"select license || ' (' || round(score::numeric, 4) || ')' from predictions.scores where prediction_date = @date and {where} order by score desc, license limit 10",
-            new { date, min = checks.Threshold("min_score"), max = checks.Threshold("max_score"), threshold }, tx, cancellationToken: ct));
+            parameters, ct);
+        var (duplicates, mismatches) = await context.SingleAsync<(long, long)>("""
+            select count(*) - count(distinct license),
+                   count(*) filter (where label <> case when score >= @threshold then 'fail' else 'pass' end)
+            from predictions.scores where prediction_date = @date
+            """, parameters, ct);
 
-        checks.Equal("count_equals_cohort", (long)context.Figures["cohort"]!, stored.Predictions,
+        checks.Equal("count_equals_cohort", result.Cohort, result.Predictions,
             "one prediction per establishment of the cohort of {date}: {cohort} in the cohort, {predictions} stored");
-        checks.That("count_positive", stored.Predictions > 0, $"predictions ({stored.Predictions}) > 0", "> 0", stored.Predictions,
+        checks.That("count_positive", result.Predictions > 0, $"predictions ({result.Predictions}) > 0", "> 0", result.Predictions,
             "no establishment to score on {date}: is the cohort empty (features ran on an empty history)?");
-        checks.AtLeast("min_score", stored.MinScore, "every score must lie within [min_score, max_score]; the lowest was {min_score_seen}",
+        checks.AtLeast("min_score", result.MinScoreSeen, "every score must lie within [min_score, max_score]; the lowest was {min_score_seen}",
             await Keys("score < @min"));
-        checks.AtMost("max_score", stored.MaxScore, "every score must lie within [min_score, max_score]; the highest was {max_score_seen} (model {model_id})",
+        checks.AtMost("max_score", result.MaxScoreSeen, "every score must lie within [min_score, max_score]; the highest was {max_score_seen} (model {model_id})",
             await Keys("score > @max"));
-        checks.None("one_per_establishment", stored.Duplicates, "no establishment may be predicted twice on {date}");
-        checks.None("labels_agree_with_threshold", stored.Mismatches, "label is fail exactly when score >= threshold ({threshold})",
+        checks.None("one_per_establishment", duplicates, "no establishment may be predicted twice on {date}");
+        checks.None("labels_agree_with_threshold", mismatches, "label is fail exactly when score >= threshold ({threshold})",
             await Keys("label <> case when score >= @threshold then 'fail' else 'pass' end"));
-        var failShare = stored.Predictions == 0 ? 0 : (double)(long)context.Figures["fail_labels"]! / stored.Predictions;
-        context.Figures["fail_share"] = Math.Round(failShare, 5);
-        checks.AtLeast("min_fail_share", failShare, "{fail_labels} of {predictions} labelled fail at threshold {threshold}: too few for inspectors to act on");
-        checks.AtMost("max_fail_share", failShare, "{fail_labels} of {predictions} labelled fail at threshold {threshold}: the model or the cohort drifted");
+        checks.AtLeast("min_fail_share", result.FailShare, "{fail_labels} of {predictions} labelled fail at threshold {threshold}: too few for inspectors to act on");
+        checks.AtMost("max_fail_share", result.FailShare, "{fail_labels} of {predictions} labelled fail at threshold {threshold}: the model or the cohort drifted");
     }
 }

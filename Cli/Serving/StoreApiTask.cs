@@ -1,4 +1,3 @@
-using Dapper;
 using Inspections.Pipeline;
 
 namespace Inspections.Serving;
@@ -12,7 +11,7 @@ namespace Inspections.Serving;
 /// written in the same transaction: serve-api polls it to know when to reload the day it keeps in memory.
 /// </summary>
 internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
-    : StageTask(date, source, upstream)
+    : StageTask<StoreApiResult>(date, source, upstream)
 {
     public override string Name => "store-api";
 
@@ -40,7 +39,7 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
     private const string Figures = """
         select (select count(*) from predictions.scores where prediction_date = @date) as Predictions,
                count(*) as Stored,
-               count(*) filter (where label = 'fail') as Fail,
+               count(*) filter (where label = 'fail') as FailLabels,
                count(*) filter (where name = '') as Unnamed,
                count(distinct model_id) as Models,
                count(*) filter (where label <> case when score >= threshold then 'fail' else 'pass' end) as LabelMismatches,
@@ -49,36 +48,30 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
         from api.predictions where prediction_date = @date
         """;
 
-    private sealed record DayFigures(long Predictions, long Stored, long Fail, long Unnamed, long Models, long LabelMismatches, long DayEstablishments, long DayFails);
-
-    public override async Task RunAsync(TaskContext context, CancellationToken ct)
+    public override async Task<StoreApiResult> RunAsync(TaskContext context, CancellationToken ct)
     {
-        var date = Date.ToDateTime(TimeOnly.MinValue);
-        await context.Connection.ExecuteAsync(new CommandDefinition(Replace, new { date, runId = context.RunId }, context.Transaction, cancellationToken: ct));
-        var figures = await context.Connection.QuerySingleAsync<DayFigures>(new CommandDefinition(Figures, new { date }, context.Transaction, cancellationToken: ct));
-        context.RowsWritten = figures.Stored;
-        context.Figures["predictions"] = figures.Predictions;
-        context.Figures["stored"] = figures.Stored;
-        context.Figures["fail_labels"] = figures.Fail;
-        context.Figures["unnamed"] = figures.Unnamed;
-        context.Figures["models"] = figures.Models;
-        context.Figures["label_mismatches"] = figures.LabelMismatches;
-        context.Figures["day_establishments"] = figures.DayEstablishments;
-        context.Figures["day_fails"] = figures.DayFails;
+        await context.ExecuteAsync(Replace, new { date = Date, runId = context.RunId }, ct);
+        return await context.SingleAsync<StoreApiResult>(Figures, new { date = Date }, ct);
     }
 
-    public override Task CheckAsync(TaskContext context, CheckSet checks, CancellationToken ct)
+    public override Task CheckAsync(TaskContext context, StoreApiResult r, CheckSet checks, CancellationToken ct)
     {
-        long Figure(string name) => (long)context.Figures[name]!;
-        checks.Equal("stored_equals_predictions", Figure("predictions"), Figure("stored"),
+        checks.Equal("stored_equals_predictions", r.Predictions, r.Stored,
             "every prediction of {date} must be served: {predictions} predicted, {stored} stored");
-        checks.AtLeast("min_rows", Figure("stored"), "nothing to serve for {date}: run predict first");
-        checks.Equal("one_model", 1L, Figure("models"), "the serving table for {date} mixes {models} models");
-        checks.None("labels_agree_with_threshold", Figure("label_mismatches"), "labels must be fail exactly when score >= threshold");
-        checks.Equal("day_record_matches_rows", (Figure("stored"), Figure("fail_labels")), (Figure("day_establishments"), Figure("day_fails")),
+        checks.AtLeast("min_rows", r.Stored, "nothing to serve for {date}: run predict first");
+        checks.Equal("one_model", 1L, r.Models, "the serving table for {date} mixes {models} models");
+        checks.None("labels_agree_with_threshold", r.LabelMismatches, "labels must be fail exactly when score >= threshold");
+        checks.Equal("day_record_matches_rows", (r.Stored, r.FailLabels), (r.DayEstablishments, r.DayFails),
             "api.days must count the stored rows: {stored} stored ({fail_labels} fail), the day record says {day_establishments} ({day_fails} fail)");
-        checks.AtMost("max_unnamed_share", Figure("stored") == 0 ? 0 : (double)Figure("unnamed") / Figure("stored"),
+        checks.AtMost("max_unnamed_share", r.Stored == 0 ? 0 : (double)r.Unnamed / r.Stored,
             "{unnamed} of {stored} establishments have no name in the cohort of {date}");
         return Task.CompletedTask;
     }
+}
+
+/// <summary>What store-api served for its date, with the day record it wrote.</summary>
+internal sealed record StoreApiResult(long Predictions, long Stored, long FailLabels, long Unnamed, long Models, long LabelMismatches,
+    long DayEstablishments, long DayFails) : TaskResult
+{
+    public override long RowsWritten => Stored;
 }

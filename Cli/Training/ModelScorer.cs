@@ -42,6 +42,9 @@ internal sealed class ModelScorer
     /// <summary>The half-life of the training rows' weights this model was fitted with (0: every row weighed the same).</summary>
     public double RecencyHalfLifeMonths { get; }
 
+    /// <summary>Every LightGBM fit of the process passes this gate; see <see cref="NativeThreadGate"/>.</summary>
+    internal static NativeThreadGate LightGbmThreads { get; } = new();
+
     /// <summary>
     /// Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order, each row
     /// weighted by <see cref="RecencyWeight"/>. <paramref name="treeThreads"/> threads build FastTree and LightGBM trees: their
@@ -58,7 +61,12 @@ internal sealed class ModelScorer
         var transform = FeatureTransform.Fit(rows);
         var newest = rows[^1].AsOfDate;
         var data = ToDataView(ml, rows, transform, r => RecencyWeight(r.AsOfDate, newest, recencyHalfLifeMonths));
-        var model = Estimator(ml, candidate, treeThreads).Fit(data);
+        var estimator = Estimator(ml, candidate, treeThreads);
+        ITransformer model;
+        using (candidate.Algorithm == Candidate.LightGbm ? LightGbmThreads.Enter(treeThreads) : null)
+        {
+            model = estimator.Fit(data);
+        }
         return new(candidate.Algorithm, ml, model, null, transform, recencyHalfLifeMonths);
     }
 
@@ -309,5 +317,65 @@ internal sealed class BaselineRiskTable(IReadOnlyDictionary<string, double> scor
         using var document = JsonDocument.Parse(json);
         var scores = document.RootElement.GetProperty("scores").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
         return new BaselineRiskTable(scores);
+    }
+}
+
+/// <summary>
+/// Lets native fits run at the same time only when they use the same number of threads. LightGBM keeps that number
+/// in one process-wide global (each fit's num_threads sets it) and sizes its per-thread buffers by it, so a fit that
+/// starts with another number while one runs makes the running one index past its buffers: the segfault seen when
+/// test classes ran a one-thread validation fit beside select's refit on every core. Fits with the same number share
+/// the gate, so train's parallel one-thread validation fits never wait, nor does select's refit, which runs alone:
+/// within one command the gate costs the train stage nothing; only fits from different callers in one process (the
+/// test suite) queue. Entrants are admitted in arrival order, so a fit with another number waits for the fits already
+/// running, not for a stream of newcomers with their number. Managed trainers (FastTree, L-BFGS) need no gate.
+/// </summary>
+internal sealed class NativeThreadGate
+{
+    private readonly object _sync = new(); // not a Lock: Monitor.Wait needs a monitor
+    private readonly Dictionary<int, int> _waiting = [];
+    private long _nextTicket, _nowServing;
+    private int _running, _threads;
+
+    /// <summary>How many callers wait to enter with <paramref name="threads"/> threads.</summary>
+    public int Waiting(int threads)
+    {
+        lock (_sync) return _waiting.GetValueOrDefault(threads);
+    }
+
+    /// <summary>Blocks until no fit with another thread count runs and every earlier caller is in; dispose to leave.</summary>
+    public IDisposable Enter(int threads)
+    {
+        lock (_sync)
+        {
+            var ticket = _nextTicket++;
+            _waiting[threads] = _waiting.GetValueOrDefault(threads) + 1;
+            while (ticket != _nowServing || (_running > 0 && _threads != threads)) Monitor.Wait(_sync);
+            _waiting[threads]--;
+            _nowServing++;
+            _threads = threads;
+            _running++;
+            // The next in line may have the same thread count and come in too.
+            Monitor.PulseAll(_sync);
+        }
+        return new Pass(this);
+    }
+
+    private void Leave()
+    {
+        lock (_sync)
+        {
+            if (--_running == 0) Monitor.PulseAll(_sync);
+        }
+    }
+
+    private sealed class Pass(NativeThreadGate gate) : IDisposable
+    {
+        private int _left;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _left, 1) == 0) gate.Leave();
+        }
     }
 }

@@ -12,10 +12,11 @@ namespace Inspections.Training;
 /// </summary>
 internal static class TrainCommand
 {
-    public static Command Create(CliContext cli) =>
+    /// <param name="bias">The bias audit of the run date: the end of the train DAG (train, select, bias).</param>
+    public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> bias) =>
         PipelineVerb.Create(cli, "train",
             "Validate the candidate models on temporal folds, select and store the best, and audit it for bias",
-            request => Dag.Bias(request.Date, request.Source),
+            request => bias(request.Date, request.Source),
             afterRun: async (request, _, ct) =>
             {
                 await PrintCandidatesAsync(cli.Terminal.Out, request.DataSource, request.Date, ct);

@@ -1,12 +1,11 @@
 using Dapper;
 using Inspections.Hosting;
-using Inspections.Pipeline;
 using Npgsql;
 
-namespace Inspections.Ingest;
+namespace Inspections.Pipeline;
 
 /// <summary>
-/// The one source whose records a database holds (<c>raw.source</c>). Every task instance names its
+/// The one source whose records a database holds (<c>pipeline.source</c>). Every task instance names its
 /// source, while raw, clean and features hold one dataset: two sources in one database would overwrite
 /// each other's rows under instances that both stay complete. So the first ingest that stores records
 /// binds the database to its source, and every pipeline verb refuses another one.
@@ -15,7 +14,7 @@ internal static class DatabaseSource
 {
     /// <summary>The source the database holds, or null while it holds no records.</summary>
     public static Task<string?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct) =>
-        connection.ExecuteScalarAsync<string?>(new CommandDefinition("select source from raw.source", transaction: tx, cancellationToken: ct));
+        connection.ExecuteScalarAsync<string?>(new CommandDefinition("select source from pipeline.source", transaction: tx, cancellationToken: ct));
 
     public static async Task<string?> ReadAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
@@ -35,7 +34,7 @@ internal static class DatabaseSource
     public static async Task BindAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string source, Guid runId, CancellationToken ct)
     {
         await connection.ExecuteAsync(new CommandDefinition(
-            "insert into raw.source (source, first_run_id) values (@source, @runId) on conflict do nothing",
+            "insert into pipeline.source (source, first_run_id) values (@source, @runId) on conflict do nothing",
             new { source, runId }, tx, cancellationToken: ct));
         Refuse(source, await ReadAsync(connection, tx, ct));
     }

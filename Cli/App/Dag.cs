@@ -1,12 +1,15 @@
 using Inspections.Cleaning;
 using Inspections.Features;
 using Inspections.Ingest;
+using Inspections.Hosting;
 using Inspections.Monitoring;
+using Inspections.Pipeline;
 using Inspections.Prediction;
 using Inspections.Serving;
 using Inspections.Training;
+using Npgsql;
 
-namespace Inspections.Pipeline;
+namespace Inspections.App;
 
 /// <summary>
 /// The pipeline's DAG, in the one place stages are wired together:
@@ -36,6 +39,20 @@ internal static class Dag
     public static PipelineTask StoreApi(DateOnly date, string source) => new StoreApiTask(date, source, [Predict(date, source)]);
 
     public static PipelineTask Monitor(DateOnly date, string source) => new MonitorTask(date, source, [StoreApi(date, source)]);
+
+    /// <summary>The DAG as the engine's verbs (status, dag) walk it.</summary>
+    public static DagDefinition Definition { get; } = new(Stages, For);
+
+    /// <summary>
+    /// How the dashboard reads the DAG of a run date: as <c>status</c> shows it, for the source the database holds
+    /// (the configured source while it holds none).
+    /// </summary>
+    public static Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> Walker(NpgsqlDataSource dataSource, AppSettings settings) =>
+        async (date, ct) =>
+        {
+            var source = await DatabaseSource.ReadAsync(dataSource, ct) ?? settings.Configuration["Ingest:Source"] ?? "socrata";
+            return await DagInspector.LoadAsync(dataSource, Monitor(date, source), CheckOverrides.None, ct);
+        };
 
     public static PipelineTask For(string stage, DateOnly date, string source) => stage switch
     {

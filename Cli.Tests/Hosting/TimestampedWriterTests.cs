@@ -1,0 +1,30 @@
+using Inspections.Hosting;
+
+namespace Inspections.Tests.Hosting;
+
+public sealed class TimestampedWriterTests
+{
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
+    public void Every_line_starts_with_the_time_it_was_written_however_it_is_written()
+    {
+        var inner = new StringWriter { NewLine = "\n" };
+        var writer = new TimestampedWriter(inner, new FixedClock(new DateTimeOffset(2014, 9, 1, 6, 0, 5, TimeSpan.Zero))) { NewLine = "\n" };
+
+        writer.WriteLine("ran      ingest(date=2014-09-01)");
+        writer.Write("two lines\nat once\npart");
+        writer.Write(" of a line");
+        writer.WriteLine();
+        writer.Write('x');
+        writer.WriteLine();
+
+        inner.ToString().ShouldBe(
+            "2014-09-01T06:00:05Z ran      ingest(date=2014-09-01)\n" +
+            "2014-09-01T06:00:05Z two lines\n2014-09-01T06:00:05Z at once\n2014-09-01T06:00:05Z part of a line\n" +
+            "2014-09-01T06:00:05Z x\n");
+    }
+}
