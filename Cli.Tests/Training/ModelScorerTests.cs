@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Inspections.Training;
 
 namespace Inspections.Tests.Training;

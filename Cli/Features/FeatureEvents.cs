@@ -3,9 +3,10 @@ using Npgsql;
 namespace Inspections.Features;
 
 /// <summary>
-/// The inspections before the run date as the name and place blocks read them, in (date, id) order, held in flat
-/// arrays (a million inspections take about 40 MB): licence, day, outcome flags, name key, ZIP code and grid cells, each
-/// text value as an integer id. Read once per features run; the blocks then work in memory.
+/// The inspections before the run date as the leakage check's second opinion (<see cref="FeatureRecomputation"/>) reads
+/// them, in (date, id) order, held in flat arrays (a million inspections take about 40 MB): licence, day, outcome flags,
+/// name key (<see cref="NameFeatures.Key"/>, the C# twin of the SQL's), ZIP code and grid cells, each text value as an
+/// integer id.
 /// </summary>
 internal sealed class FeatureEvents
 {

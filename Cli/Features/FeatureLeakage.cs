@@ -27,17 +27,9 @@ internal static class FeatureLeakage
 
     public sealed record Result(int Checked, IReadOnlyList<string> Mismatches);
 
-    /// <summary>The name and place columns <see cref="FeatureRecomputation"/> recomputes.</summary>
-    public static IReadOnlyList<string> NeighbourhoodColumns { get; } =
-    [
-        "name_licences", "name_outcomes", "name_fail_rate", "name_word_min_rate", "name_word_max_rate", "name_word_excess",
-        "nearby_fail_12m_1km", "nearby_fail_12m_2km", "nearby_fail_6m_1km", "nearby_fail_3m_1km", "nearby_fail_3m_2km",
-        "nearby_fail_2m_1km", "nearby_fail_2m_2km", "nearby_bad_12m_1km", "zip_fail_12m", "zip_fail_24m",
-    ];
 
-    /// <param name="events">The inspections before the run date, when the caller has read them already (the features task has).</param>
     public static async Task<Result> FindMismatchesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        DateOnly runDate, int sampleSize, CancellationToken ct, FeatureEvents? events = null)
+        DateOnly runDate, int sampleSize, CancellationToken ct)
     {
         var sample = await ReadSampleAsync(connection, transaction, runDate, Math.Max(1, sampleSize / 2), ct);
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
@@ -54,12 +46,12 @@ internal static class FeatureLeakage
 
         if (pairs.Count > 0)
         {
-            events ??= await FeatureEvents.ReadAsync(connection, transaction, runDate, ct);
+            var events = await FeatureEvents.ReadAsync(connection, transaction, runDate, ct);
             var recomputed = FeatureRecomputation.Compute(events, pairs);
             foreach (var stored in sample)
             {
                 if (!recomputed.TryGetValue((stored.AsOfDate, stored.License), out var expected)) continue;
-                var difference = NeighbourhoodColumns
+                var difference = FeatureSet.Neighbourhood
                     .Select(c => Difference(c, stored.Number(c), expected[c]))
                     .FirstOrDefault(d => d is not null);
                 if (difference is not null) mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
@@ -142,10 +134,6 @@ internal static class FeatureLeakage
         return sample;
     }
 
-    // The feature columns, of table alias a (names from FeatureQuery, never from input).
-    private static string Qualified(string alias) =>
-        string.Join(", ", FeatureQuery.Columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => $"{alias}.{c}"));
-
     // Half: pairs whose establishment has an inspection in the first week from the as-of date; half: any pair.
     // Drawn from the cohort of the run date and from the snapshots, in a fixed pseudo-random order.
     // Keys are sampled first (narrow rows), then only the sampled rows are read whole.
@@ -165,10 +153,10 @@ internal static class FeatureLeakage
         ), picked as (
             select * from near union select * from any_pair
         )
-        select p."table", {Qualified("c")}
+        select p."table", {FeatureSet.SqlColumns("c")}
         from picked p join features.cohort c on p."table" = 'cohort' and c.as_of_date = p.as_of_date and c.license = p.license
         union all
-        select p."table", {Qualified("s")}
+        select p."table", {FeatureSet.SqlColumns("s")}
         from picked p join features.snapshots s on p."table" = 'snapshots' and s.as_of_date = p.as_of_date and s.license = p.license
         """;
 }

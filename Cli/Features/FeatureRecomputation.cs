@@ -3,9 +3,9 @@ namespace Inspections.Features;
 /// <summary>
 /// The name and place blocks (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>) computed again, naively, for a few
 /// (licence, as-of) pairs, from the inspections strictly before each pair's as-of date: the leakage check's second opinion.
-/// It shares with the production pass only the inspections as read (<see cref="FeatureEvents"/>) and the definitions of a
-/// name key, a cell and the kernel weight; it finds each licence's last inspection itself, scans every inspection of each
-/// window for each pair and skips the licence's own instead of taking them out of totals.
+/// It shares nothing with the set-wise SQL of the features task but the definitions written in those classes' remarks: it
+/// normalises names in C#, finds each licence's last inspection itself, scans every inspection of each window for each
+/// pair and skips the licence's own instead of taking them out of totals.
 /// </summary>
 internal static class FeatureRecomputation
 {

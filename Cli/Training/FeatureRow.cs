@@ -1,3 +1,4 @@
+using Inspections.Features;
 using System.Text;
 using Npgsql;
 
@@ -27,16 +28,17 @@ internal static class FeatureRows
 {
     public const string Snapshots = "features.snapshots";
     public const string Cohort = "features.cohort";
+    public const string FoldCohort = "features.fold_cohort";
 
-    /// <summary>The rows of <paramref name="table"/> (<see cref="Snapshots"/> or <see cref="Cohort"/>), of one as-of date or all.</summary>
+    /// <summary>The rows of <paramref name="table"/> (<see cref="Snapshots"/>, <see cref="Cohort"/> or <see cref="FoldCohort"/>), of one as-of date or all.</summary>
     public static Task<IReadOnlyList<FeatureRow>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string table,
         DateOnly? asOfDate, CancellationToken ct)
     {
         var labelled = table switch
         {
             Snapshots => true,
-            Cohort => false,
-            _ => throw new ArgumentException($"features are read from {Snapshots} or {Cohort}, not '{table}'", nameof(table)),
+            Cohort or FoldCohort => false,
+            _ => throw new ArgumentException($"features are read from {Snapshots}, {Cohort} or {FoldCohort}, not '{table}'", nameof(table)),
         };
         // Column and table names come from FeatureSet and the two constants above, never from input.
         var sql = Select(table, labelled) + (asOfDate is null ? "" : " where as_of_date = @asOf") + " order by as_of_date, license";

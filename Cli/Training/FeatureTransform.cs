@@ -1,3 +1,4 @@
+using Inspections.Features;
 using System.Text.Json;
 
 namespace Inspections.Training;

@@ -1,3 +1,4 @@
+using Inspections.Features;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML;

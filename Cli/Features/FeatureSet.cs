@@ -1,14 +1,15 @@
-namespace Inspections.Training;
+namespace Inspections.Features;
 
 /// <summary>
-/// The model's features: the columns of <c>features.snapshots</c> and <c>features.cohort</c> it reads,
-/// in order. The one list of them: the reader, the ML.NET pipeline and the registry's <c>features</c>
-/// column all come from here, and a stored model whose list differs is refused when loaded.
+/// The features: the columns of <c>features.snapshots</c> and <c>features.cohort</c> the models read, in order.
+/// The one list of them: the features task's inserts, the leakage check, the training reader, the ML.NET pipeline
+/// and the registry's <c>features</c> column all come from here, and a stored model whose list differs is refused
+/// when loaded. (The migrations declare the same columns: a table needs its schema.)
 /// </summary>
 internal static class FeatureSet
 {
-    /// <summary>Numeric columns (PostgreSQL <c>real</c>), fed to the models through a <see cref="FeatureTransform"/>.</summary>
-    public static IReadOnlyList<string> Numeric { get; } =
+    /// <summary>The establishment's own history, from its inspections before the as-of date (<see cref="FeatureQuery"/>).</summary>
+    public static IReadOnlyList<string> OwnHistory { get; } =
     [
         "days_since_last_inspection",
         "days_since_first_inspection",
@@ -23,23 +24,13 @@ internal static class FeatureSet
         "complaints_before",
         "reinspections_before",
         "conditions_before",
-        "name_licences",
-        "name_outcomes",
-        "name_fail_rate",
-        "name_word_min_rate",
-        "name_word_max_rate",
-        "name_word_excess",
-        "nearby_fail_12m_1km",
-        "nearby_fail_12m_2km",
-        "nearby_fail_6m_1km",
-        "nearby_fail_3m_1km",
-        "nearby_fail_3m_2km",
-        "nearby_fail_2m_1km",
-        "nearby_fail_2m_2km",
-        "nearby_bad_12m_1km",
-        "zip_fail_12m",
-        "zip_fail_24m",
     ];
+
+    /// <summary>What other licences did: under the same name (<see cref="NameFeatures"/>) and nearby (<see cref="PlaceFeatures"/>).</summary>
+    public static IReadOnlyList<string> Neighbourhood { get; } = [.. NameFeatures.Columns, .. PlaceFeatures.Columns];
+
+    /// <summary>Numeric columns (PostgreSQL <c>real</c>), fed to the models through a feature transform.</summary>
+    public static IReadOnlyList<string> Numeric { get; } = [.. OwnHistory, .. Neighbourhood];
 
     /// <summary>
     /// The counts and durations among <see cref="Numeric"/>: their logarithm (of 1 + x) is what matters (a fifth
@@ -57,6 +48,16 @@ internal static class FeatureSet
 
     /// <summary>Numeric then categorical: what the registry records.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Numeric, .. Categorical];
+
+    /// <summary>
+    /// Every column a features row stores, for SQL: the key, the features and the ZIP code (which store-api and the
+    /// bias audit read, not the models), optionally qualified by a table alias. Names come from this class, never from input.
+    /// </summary>
+    public static string SqlColumns(string? alias = null)
+    {
+        var prefix = alias is null ? "" : alias + ".";
+        return string.Join(", ", new[] { "as_of_date", "license", "zip" }.Concat(All).Select(c => prefix + c));
+    }
 
     public static int CategoricalIndex(string column)
     {
