@@ -113,6 +113,40 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     }
 
     [Fact]
+    public async Task The_reference_cohort_holds_each_fold_dates_whole_cohort_scored_by_that_folds_own_model()
+    {
+        var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
+        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        var folds = TemporalValidation.Folds(labelled, settings);
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>("select model_id as ModelId, candidate as Candidate from models.registry");
+        var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score, double[] Features)>(
+            "select as_of_date, license, score, features from models.reference_cohort where model_id = @id order by as_of_date, license",
+            new { id = selected.ModelId })).ToList();
+
+        // Every fold date, every licence of its cohort (200), labelled in the window or not.
+        var foldDates = folds.SelectMany(f => f.Valid.Select(r => r.AsOfDate)).Distinct().Order().ToList();
+        foldDates.Count.ShouldBe(6);
+        stored.Select(s => DateOnly.FromDateTime(s.AsOf)).Distinct().ShouldBe(foldDates);
+        stored.Count.ShouldBe(6 * 200);
+
+        // Recomputed here: each fold's model fitted on what was known before the fold scores its dates' cohorts as stored.
+        var candidate = Candidate.Grid(settings).Single(c => c.Name == selected.Candidate);
+        foreach (var fold in folds)
+        {
+            var model = ModelScorer.Fit(candidate, fold.Train, settings.RecencyHalfLifeMonths);
+            foreach (var date in fold.Valid.Select(r => r.AsOfDate).Distinct())
+            {
+                var cohort = await FeatureRows.ReadAsync(connection, null, FeatureRows.FoldCohort, date, default);
+                var kept = stored.Where(s => DateOnly.FromDateTime(s.AsOf) == date).ToList();
+                kept.Select(s => s.License).ShouldBe(cohort.Select(r => r.License));
+                kept.Select(s => s.Score).ShouldBe(model.Score(cohort), $"fold {fold.Number}, {date}");
+                kept[0].Features.ShouldBe(cohort[0].Numeric.Select(v => (double)v).ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_validation_scores_are_the_latest_fold_models_scores_kept_by_train_for_every_candidate()
     {
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));

@@ -24,6 +24,9 @@ public sealed class TrainedDatabase : IAsyncLifetime
         ["Training:LightGbm:0:Trees"] = "50",
     };
 
+    /// <summary>The first of the six validation fold dates (3 folds x 2 as-of dates): the 19th weekly as-of date.</summary>
+    public static readonly DateOnly FoldDatesStart = FirstAsOf.AddDays(7 * 18);
+
     public TestDatabase Db { get; } = new();
 
     internal IReadOnlyList<FeatureRow> Rows { get; } = SnapshotGenerator.Generate(licenses: 200, weeks: 24, FirstAsOf);
@@ -36,6 +39,9 @@ public sealed class TrainedDatabase : IAsyncLifetime
     {
         await Db.InitializeAsync();
         await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.Snapshots, Rows);
+        // The whole cohort (every licence, labelled or not) of the six fold dates, as the features task writes it.
+        await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.FoldCohort,
+            Rows.Where(r => r.AsOfDate >= FoldDatesStart).Select(r => r with { LabelFail = null }));
         Train = await TrainAsync();
     }
 

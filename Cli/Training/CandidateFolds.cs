@@ -12,12 +12,13 @@ internal static class CandidateFolds
         lift_at_10, days_earlier, oracle_days_earlier
         """;
 
-    /// <summary>Removes what an earlier run of train at <paramref name="trainDate"/> wrote: its fold metrics and latest-fold scores.</summary>
+    /// <summary>Removes what an earlier run of train at <paramref name="trainDate"/> wrote: its fold metrics, latest-fold and fold-cohort scores.</summary>
     public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DateOnly trainDate, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
             delete from models.candidate_folds where train_date = @trainDate;
-            delete from models.candidate_scores where train_date = @trainDate
+            delete from models.candidate_scores where train_date = @trainDate;
+            delete from models.candidate_cohort_scores where train_date = @trainDate
             """, connection, tx);
         command.Parameters.AddWithValue("trainDate", trainDate);
         await command.ExecuteNonQueryAsync(ct);
