@@ -1,98 +1,57 @@
 #!/usr/bin/env bash
 # Benchmarks the HTTP API with wrk and prints a Markdown table (requests/s, p50, p99 latency).
 #
-#   scripts/bench-api.sh            fill a throwaway database, serve it, load endpoints 1 and 2, stop
+#   scripts/bench-api.sh            store days with the pipeline, serve them, load endpoints 1 and 2, stop
 #
 # It uses its own embedded cluster (BENCH_DATA_DIRECTORY, BENCH_DB_PORT) so it never touches the
-# database you work with. Tunables: BENCH_API_PORT (5055), BENCH_CONNECTIONS ("16 64": endpoint 1 is
-# measured at each of these connection counts, endpoint 2 at the last one), BENCH_DURATION (30s),
-# BENCH_THREADS (2), BENCH_WARMUP (5s), BENCH_ESTABLISHMENTS (15000), BENCH_DATES (30);
-# BENCH_KEEP_DATA=1 serves the predictions already in that cluster (e.g. a pipeline run's) instead.
+# database you work with. It fills it as cron would: `run` (ingest .. store-api, monitor) for BENCH_DATES
+# dates a week apart ending BENCH_LAST_DATE, over BENCH_SOURCE, so the API serves stored days the product
+# wrote. Tunables: BENCH_API_PORT (5055), BENCH_CONNECTIONS ("16 64": endpoint 1 is measured at each of
+# these connection counts, endpoint 2 at the last one), BENCH_DURATION (30s), BENCH_THREADS (2),
+# BENCH_WARMUP (5s), BENCH_SOURCE (the bundled sample; e.g. ../shared/data/chicago/food-inspections-2010-01-to-2014-08.csv
+# for the real export), BENCH_DATES (30), BENCH_LAST_DATE (2014-08-25, within both);
+# BENCH_KEEP_DATA=1 serves the predictions already in that cluster (a previous fill, or a pipeline run's) instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/common.sh"
 
-export Database__DataDirectory="${BENCH_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-bench-api}"
-export Database__Port="${BENCH_DB_PORT:-54339}"
-export ConnectionStrings__Postgres=""
+data_directory="${BENCH_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-bench-api}"
+db_port="${BENCH_DB_PORT:-54339}"
 port="${BENCH_API_PORT:-5055}"
 connections_list="${BENCH_CONNECTIONS:-16 64}"
 connections="${connections_list##* }"
 duration="${BENCH_DURATION:-30s}"
 threads="${BENCH_THREADS:-2}"
 warmup="${BENCH_WARMUP:-5s}"
-establishments="${BENCH_ESTABLISHMENTS:-15000}"
+source_file="$(realpath "${BENCH_SOURCE:-$root/samples/synthetic-food-inspections.csv}")"
 dates="${BENCH_DATES:-30}"
+last_date="${BENCH_LAST_DATE:-2014-08-25}"
 base="http://127.0.0.1:$port"
 
-inspections() { "$root/scripts/inspections" "$@"; }
-sql() { inspections db psql -- -v ON_ERROR_STOP=1 -X -q -At "$@"; }
-
-if ! command -v wrk >/dev/null; then
-  as_root=(); [[ $(id -u) -ne 0 ]] && as_root=(sudo)
-  echo "Installing wrk..." >&2
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2 \
-    || { "${as_root[@]}" apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2; }
-fi
-
+"$root/scripts/ensure-deps.sh" --wrk >&2
 work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
-    kill "$server"
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-  inspections db stop >&2 || true
-}
-trap cleanup EXIT
+at_exit "rm -rf $(printf %q "$work")"
+build_inspections
 
-inspections --help >/dev/null   # builds Release now, so no build time lands in a measurement
-inspections db start >&2
-
-# --- Step 1: the data served. ------------------------------------------------------------------
-# Synthetic for now: N establishments x D weekly dates, scores from a hash, ranks per day.
-# Replace this step with the pipeline over the demo data (e.g. `inspections run --date D` for a
-# few dates) once it exists; the rest of the script only needs api.predictions to be filled.
-fill_synthetic() {
-  sql -v establishments="$establishments" -v dates="$dates" <<'SQL'
-begin;
-delete from api.predictions;
-delete from api.days;
-insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level,
-                             score, label, rank, threshold, model_id)
-select d, license, name, address, facility_group, risk_level, score,
-       case when score >= 0.5 then 'fail' else 'pass' end,
-       row_number() over (partition by d order by score desc, license)::int,
-       0.5, 'bench-synthetic'
-from (
-    select d::date as d, (1000000 + e * 37)::text as license,
-           'ESTABLISHMENT ' || e as name, e || ' N STATE ST' as address,
-           (array['restaurant', 'grocery', 'bakery', 'school', 'other'])[1 + e % 5] as facility_group,
-           (array['Risk 1 (High)', 'Risk 2 (Medium)', 'Risk 3 (Low)'])[1 + e % 3] as risk_level,
-           (hashtext(e::text || d::text)::bigint + 2147483648) / 4294967296.0 as score
-    from generate_series(1, :establishments) e,
-         generate_series(date '2024-01-01', date '2024-01-01' + 7 * (:dates - 1), interval '7 days') d
-) synthetic;
--- The day record store-api writes with each day's rows: serve-api keeps the newest day in memory.
-insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
-select prediction_date, min(model_id), count(*), count(*) filter (where label = 'fail'), now(), gen_random_uuid()
-from api.predictions group by prediction_date;
-commit;
-vacuum analyze api.predictions;   -- what autovacuum does after store-api writes a day
-SQL
-}
+# --- The data served. ----------------------------------------------------------------------------
 if [[ "${BENCH_KEEP_DATA:-0}" == 1 ]]; then
-  sql -c "vacuum analyze api.predictions"   # serve what the pipeline stored, as it is
+  use_cluster "$data_directory" "$db_port"
 else
-  echo "Filling api.predictions ($establishments establishments x $dates dates)..." >&2
-  fill_synthetic
+  fresh_cluster "$data_directory" "$db_port"
+  echo "Storing $dates days with the pipeline over $source_file, weekly to $last_date..." >&2
+  started="$(now)"
+  store_days "$source_file" $(weekly_dates "$last_date" "$dates")
+  echo "Stored $dates days in $(seconds_since "$started") s." >&2
 fi
+sql -c "vacuum analyze api.predictions"   # what autovacuum does after store-api writes a day
 # ------------------------------------------------------------------------------------------------
 
 sql -c "select distinct license from api.predictions" > "$work/ids.txt"
 sql -c "select distinct prediction_date from api.predictions" > "$work/dates.txt"
 newest="$(sql -c "select max(prediction_date) from api.predictions")"
 rows="$(sql -c "select count(*) from api.predictions")"
+# Endpoint 2 asks for one of the first 10 pages of 100, or of as many full pages as the smallest day has.
+pages="$(sql -c "select least(10, greatest(1, min(n) / 100)) from (select count(*) as n from api.predictions group by prediction_date) days")"
 echo "Serving $rows predictions ($(wc -l < "$work/ids.txt") establishments, $(wc -l < "$work/dates.txt") dates)." >&2
 
 cat > "$work/endpoint1.lua" <<LUA
@@ -108,59 +67,43 @@ local dates = {}
 for line in io.lines("$work/dates.txt") do dates[#dates + 1] = line end
 math.randomseed(os.time())
 request = function()
-  return wrk.format("GET", "/predictions?date=" .. dates[math.random(#dates)] .. "&limit=100&offset=" .. (100 * math.random(0, 9)))
+  return wrk.format("GET", "/predictions?date=" .. dates[math.random(#dates)] .. "&limit=100&offset=" .. (100 * math.random(0, $pages - 1)))
 end
 LUA
 
 cat > "$work/endpoint2-newest.lua" <<LUA
 math.randomseed(os.time())
 request = function()
-  return wrk.format("GET", "/predictions?date=$newest&limit=100&offset=" .. (100 * math.random(0, 9)))
+  return wrk.format("GET", "/predictions?date=$newest&limit=100&offset=" .. (100 * math.random(0, $pages - 1)))
 end
 LUA
 
-source "$root/scripts/lib/serve-api.sh"
-start_api "$root" "$base" "$work" BENCH_API_PORT
+start_api "$base" "$work" BENCH_API_PORT
 
-# CPU time (clock ticks) of processes, to tell the cost per request apart from what the rest of the machine does.
-ticks() {
-  local total=0 pid
-  for pid in "$@"; do
-    [[ -r /proc/$pid/stat ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
-postgres_pids() {
-  local postmaster
-  postmaster="$(head -1 "$Database__DataDirectory/pgdata/postmaster.pid")"
-  echo "$postmaster" $(pgrep -P "$postmaster")
-}
-hz="$(getconf CLK_TCK)"
-
-# Prints one Markdown row: name, connections, requests, requests/s, p50, p99, non-2xx, CPU per request of the API and of PostgreSQL.
+# Prints one Markdown row: name, connections, requests, requests/s, p50, p99, non-2xx, CPU per request of the API
+# and of PostgreSQL (CPU time, to tell the cost per request apart from what the rest of the machine does).
 measure() {
   local name="$1" script="$2" connections="$3" out="$work/$(basename "$2" .lua)-$3.txt"
   wrk -t"$threads" -c"$connections" -d"$warmup" -s "$script" "$base" >/dev/null   # JIT and pool warm-up
   local api_before pg_before
-  api_before="$(ticks "$server")"
-  pg_before="$(ticks $(postgres_pids))"
+  api_before="$(cpu_seconds "$server")"
+  pg_before="$(postgres_cpu_seconds)"
   wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "$base" > "$out"
-  local api_ticks=$(( $(ticks "$server") - api_before )) pg_ticks=$(( $(ticks $(postgres_pids)) - pg_before ))
-  awk -v name="$name" -v connections="$connections" -v api="$api_ticks" -v pg="$pg_ticks" -v hz="$hz" '
+  awk -v name="$name" -v connections="$connections" -v api="$(seconds_since "$api_before" "$(cpu_seconds "$server")")" \
+      -v pg="$(seconds_since "$pg_before" "$(postgres_cpu_seconds)")" '
     /Requests\/sec:/ { rps = $2 }
     /^ +50%/ { p50 = $2 }
     /^ +99%/ { p99 = $2 }
     /requests in/ { total = $1 }
     /Non-2xx or 3xx responses:/ { bad = $5 }
     END { printf "| %s | %d | %s | %.0f | %s | %s | %d | %.0f | %.0f |\n", name, connections, total, rps, p50, p99, bad,
-                 api / hz * 1e6 / total, pg / hz * 1e6 / total }' "$out"
+                 api * 1e6 / total, pg * 1e6 / total }' "$out"
 }
 
 echo
-echo "wrk, $threads threads, $duration per row, $(nproc) cores shared by wrk, the API and PostgreSQL"
+echo "wrk, $threads threads, $duration per row, $(nproc) cores shared by wrk, the API and PostgreSQL; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| endpoint | connections | requests | requests/s | p50 | p99 | non-2xx | API CPU µs/request | PostgreSQL CPU µs/request |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+markdown_header endpoint ">connections" ">requests" ">requests/s" ">p50" ">p99" ">non-2xx" ">API CPU µs/request" ">PostgreSQL CPU µs/request"
 for c in $connections_list; do
   measure "GET /establishments/{id}/prediction" "$work/endpoint1.lua" "$c"
 done

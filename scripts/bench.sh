@@ -12,55 +12,28 @@
 # BENCH_REAL=0 / BENCH_SCALE=0 (skip a set), BENCH_API=0 (skip the API), BENCH_PORT (54371, and +1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/common.sh"
 real_csv="$(realpath "${1:-$root/../shared/data/chicago/food-inspections-2010-01-to-2014-08.csv}")"
 real_date="${BENCH_REAL_DATE:-2014-08-25}"
 scale_rows="${BENCH_SCALE_ROWS:-1000000}"
 scale_date="${BENCH_SCALE_DATE:-2024-12-30}"   # the last Monday of the generated set
 scale_csv="$root/artifacts/inspections-$scale_rows.csv"
 port="${BENCH_PORT:-54371}"
-export ConnectionStrings__Postgres=""
 
-inspections() { "$root/scripts/inspections" "$@"; }
+"$root/scripts/ensure-deps.sh" --time >&2
 work="$(mktemp -d)"
-clusters=()
-cleanup() {
-  local dir
-  for dir in "${clusters[@]}"; do
-    Database__DataDirectory="$dir" inspections db stop >/dev/null 2>&1 || true
-    rm -rf "$dir"
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-inspections --help >/dev/null   # builds Release now, so no build time lands in a measurement
-
-# CPU seconds PostgreSQL spent so far: the postmaster's own and its children's (exited backends are
-# counted in its cutime/cstime once reaped; live ones are added). The machine is shared, so wall time
-# depends on what else runs; CPU time much less.
-pg_cpu() {
-  local postmaster ticks=0 pid
-  postmaster="$(head -1 "$Database__DataDirectory/pgdata/postmaster.pid")"
-  for pid in "$postmaster" $(pgrep -P "$postmaster"); do
-    [[ -r /proc/$pid/stat ]] || continue
-    if [[ $pid == "$postmaster" ]]; then
-      ticks=$((ticks + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat")))
-    else
-      ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-    fi
-  done
-  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
-}
+at_exit "rm -rf $(printf %q "$work")"
+build_inspections
 
 # Runs one verb under GNU time; appends "verb|wall s|peak RSS KiB|exit|CLI CPU s|PostgreSQL CPU s" to $work/verbs.
 timed() {
   local label="$1"; shift
   local code=0 pg_before
-  pg_before="$(pg_cpu)"
+  pg_before="$(postgres_cpu_seconds)"
   /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$root/scripts/inspections" "$@" >"$work/$label.out" 2>"$work/$label.err" || code=$?
   sleep 0.2   # let the postmaster reap the command's backends
   read -r wall rss user sys < <(tail -1 "$work/time")
-  echo "$label|$wall|$rss|$code|$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')|$(awk -v a="$pg_before" -v b="$(pg_cpu)" 'BEGIN { printf "%.2f", b - a }')" >> "$work/verbs"
+  echo "$label|$wall|$rss|$code|$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')|$(seconds_since "$pg_before" "$(postgres_cpu_seconds)")" >> "$work/verbs"
   if [[ $code -ne 0 ]]; then
     echo "$label exited $code:" >&2; tail -20 "$work/$label.err" >&2; tail -5 "$work/$label.out" >&2
   fi
@@ -73,11 +46,8 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 bench_set() {
   local name="$1" csv="$2" date="$3" db_port="$4"
   local dir; dir="$(mktemp -d "${TMPDIR:-/tmp}/inspections-bench.XXXXXX")"
-  chmod 755 "$dir"
-  clusters+=("$dir")
-  export Database__DataDirectory="$dir" Database__Port="$db_port"
   : > "$work/verbs"
-  inspections db start >/dev/null 2>&1
+  fresh_cluster "$dir" "$db_port" throwaway >/dev/null 2>&1
   inspections db migrate >/dev/null 2>&1
 
   local rows=$(($(wc -l < "$csv") - 1))
@@ -89,13 +59,11 @@ bench_set() {
   timed rerun run --date "$date" --source "$csv"
   grep -q "already complete" "$work/rerun.out" || { echo "the rerun did something:" >&2; cat "$work/rerun.out" >&2; }
 
-  local sql="inspections db psql -- -X -q -At -F |"
   echo
   echo "### $name: $rows CSV lines, --date $date"
   echo
-  echo "| task | verb invocation | task wall s | rows written | verb wall s | verb CPU s: CLI + PostgreSQL | verb peak RSS MiB |"
-  echo "|---|---|---:|---:|---:|---:|---:|"
-  $sql -c "select task, round((duration_ms / 1000.0)::numeric, 2), rows_written,
+  markdown_header task "verb invocation" ">task wall s" ">rows written" ">verb wall s" ">verb CPU s: CLI + PostgreSQL" ">verb peak RSS MiB"
+  sql -c "select task, round((duration_ms / 1000.0)::numeric, 2), rows_written,
              case when task = 'ingest' then round((figures->>'rows_read')::numeric / (duration_ms / 1000.0)) end
            from pipeline.task_metadata order by finished_at" > "$work/tasks"
   local task seconds written rate shown=""
@@ -105,23 +73,24 @@ bench_set() {
       train|select|bias) verb=train ;;
       *) verb=run ;;
     esac
-    local verb_cells="| "
+    # A verb's own figures go on the row of its first task.
     if [[ " $shown " != *" $verb "* ]]; then
-      verb_cells="| $(verb_field "$verb" 2) | $(verb_field "$verb" 5) + $(verb_field "$verb" 6) | $(mib "$(verb_field "$verb" 3)") |"
+      markdown_row "$task" "\`$verb\`" "$seconds" "$written" "$(verb_field "$verb" 2)" \
+        "$(verb_field "$verb" 5) + $(verb_field "$verb" 6)" "$(mib "$(verb_field "$verb" 3)")"
       shown="$shown $verb"
     else
-      verb_cells="| | | |"
+      markdown_row "$task" "\`$verb\`" "$seconds" "$written" "" "" ""
     fi
-    echo "| $task | \`$verb\` | $seconds | $written $verb_cells"
     [[ "$task" == ingest ]] && echo "$rate" > "$work/ingest-rate"
   done < "$work/tasks"
   local task_total verb_total peak
-  task_total="$($sql -c "select round((sum(duration_ms) / 1000.0)::numeric, 2) from pipeline.task_metadata")"
+  task_total="$(sql -c "select round((sum(duration_ms) / 1000.0)::numeric, 2) from pipeline.task_metadata")"
   verb_total="$(awk -F'|' '$1 != "rerun" { s += $2 } END { printf "%.2f", s }' "$work/verbs")"
   peak="$(awk -F'|' '$1 != "rerun" && $3 > m { m = $3 } END { print m }' "$work/verbs")"
   local cpu; cpu="$(awk -F'|' '$1 != "rerun" { c += $5; p += $6 } END { printf "%.2f + %.2f", c, p }' "$work/verbs")"
-  echo "| **whole DAG** | 5 invocations | **$task_total** | | **$verb_total** | **$cpu** | **$(mib "$peak")** (max) |"
-  echo "| no-op rerun (\`run\` again: everything already complete) | \`run\` | | 0 | $(verb_field rerun 2) | $(verb_field rerun 5) + $(verb_field rerun 6) | $(mib "$(verb_field rerun 3)") |"
+  markdown_row "**whole DAG**" "5 invocations" "**$task_total**" "" "**$verb_total**" "**$cpu**" "**$(mib "$peak")** (max)"
+  markdown_row "no-op rerun (\`run\` again: everything already complete)" "\`run\`" "" 0 "$(verb_field rerun 2)" \
+    "$(verb_field rerun 5) + $(verb_field rerun 6)" "$(mib "$(verb_field rerun 3)")"
   echo
   echo "Ingest: $(cat "$work/ingest-rate") rows read/s (parse, COPY into a temp table, upsert)."
   local failed; failed="$(awk -F'|' '$4 != 0 { print $1 " (exit " $4 ")" }' "$work/verbs")"

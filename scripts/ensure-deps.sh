@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product and its tests need, when they are missing.
-# Usage: scripts/ensure-deps.sh [--browser]   (--browser adds chromium for the dashboard tests)
+# Usage: scripts/ensure-deps.sh [--browser] [--wrk] [--time]
+#   --browser adds chromium (the dashboard tests), --wrk wrk (the API benchmark and soak), --time GNU time
+#   (bench.sh's peak RSS)
 set -euo pipefail
 
 packages=(postgresql-15 libgomp1 fonts-dejavu-core)
-[[ "${1:-}" == "--browser" ]] && packages+=(chromium)
+for option in "$@"; do
+  case "$option" in
+    --browser) packages+=(chromium) ;;
+    --wrk) packages+=(wrk) ;;
+    --time) packages+=(time) ;;
+    *) echo "usage: scripts/ensure-deps.sh [--browser] [--wrk] [--time]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,8 +3,11 @@
 // Each synthetic establishment replays one real establishment's history under a new license and
 // new inspection ids, shifted by a whole number of weeks (weekdays and mixes are kept) so its whole
 // history lies in 2010-2024, starting anywhere it fits. Same arguments, same file.
+#:package CsvHelper
 using System.Globalization;
 using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
 
 if (args.Length < 2)
 {
@@ -15,8 +18,7 @@ var (source, output) = (args[0], args[1]);
 var rows = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;
 var seed = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 42;
 
-var text = File.ReadAllText(source);
-var records = ParseCsv(text);
+var records = ReadCsv(source);
 var header = records[0];
 int Col(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidDataException($"no column {name}");
 var (idCol, licenseCol, dateCol) = (Col("Inspection ID"), Col("License #"), Col("Inspection Date"));
@@ -65,32 +67,12 @@ return 0;
 static string Quote(string field) =>
     field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 
-// RFC 4180: quoted fields may hold commas, quotes ("") and line breaks.
-static List<string[]> ParseCsv(string text)
+// Every record as its raw fields, the header first; the product's reader (Cli/Ingest/CsvExportReader.cs) is as lenient.
+static List<string[]> ReadCsv(string path)
 {
+    var configuration = new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null };
+    using var parser = new CsvParser(new StreamReader(path, new UTF8Encoding(false)), configuration);
     var result = new List<string[]>();
-    var fields = new List<string>();
-    var field = new StringBuilder();
-    var quoted = false;
-    for (var i = 0; i < text.Length; i++)
-    {
-        var c = text[i];
-        if (quoted)
-        {
-            if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-            else if (c == '"') quoted = false;
-            else field.Append(c);
-        }
-        else if (c == '"') quoted = true;
-        else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-        else if (c == '\n' || c == '\r')
-        {
-            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-            fields.Add(field.ToString()); field.Clear();
-            result.Add(fields.ToArray()); fields.Clear();
-        }
-        else field.Append(c);
-    }
-    if (field.Length > 0 || fields.Count > 0) { fields.Add(field.ToString()); result.Add(fields.ToArray()); }
+    while (parser.Read()) result.Add(parser.Record!);
     return result;
 }

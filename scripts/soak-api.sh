@@ -20,11 +20,9 @@
 # SOAK_DATES (the run dates filled, default "2014-09-01 2014-10-01 2014-11-01 2014-12-01").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/common.sh"
 
-export Database__DataDirectory="${SOAK_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-soak-api}"
-export Database__Port="${SOAK_DB_PORT:-54341}"
 export Database__ServerOptions="-c fsync=off -c synchronous_commit=off"
-export ConnectionStrings__Postgres=""
 duration="${SOAK_DURATION:-60}"
 connections="${SOAK_CONNECTIONS:-32}"
 threads="${SOAK_THREADS:-2}"
@@ -35,42 +33,14 @@ dates="${SOAK_DATES:-2014-09-01 2014-10-01 2014-11-01 2014-12-01}"
 sample="$root/samples/synthetic-food-inspections.csv"
 base="http://127.0.0.1:$port"
 
-inspections() { "$root/scripts/inspections" "$@"; }
-sql() { inspections db psql -- -v ON_ERROR_STOP=1 -X -q -At "$@"; }
-
-"$root/scripts/ensure-deps.sh" >&2
-if ! command -v wrk >/dev/null; then
-  as_root=(); [[ $(id -u) -ne 0 ]] && as_root=(sudo)
-  echo "Installing wrk..." >&2
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2 \
-    || { "${as_root[@]}" apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2; }
-fi
-
+"$root/scripts/ensure-deps.sh" --wrk >&2
 work="$(mktemp -d)"
-server=""
-sampler=""
-restorer=""
-cleanup() {
-  for pid in "$restorer" "$sampler" "$server"; do
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$work"
-  inspections db stop >&2 || true
-}
-trap cleanup EXIT
-
-inspections --help >/dev/null   # builds Release now, so no build time lands in the soak
-inspections db stop >/dev/null 2>&1 || true
-rm -rf "$Database__DataDirectory"
-inspections db start >&2
+at_exit "rm -rf $(printf %q "$work")"
+build_inspections   # now, so no build time lands in the soak
+fresh_cluster "${SOAK_DATA_DIRECTORY:-${TMPDIR:-/tmp}/inspections-soak-api}" "${SOAK_DB_PORT:-54341}"
 
 echo "Filling the database: the pipeline on the sample for $dates..." >&2
-for date in $dates; do
-  inspections run --date "$date" --source "$sample" >&2
-done
+store_days "$sample" $dates
 
 sql -c "select distinct license from api.predictions" > "$work/ids.txt"
 sql -c "select distinct prediction_date from api.predictions" > "$work/dates.txt"
@@ -89,15 +59,16 @@ request = function()
 end
 LUA
 
-source "$root/scripts/lib/serve-api.sh"
-start_api "$root" "$base" "$work" SOAK_API_PORT
+start_api "$base" "$work" SOAK_API_PORT
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server/status"; }
 ( t=0; while (( t <= duration )); do echo "$t $(rss_kb)"; sleep 5; t=$((t + 5)); done ) > "$work/rss.txt" &
 sampler=$!
+stop_at_exit "$sampler"
 
 newest="$(tail -1 "$work/dates.txt")"
 restores=0
+restorer=""
 if (( restore_every > 0 )); then
   restores=$(( (duration - 1) / restore_every ))
   ( for _ in $(seq 1 "$restores"); do
@@ -106,13 +77,13 @@ if (( restore_every > 0 )); then
         || echo "exit $?" >> "$work/restore.failures"
     done ) &
   restorer=$!
+  stop_at_exit "$restorer"
 fi
 
 echo "Loading $base for ${duration} s: wrk, $threads threads, $connections connections, $(nproc) cores shared with the API and PostgreSQL; $newest stored again $restores times..." >&2
 wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$work/mix.lua" "$base" > "$work/wrk.txt"
 wait "$sampler" || true
-sampler=""
-if [[ -n "$restorer" ]]; then wait "$restorer" || true; restorer=""; fi
+if [[ -n "$restorer" ]]; then wait "$restorer" || true; fi
 sleep 2   # the server polls api.days every Api:RefreshSeconds (1 s)
 kill -0 "$server" 2>/dev/null || { echo "soak: the server died" >&2; cat "$work/server.log" >&2; exit 1; }
 

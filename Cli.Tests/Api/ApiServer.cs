@@ -72,7 +72,7 @@ internal static class ApiAssertions
     {
         var (response, json) = result;
         ((int)response.StatusCode).ShouldBe(status);
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        response.ContentType().MediaType.ShouldBe("application/problem+json");
         json.GetProperty("status").GetInt32().ShouldBe(status);
         json.GetProperty("title").GetString().ShouldNotBeNullOrEmpty();
         if (detailContains is not null) json.GetProperty("detail").GetString()!.ShouldContain(detailContains);
@@ -80,5 +80,7 @@ internal static class ApiAssertions
 
     public static string[] PropertyNames(this JsonElement json) => [.. json.EnumerateObject().Select(p => p.Name)];
 
-    public static MediaTypeHeaderValue? ContentType(this HttpResponseMessage response) => response.Content.Headers.ContentType;
+    /// <summary>The response's Content-Type, which it must have: <c>x?.MediaType.ShouldBe(...)</c> would pass a response without one.</summary>
+    public static MediaTypeHeaderValue ContentType(this HttpResponseMessage response) =>
+        response.Content.Headers.ContentType.ShouldNotBeNull($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri} has no Content-Type");
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Xml.Linq;
 using Inspections.Dashboard;
+using Inspections.Monitoring;
 using Inspections.Tests.Infrastructure;
 using SkiaSharp;
 
@@ -8,25 +9,23 @@ namespace Inspections.Tests.Dashboard;
 
 public sealed class DashboardChartsTests
 {
-    private static readonly DashboardData.Drift Latest = new()
+    private static readonly DriftRecord Latest = new()
     {
-        MonitorDate = new DateTime(2024, 1, 21), ModelId = "m1", ReferenceRows = 5000, CurrentRows = 4202,
+        MonitorDate = new DateOnly(2024, 1, 21), ModelId = "m1", ReferenceRows = 5000, CurrentRows = 4202,
         Psi = 0.318, Ks = 0.25, MeanReference = 0.22, MeanCurrent = 0.34, MeanShift = 0.12,
         FailShareReference = 0.10, FailShareCurrent = 0.27, Status = "alert",
     };
 
-    private static readonly DashboardData.Drift[] History =
+    private static readonly DriftRecord[] History =
     [
-        new() { MonitorDate = new DateTime(2024, 1, 7), Psi = 0.031, FailShareReference = 0.10, FailShareCurrent = 0.11, Status = "ok" },
-        new() { MonitorDate = new DateTime(2024, 1, 14), Psi = 0.142, FailShareReference = 0.10, FailShareCurrent = 0.19, Status = "warn" },
+        new() { MonitorDate = new DateOnly(2024, 1, 7), Psi = 0.031, FailShareReference = 0.10, FailShareCurrent = 0.11, Status = "ok" },
+        new() { MonitorDate = new DateOnly(2024, 1, 14), Psi = 0.142, FailShareReference = 0.10, FailShareCurrent = 0.19, Status = "warn" },
         Latest,
     ];
 
-    private static IReadOnlyList<DashboardData.Bin> Bins() =>
-    [
-        .. Enumerable.Range(0, 10).Select(b => new DashboardData.Bin("reference", b, b / 10.0, (b + 1) / 10.0, 500, b < 5 ? 0.18 : 0.02)),
-        .. Enumerable.Range(0, 10).Select(b => new DashboardData.Bin("current", b, b / 10.0, (b + 1) / 10.0, 420, b is >= 2 and < 7 ? 0.18 : 0.02)),
-    ];
+    private static ScoreHistograms Bins() => new(
+        [.. Enumerable.Range(0, 10).Select(b => new Drift.Bin(b, b / 10.0, (b + 1) / 10.0, 500, b < 5 ? 0.18 : 0.02))],
+        [.. Enumerable.Range(0, 10).Select(b => new Drift.Bin(b, b / 10.0, (b + 1) / 10.0, 420, b is >= 2 and < 7 ? 0.18 : 0.02))]);
 
     /// <summary>The text drawn in an SVG chart, one entry per &lt;text&gt; element (ScottPlot 5 writes text as text, not paths).</summary>
     private static List<string> TextsOf(string svg) =>
@@ -102,7 +101,7 @@ public sealed class DashboardChartsTests
     [Fact]
     public void A_single_monitored_date_still_draws_a_readable_drift_chart()
     {
-        using var plot = DashboardCharts.DriftOverTime([Latest], Latest.Date);
+        using var plot = DashboardCharts.DriftOverTime([Latest], Latest.MonitorDate);
 
         var texts = TextsOf(DashboardCharts.Svg(plot, DashboardCharts.DriftSize));
         texts.ShouldContain(DashboardCharts.PsiLegend);

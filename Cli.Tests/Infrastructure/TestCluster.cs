@@ -113,6 +113,6 @@ internal static class TestCluster
             cluster.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
             try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         };
-        return cluster.ConnectionString("postgres");
+        return cluster.SuperuserConnectionString("postgres");
     }
 }

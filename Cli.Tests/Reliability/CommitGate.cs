@@ -1,3 +1,4 @@
+using Dapper;
 using Inspections.Tests.Infrastructure;
 using Npgsql;
 
@@ -8,6 +9,7 @@ namespace Inspections.Tests.Reliability;
 /// its transaction but blocks when it records itself, just before its commit. A process caught there has
 /// written every row it will write, none committed: the moment when a kill would leave the most behind
 /// if a run were not one transaction. No sleeps: the gate waits for the server to report the blocked session.
+/// A test may ask instead for a run caught in the middle of its body, and then gets that or a failure, never the gate.
 /// </summary>
 internal sealed class CommitGate : IAsyncDisposable
 {
@@ -30,26 +32,35 @@ internal sealed class CommitGate : IAsyncDisposable
     }
 
     /// <summary>
-    /// The server process id of <paramref name="process"/>'s run once it is blocked at the gate, or earlier, once its
-    /// session (holding the run's advisory lock) matches <paramref name="inBody"/>, a condition on
-    /// <c>pg_stat_activity a</c> that places it in the middle of its body. The gate is the fallback, so a body too
-    /// quick to be caught in the act is still caught before its commit.
+    /// The server process id of <paramref name="process"/>'s run once it is blocked at the gate, or, given
+    /// <paramref name="inBody"/>, a condition on <c>pg_stat_activity a</c> that places the run in the middle of its body,
+    /// once its session (holding the run's advisory lock) matches that condition. A run that reaches the gate without
+    /// matching it throws: a condition that no longer matches what the task runs (a renamed table, a reworded
+    /// statement) would otherwise have every such test kill at the commit, and pass having tested less.
     /// </summary>
-    public async Task<int> WaitForRunAsync(NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout, string inBody = "false")
+    public async Task<int> WaitForRunAsync(NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout, string? inBody = null)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var inBodySql = inBody ?? "false";
         var sql = $"""
-            select coalesce(min(a.pid), 0) from pg_stat_activity a
+            select a.pid, ({inBodySql}) as in_body from pg_stat_activity a
             where a.datname = current_database() and a.application_name = 'inspections'
               and exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.granted)
               and ((a.backend_xid is not null and exists (select 1 from pg_locks l where l.pid = a.pid and not l.granted
                                                           and l.relation = 'pipeline.task_runs'::regclass))
-                   or ({inBody}))
+                   or ({inBodySql}))
+            order by in_body desc, a.pid
+            limit 1
             """;
         while (true)
         {
-            var pid = await DatabaseProbe.CountAsync(dataSource, sql);
-            if (pid > 0) return (int)pid;
+            await using (var connection = await dataSource.OpenConnectionAsync())
+            {
+                var (pid, caughtInBody) = await connection.QueryFirstOrDefaultAsync<(int, bool)>(sql);
+                if (pid > 0 && (inBody is null || caughtInBody)) return pid;
+                if (pid > 0)
+                    throw new InvalidOperationException($"the run reached its commit without matching the body condition `{inBody}`\n{process}");
+            }
             if (process.HasExited) throw new InvalidOperationException($"the process ended before its run blocked at commit\n{process}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no run blocked at commit within {timeout.TotalSeconds} s\n{process}");
             await Task.Delay(20);

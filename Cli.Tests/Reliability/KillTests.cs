@@ -29,12 +29,12 @@ public sealed class KillTests(SamplePipeline sample)
     [Fact]
     public Task A_store_api_killed_just_before_its_commit_keeps_the_serving_rows_and_the_next_store_api_completes() => KillAndResumeAsync("store-api", "2014-08-01", prepareUntil: "predict");
 
-    // Caught in the act, where the body can be seen from the server (the gate remains the fallback):
+    // Caught in the act, where the body can be seen from the server (a run that reaches the gate first fails the test):
     // features with every earlier snapshot deleted and the new ones being inserted; training fitting models
     // in the process, its transaction open and idle; ingest streaming the file into its COPY.
     [Fact]
     public Task A_features_run_killed_while_replacing_the_snapshots_leaves_them_as_they_were() =>
-        KillAndResumeAsync("features", "2014-07-08", prepareUntil: "clean", inBody: "a.state = 'active' and a.query ilike 'insert into features.snapshots%'");
+        KillAndResumeAsync("features", "2014-07-08", prepareUntil: "clean", inBody: "a.state = 'active' and a.query ilike '%insert into features.snapshots%'");
 
     [Fact]
     public Task A_training_killed_while_fitting_leaves_no_model_and_the_next_training_completes() =>
@@ -44,7 +44,17 @@ public sealed class KillTests(SamplePipeline sample)
     public Task An_ingest_killed_while_copying_the_file_leaves_nothing_and_the_next_ingest_completes() =>
         KillAndResumeAsync("ingest", "2014-06-27", prepareUntil: null, inBody: "a.query ilike 'copy ingest_batch%'");
 
-    private async Task KillAndResumeAsync(string verb, string date, string? prepareUntil, string inBody = "false")
+    // The gate tested: a body condition that no longer matches what the task runs (a renamed table, a reworded
+    // statement) must fail its kill test, not let the gate quietly catch the run at its commit instead.
+    [Fact]
+    public async Task A_kill_in_the_body_whose_condition_matches_nothing_fails_rather_than_killing_at_the_commit()
+    {
+        var missed = await Should.ThrowAsync<InvalidOperationException>(() =>
+            KillAndResumeAsync("ingest", "2014-06-13", prepareUntil: null, inBody: "a.query ilike 'copy no_such_table%'"));
+        missed.Message.ShouldContain("reached its commit without matching");
+    }
+
+    private async Task KillAndResumeAsync(string verb, string date, string? prepareUntil, string? inBody = null)
     {
         var db = sample.Db.DataSource;
         if (prepareUntil is not null)

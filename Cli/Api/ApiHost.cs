@@ -3,8 +3,6 @@ using System.Text.Json.Serialization;
 using Inspections.Database;
 using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -47,25 +45,12 @@ internal static class ApiHost
     public static WebApplication Create(AppSettings settings, NpgsqlDataSource dataSource, ILoggerFactory logs, string urls)
     {
         var api = settings.Bind<ApiSettings>("Api");
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = ApplicationName,
-            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
-            EnvironmentName = "Production",
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.WebHost.UseUrls(urls);
-
-        // The verb's logger factory, so the host logs the way every command does (one line on stderr).
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(logs);
+        var builder = WebHostDefaults.CreateBuilder(ApplicationName, urls, logs);
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton<ServedDayCache>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ServedDayCache>());
 
-        builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default);
@@ -82,18 +67,12 @@ internal static class ApiHost
                     "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details.";
                 return Task.CompletedTask;
             });
-            o.AddOperationTransformer(new ApiParameters(api).DescribeAsync);
-            o.AddOperationTransformer(Problems.DescribeResponsesAsync);
+            o.AddSchemaTransformer((schema, context, _) => ApiParameters.DescribeAsync(schema, context, api));
         });
 
         var app = builder.Build();
         app.UseMiddleware<AccessLog>();
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            // A database that went away is the server's state, not a bug: 503, and the client may retry.
-            StatusCodeSelector = e => DatabaseErrors.IsUnavailable(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
-        });
-        app.UseStatusCodePages();
+        app.UseWebHostDefaults(DatabaseErrors.IsUnavailable);
 
         app.MapOpenApi();
         app.UseSwaggerUI(o =>

@@ -1,8 +1,9 @@
+using System.ComponentModel;
 using Dapper;
+using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
@@ -39,8 +40,9 @@ internal static class EstablishmentsApi
 
     public static RouteGroupBuilder MapEstablishments(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/establishments").WithTags("Establishments").WithProblemContentType();
+        var group = routes.MapGroup("/establishments").WithTags("Establishments");
         group.MapGet("/{licenseId}/prediction", GetPredictionAsync)
+            .WithParameterProblems()
             .WithName("GetEstablishmentPrediction")
             .WithSummary("One establishment's prediction")
             .WithDescription(
@@ -51,29 +53,29 @@ internal static class EstablishmentsApi
         return group;
     }
 
-    private static async Task<Results<Ok<EstablishmentPrediction>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetPredictionAsync(
-        string licenseId, string? date, ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<EstablishmentPrediction>, NotFoundProblem>> GetPredictionAsync(
+        [Description("The establishment's license number (`License #` on the City's portal): 1 to 10 digits.")] LicenseId licenseId,
+        [Description("Prediction date, yyyy-MM-dd (Chicago local date); without it, the establishment's latest.")] DateParameter? date,
+        ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (!ApiParameters.IsLicense(licenseId))
-            return Problems.BadRequest($"'{licenseId}' is not a license number: 1 to 10 digits.");
-        if (!ApiParameters.TryParseDate(date, out var onDate))
-            return Problems.BadRequest($"'{date}' is not a date of the form yyyy-MM-dd.");
+        var license = licenseId.Value;
+        var onDate = date?.Value;
 
         // The newest day is every establishment's latest date when it was predicted that day; anything else
         // (older dates, establishments absent from it, the 404 wording) is the database's to answer.
-        if (served.Current is { } newest && (onDate is null || onDate == newest.Date) && newest.TryGet(licenseId, out var cached))
+        if (served.Current is { } newest && (onDate is null || onDate == newest.Date) && newest.TryGet(license, out var cached))
             return TypedResults.Ok(cached);
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var prediction = onDate is { } day
-            ? await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(OnDateSql, new { license = licenseId, date = day }, cancellationToken: ct))
-            : await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(LatestSql, new { license = licenseId }, cancellationToken: ct));
+            ? await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(OnDateSql, new { license, date = day }, cancellationToken: ct))
+            : await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(LatestSql, new { license }, cancellationToken: ct));
         if (prediction is not null) return TypedResults.Ok(prediction);
 
-        if (onDate is null) return Problems.NotFound($"No prediction for establishment {licenseId}.");
-        var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(KnownSql, new { license = licenseId }, cancellationToken: ct));
+        if (onDate is null) return Problems.NotFound($"No prediction for establishment {license}.");
+        var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(KnownSql, new { license }, cancellationToken: ct));
         return Problems.NotFound(known
-            ? $"Establishment {licenseId} was not predicted on {onDate:yyyy-MM-dd}."
-            : $"No prediction for establishment {licenseId}.");
+            ? $"Establishment {license} was not predicted on {Dates.Text(onDate.Value)}."
+            : $"No prediction for establishment {license}.");
     }
 }

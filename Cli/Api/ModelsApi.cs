@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Dapper;
+using Inspections.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
@@ -21,23 +21,11 @@ internal sealed record ModelCard(
 
 internal static class ModelsApi
 {
-    // The model of the latest predictions first; without predictions (or if it left the registry), the newest row.
-    private const string CurrentSql = """
-        with latest as (
-            select model_id from api.predictions order by prediction_date desc, rank limit 1
-        )
-        select r.model_id, r.trained_on, r.candidate, r.algorithm, r.hyper_parameters::text as hyper_parameters,
-               r.training_window_start, r.training_window_end, r.training_rows, r.features::text as features,
-               r.fold_metrics::text as fold_metrics, r.selection_metric, r.selection_value, r.threshold, r.threshold_rule,
-               r.model_sha256, r.created_at, coalesce(r.model_id = (select model_id from latest), false) as serves_latest
-        from models.registry r
-        order by serves_latest desc, r.trained_on desc, r.created_at desc
-        limit 1
-        """;
+    private const string LatestModelSql = "select model_id from api.predictions order by prediction_date desc, rank limit 1";
 
     public static RouteGroupBuilder MapModels(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/models").WithTags("Models").WithProblemContentType();
+        var group = routes.MapGroup("/models").WithTags("Models");
         group.MapGet("/current", GetCurrentAsync)
             .WithName("GetCurrentModel")
             .WithSummary("The model card of the current model")
@@ -48,29 +36,27 @@ internal static class ModelsApi
         return group;
     }
 
-    private static async Task<Results<Ok<ModelCard>, NotFound<ProblemDetails>>> GetCurrentAsync(NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<ModelCard>, NotFoundProblem>> GetCurrentAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<RegistryRow>(new CommandDefinition(CurrentSql, cancellationToken: ct));
-        if (row is null) return Problems.NotFound("No model has been trained yet.");
-        return TypedResults.Ok(new ModelCard(
-            row.model_id, row.trained_on, row.candidate, row.algorithm, Json(row.hyper_parameters),
-            row.training_window_start, row.training_window_end, row.training_rows,
-            JsonSerializer.Deserialize(row.features, ApiJson.Default.IReadOnlyListString) ?? [],
-            Json(row.fold_metrics), row.selection_metric, row.selection_value, row.threshold, row.threshold_rule,
-            row.model_sha256, new DateTimeOffset(row.created_at), row.serves_latest));
+        // The model of the latest predictions; without predictions (or if it left the registry), the newest one.
+        var latest = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LatestModelSql, cancellationToken: ct));
+        var entry = (latest is null ? null : await ModelRegistry.EntryAsync(connection, latest, ct))
+                    ?? await ModelRegistry.NewestEntryAsync(connection, ct);
+        if (entry is null) return Problems.NotFound("No model has been trained yet.");
+        return TypedResults.Ok(entry.AsModelCard(servesLatestPredictions: entry.ModelId == latest));
     }
+
+    /// <summary>The card of a registry entry: its JSON columns passed through as JSON, the feature list as a list.</summary>
+    public static ModelCard AsModelCard(this RegistryEntry entry, bool servesLatestPredictions) => new(
+        entry.ModelId, entry.TrainedOn, entry.Candidate, entry.Algorithm, Json(entry.HyperParameters),
+        entry.TrainingWindowStart, entry.TrainingWindowEnd, entry.TrainingRows, entry.FeatureNames(),
+        Json(entry.FoldMetrics), entry.SelectionMetric, entry.SelectionValue, entry.Threshold, entry.ThresholdRule,
+        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions);
 
     private static JsonElement Json(string text)
     {
         using var document = JsonDocument.Parse(text);
         return document.RootElement.Clone();
     }
-
-    // Column names as they are, so the mapping is visible here and not in a global Dapper setting.
-    private sealed record RegistryRow(
-        string model_id, DateOnly trained_on, string candidate, string algorithm, string hyper_parameters,
-        DateOnly training_window_start, DateOnly training_window_end, int training_rows, string features,
-        string fold_metrics, string selection_metric, double selection_value, double threshold, string threshold_rule,
-        string model_sha256, DateTime created_at, bool serves_latest);
 }

@@ -1,8 +1,10 @@
+using System.ComponentModel;
+using System.Globalization;
 using Dapper;
+using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
@@ -47,8 +49,9 @@ internal static class PredictionsApi
 
     public static RouteGroupBuilder MapPredictions(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/predictions").WithTags("Predictions").WithProblemContentType();
+        var group = routes.MapGroup("/predictions").WithTags("Predictions");
         group.MapGet("", GetPageAsync)
+            .WithParameterProblems()
             .WithName("GetPredictions")
             .WithSummary("A day's predictions, highest risk first")
             .WithDescription(
@@ -63,29 +66,28 @@ internal static class PredictionsApi
         return group;
     }
 
-    private static async Task<Results<Ok<PredictionPage>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetPageAsync(
-        string? date, string? label, string? limit, string? offset, ApiSettings settings, ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<PredictionPage>, ValidationProblem, NotFoundProblem>> GetPageAsync(
+        [Description("Prediction date, yyyy-MM-dd (Chicago local date).")] DateParameter date,
+        [Description("Only the establishments with this label.")] Label? label,
+        [Description("Page size, from 1 to the maximum (Api:MaxPageSize).")] PageLimit? limit,
+        [Description("How many items of the ranking to skip.")] PageOffset? offset,
+        ApiSettings settings, ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (date is null) return Problems.BadRequest("The query parameter 'date' (yyyy-MM-dd) is required.");
-        if (!ApiParameters.TryParseDate(date, out var day)) return Problems.BadRequest($"'{date}' is not a date of the form yyyy-MM-dd.");
-        if (label is not null && !ApiParameters.Labels.Contains(label))
-            return Problems.BadRequest($"'{label}' is not a label: use {string.Join(" or ", ApiParameters.Labels)}.");
-        if (!ApiParameters.TryParseInt(limit, 1, settings.MaxPageSize, settings.DefaultPageSize, out var pageSize))
-            return Problems.BadRequest($"'{limit}' is not a limit: a whole number from 1 to {settings.MaxPageSize}.");
-        if (!ApiParameters.TryParseInt(offset, 0, int.MaxValue, 0, out var skip))
-            return Problems.BadRequest($"'{offset}' is not an offset: a whole number, 0 or more.");
+        var pageSize = limit?.Value ?? settings.DefaultPageSize;
+        if (pageSize > settings.MaxPageSize) return Problems.Invalid("limit", PageLimit.Problem(pageSize.ToString(CultureInfo.InvariantCulture), settings.MaxPageSize));
+        var (day, only, skip) = (date.Value, label?.Value, offset?.Value ?? 0);
 
-        if (served.Current is { } newest && newest.Date == day) return TypedResults.Ok(newest.Page(label, pageSize, skip));
+        if (served.Current is { } newest && newest.Date == day) return TypedResults.Ok(newest.Page(only, pageSize, skip));
 
-        var parameters = new { date = day!.Value, label, limit = pageSize, offset = skip };
+        var parameters = new { date = day, label = only, limit = pageSize, offset = skip };
         await using var connection = await db.OpenConnectionAsync(ct);
         var summary = await connection.QuerySingleAsync<(string? ModelId, int Total)>(
-            new CommandDefinition(label is null ? DaySql : DayWithLabelSql, parameters, cancellationToken: ct));
-        if (summary.ModelId is null) return Problems.NotFound($"Nothing was predicted on {day:yyyy-MM-dd}.");
+            new CommandDefinition(only is null ? DaySql : DayWithLabelSql, parameters, cancellationToken: ct));
+        if (summary.ModelId is null) return Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.");
         var items = summary.Total == 0 || skip >= summary.Total
             ? []
             : (await connection.QueryAsync<PredictionItem>(new CommandDefinition(PageSql, parameters, cancellationToken: ct))).AsList();
-        return TypedResults.Ok(new PredictionPage(day.Value, summary.ModelId, label, summary.Total, pageSize, skip, items));
+        return TypedResults.Ok(new PredictionPage(day, summary.ModelId, only, summary.Total, pageSize, skip, items));
     }
 
     private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(NpgsqlDataSource db, CancellationToken ct)

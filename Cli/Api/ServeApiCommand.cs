@@ -44,7 +44,7 @@ internal static class ServeApiCommand
         // a prediction from memory. Lines reach stderr within 200 ms, and all of them before the verb returns.
         using var errorLog = new BatchingWriter(cli.Terminal.Error, TimeSpan.FromMilliseconds(200));
         using var logs = cli.CreateLoggerFactory(parseResult, errorLog);
-        await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true, api.DatabaseOptions);
+        await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, DatabaseRole.Api, api.DatabaseOptions);
         await using var app = ApiHost.Create(settings, dataSource, logs, urls);
         try
         {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Xml.Linq;
+using Inspections.Monitoring;
 using ScottPlot;
 using SkiaSharp;
 
@@ -36,25 +38,23 @@ internal static class DashboardCharts
     }
 
     /// <summary>The two score histograms overlaid, as shares so that samples of different sizes compare.</summary>
-    public static Plot Scores(DashboardData.Drift drift, IReadOnlyList<DashboardData.Bin> bins, double? threshold)
+    public static Plot Scores(DriftRecord drift, ScoreHistograms histograms, double? threshold)
     {
         var plot = NewPlot();
-        AddHistogram(plot, bins.Where(b => b.Series == "reference").ToList(), ReferenceColor,
-            $"{ReferenceLegend} (n = {drift.ReferenceRows:N0})");
-        AddHistogram(plot, bins.Where(b => b.Series == "current").ToList(), CurrentColor,
-            $"{CurrentLegend}{drift.Date:yyyy-MM-dd} (n = {drift.CurrentRows:N0})");
+        AddHistogram(plot, histograms.Reference, ReferenceColor, $"{ReferenceLegend} (n = {drift.ReferenceRows:N0})");
+        AddHistogram(plot, histograms.Current, CurrentColor, $"{CurrentLegend}{drift.MonitorDate:yyyy-MM-dd} (n = {drift.CurrentRows:N0})");
         if (threshold is { } t)
         {
             var line = plot.Add.VerticalLine(t, 1.5f, Colors.Black.WithAlpha(0.7), LinePattern.Dashed);
             line.LegendText = $"Threshold {t:0.###}: at or above is labelled fail";
         }
         // Headroom above the tallest bar keeps the legend (upper right) off the bars.
-        var tallest = bins.Count == 0 ? 0 : bins.Max(b => b.Share);
+        var tallest = histograms.Reference.Concat(histograms.Current).Select(b => b.Share).DefaultIfEmpty(0).Max();
         plot.Axes.SetLimitsY(0, Math.Max(0.05, tallest * 1.45));
         plot.Axes.SetLimitsX(-0.02, 1.02);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
-        plot.Title($"Score distributions on {drift.Date:yyyy-MM-dd}", 15);
+        plot.Title($"Score distributions on {drift.MonitorDate:yyyy-MM-dd}", 15);
         plot.XLabel("Predicted probability of failing the next inspection", 13);
         plot.YLabel("Share of establishments", 13);
         plot.ShowLegend(Alignment.UpperRight);
@@ -64,10 +64,10 @@ internal static class DashboardCharts
     }
 
     /// <summary>PSI and the shares labelled fail for every monitored date; the selected date marked.</summary>
-    public static Plot DriftOverTime(IReadOnlyList<DashboardData.Drift> history, DateOnly? selected)
+    public static Plot DriftOverTime(IReadOnlyList<DriftRecord> history, DateOnly? selected)
     {
         var plot = NewPlot();
-        var xs = history.Select(d => d.Date.ToDateTime(TimeOnly.MinValue).ToOADate()).ToArray();
+        var xs = history.Select(d => d.MonitorDate.ToDateTime(TimeOnly.MinValue).ToOADate()).ToArray();
         var psi = plot.Add.Scatter(xs, history.Select(d => d.Psi).ToArray(), PsiColor);
         psi.LegendText = PsiLegend;
         psi.LineWidth = 2;
@@ -116,6 +116,28 @@ internal static class DashboardCharts
 
     public static string Svg(Plot plot, (int Width, int Height) size) => plot.GetSvgXml(size.Width, size.Height);
 
+    /// <summary>
+    /// A standalone SVG made fit to inline in HTML: scaled by its container (viewBox), labelled, and
+    /// its ids prefixed so that two charts on one page never share a clip path. Parsed and written
+    /// again, so what the page inlines is well-formed XML whatever the text in it.
+    /// </summary>
+    public static string Inline(string svg, string idPrefix, string label)
+    {
+        var root = XDocument.Parse(svg).Root!;
+        if (root.Attribute("viewBox") is null)
+            root.SetAttributeValue("viewBox", $"0 0 {(string?)root.Attribute("width")} {(string?)root.Attribute("height")}");
+        root.SetAttributeValue("role", "img");
+        root.SetAttributeValue("aria-label", label);
+        foreach (var element in root.DescendantsAndSelf())
+            foreach (var attribute in element.Attributes())
+            {
+                if (attribute.Name == "id") attribute.Value = idPrefix + attribute.Value;
+                else if (attribute.Value.Contains("url(#", StringComparison.Ordinal))
+                    attribute.Value = attribute.Value.Replace("url(#", $"url(#{idPrefix}", StringComparison.Ordinal);
+            }
+        return root.ToString(SaveOptions.DisableFormatting);
+    }
+
     public static byte[] Png(Plot plot, (int Width, int Height) size) =>
         plot.GetImageBytes(size.Width, size.Height, ImageFormat.Png);
 
@@ -127,15 +149,15 @@ internal static class DashboardCharts
         return plot;
     }
 
-    private static void AddHistogram(Plot plot, IReadOnlyList<DashboardData.Bin> bins, Color color, string legend)
+    private static void AddHistogram(Plot plot, IReadOnlyList<Drift.Bin> bins, Color color, string legend)
     {
         if (bins.Count == 0) return;
-        var bars = plot.Add.Bars(bins.Select(b => (b.LowerBound + b.UpperBound) / 2).ToArray(), bins.Select(b => b.Share).ToArray());
+        var bars = plot.Add.Bars(bins.Select(b => (b.Lower + b.Upper) / 2).ToArray(), bins.Select(b => b.Share).ToArray());
         bars.Color = color.WithAlpha(0.45);
         for (var i = 0; i < bins.Count; i++)
         {
             var (bar, bin) = (bars.Bars[i], bins[i]);
-            bar.Size = bin.UpperBound - bin.LowerBound;
+            bar.Size = bin.Upper - bin.Lower;
             bar.FillColor = color.WithAlpha(0.45);
             bar.LineColor = color;
             bar.LineWidth = 1.2f;

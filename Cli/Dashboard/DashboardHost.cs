@@ -1,12 +1,15 @@
-using System.Text;
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using Inspections.Database;
+using Inspections.Hosting;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 using Npgsql;
 
 namespace Inspections.Dashboard;
@@ -31,19 +34,12 @@ internal static class DashboardHost
     public static WebApplication Create(string urls, NpgsqlDataSource dataSource,
         Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, DashboardSettings settings, ILoggerFactory logs)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = "inspections-dashboard",
-            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
-            EnvironmentName = "Production",
-            Args = [],
-        });
-        builder.WebHost.UseUrls(urls);
-        builder.Services.AddSingleton(logs);
-        builder.Services.AddProblemDetails();
+        var builder = WebHostDefaults.CreateBuilder("inspections-dashboard", urls, logs);
+        // The page is Razor components rendered on the server (RazorComponentResult); they encode text with PageEncoder.
+        builder.Services.AddRazorComponents();
+        builder.Services.AddSingleton<HtmlEncoder, PageEncoder>();
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseWebHostDefaults(DatabaseErrors.IsUnavailable);
         // A database that is down is the server's state, not a bug: a page that says so, and the next request tries
         // again. The reader logged why, once per outage; the exception handler would log every request.
         app.Use(async (context, next) =>
@@ -55,10 +51,8 @@ internal static class DashboardHost
             catch (Exception e) when (DatabaseErrors.IsUnavailable(e) && !context.Response.HasStarted)
             {
                 context.Response.Clear();
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = "60";
-                context.Response.ContentType = "text/html; charset=utf-8";
-                await context.Response.WriteAsync(DashboardPage.Unavailable(), context.RequestAborted);
+                await new RazorComponentResult<UnavailablePage> { StatusCode = StatusCodes.Status503ServiceUnavailable }.ExecuteAsync(context);
             }
         });
 
@@ -70,19 +64,35 @@ internal static class DashboardHost
         return app;
     }
 
+    public const string StylesheetPath = "/dashboard.css";
+
+    // Embedded, so the page looks the same wherever the executable runs from; its hash is its ETag.
+    private static readonly byte[] Stylesheet = ReadStylesheet();
+    private static readonly EntityTagHeaderValue StylesheetTag = new($"\"{Convert.ToHexStringLower(SHA256.HashData(Stylesheet))[..16]}\"");
+
     public static RouteGroupBuilder MapDashboard(this IEndpointRouteBuilder routes, DashboardReader reader)
     {
         var group = routes.MapGroup("");
         group.MapGet("/", async (string? date, CancellationToken ct) =>
         {
-            var (status, html) = await reader.PageAsync(date, ct);
-            return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+            var (status, view) = await reader.PageAsync(date, ct);
+            return new RazorComponentResult<DashboardPage>(new Dictionary<string, object?> { [nameof(DashboardPage.View)] = view }) { StatusCode = status };
         });
+        group.MapGet(StylesheetPath, () => TypedResults.Bytes(Stylesheet, "text/css; charset=utf-8", entityTag: StylesheetTag));
         group.MapGet("/charts/scores.svg", (string? date, CancellationToken ct) => reader.ScoresChartAsync(date, png: false, ct));
         group.MapGet("/charts/scores.png", (string? date, CancellationToken ct) => reader.ScoresChartAsync(date, png: true, ct));
         group.MapGet("/charts/drift.svg", (string? date, CancellationToken ct) => reader.DriftChartAsync(date, png: false, ct));
         group.MapGet("/charts/drift.png", (string? date, CancellationToken ct) => reader.DriftChartAsync(date, png: true, ct));
         group.MapGet("/charts/dag.svg", (string? date, CancellationToken ct) => reader.DagChartAsync(date, ct));
         return group;
+    }
+
+    private static byte[] ReadStylesheet()
+    {
+        using var stream = typeof(DashboardHost).Assembly.GetManifestResourceStream("dashboard.css")
+            ?? throw new InvalidOperationException("the build did not embed dashboard.css");
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return bytes.ToArray();
     }
 }

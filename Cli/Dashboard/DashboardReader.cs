@@ -1,7 +1,8 @@
-using System.Globalization;
 using Inspections.Database;
 using Inspections.Hosting;
+using Inspections.Monitoring;
 using Inspections.Pipeline;
+using Inspections.Training;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
@@ -19,9 +20,9 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     private readonly DatabaseOutage _database = new(dataSource, log);
 
     /// <summary>The monitored date asked for (the latest when none), or why it cannot be shown.</summary>
-    private sealed record Selection(DashboardData.Drift? Drift, int Status, string? Problem);
+    private sealed record Selection(DriftRecord? Drift, int Status, string? Problem);
 
-    public Task<(int Status, string Html)> PageAsync(string? dateText, CancellationToken ct) =>
+    public Task<(int Status, DashboardView View)> PageAsync(string? dateText, CancellationToken ct) =>
         _database.ReadAsync(() => ReadPageAsync(dateText, ct));
 
     public Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ScoresChartAsync(string? dateText, bool png, CancellationToken ct) =>
@@ -34,35 +35,35 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     public Task<Results<ContentHttpResult, ProblemHttpResult>> DagChartAsync(string? dateText, CancellationToken ct) =>
         _database.ReadAsync(() => ReadDagChartAsync(dateText, ct));
 
-    private async Task<(int Status, string Html)> ReadPageAsync(string? dateText, CancellationToken ct)
+    private async Task<(int Status, DashboardView View)> ReadPageAsync(string? dateText, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var history = await DashboardData.DriftHistoryAsync(connection, ct);
+        var history = await DriftHistory.AllAsync(connection, ct);
         var selection = Select(dateText, history);
         if (selection.Problem is not null)
-            return (selection.Status, DashboardPage.Render(new DashboardView { History = history, Problem = selection.Problem }));
+            return (selection.Status, new DashboardView { History = history, Problem = selection.Problem });
 
         var drift = selection.Drift;
-        var model = await DashboardData.ModelCardAsync(connection, drift?.ModelId, ct);
+        var model = await ModelOfAsync(connection, drift, ct);
         var view = new DashboardView
         {
             History = history,
             Drift = drift,
             Model = model,
-            Bias = model is null ? [] : await DashboardData.BiasAuditAsync(connection, model.ModelId, ct),
+            Bias = model is null ? [] : await BiasAudit.ReadAsync(connection, model.ModelId, ct),
             Runs = await RunHistory.LatestAsync(connection, recentRuns, ct),
-            DagDate = drift?.Date ?? Dates.ChicagoToday(),
+            DagDate = drift?.MonitorDate ?? Dates.ChicagoToday(),
         };
         if (drift is not null)
         {
-            var bins = await DashboardData.BinsAsync(connection, drift.Date, ct);
-            using var scores = DashboardCharts.Scores(drift, bins, model?.Threshold);
-            using var driftPlot = DashboardCharts.DriftOverTime(history, drift.Date);
+            var histograms = await DriftHistory.HistogramsAsync(connection, drift.MonitorDate, ct);
+            using var scores = DashboardCharts.Scores(drift, histograms, model?.Threshold);
+            using var driftPlot = DashboardCharts.DriftOverTime(history, drift.MonitorDate);
             view = view with
             {
-                ScoresSvg = DashboardPage.InlineSvg(DashboardCharts.Svg(scores, DashboardCharts.ScoresSize), "scores-",
-                    $"Histograms of the validation scores and of the predictions of {drift.Date:yyyy-MM-dd}"),
-                DriftSvg = DashboardPage.InlineSvg(DashboardCharts.Svg(driftPlot, DashboardCharts.DriftSize), "drift-",
+                ScoresSvg = DashboardCharts.Inline(DashboardCharts.Svg(scores, DashboardCharts.ScoresSize), "scores-",
+                    $"Histograms of the validation scores and of the predictions of {drift.MonitorDate:yyyy-MM-dd}"),
+                DriftSvg = DashboardCharts.Inline(DashboardCharts.Svg(driftPlot, DashboardCharts.DriftSize), "drift-",
                     "PSI and share labelled fail for every monitored date"),
             };
         }
@@ -76,26 +77,26 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             log.LogError(e, "reading the DAG for {Date} failed", view.DagDate);
             view = view with { DagError = "the server's log has the details" };
         }
-        return (StatusCodes.Status200OK, DashboardPage.Render(view));
+        return (StatusCodes.Status200OK, view);
     }
 
     private async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ReadScoresChartAsync(string? dateText, bool png, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var selection = Select(dateText, await DashboardData.DriftHistoryAsync(connection, ct));
+        var selection = Select(dateText, await DriftHistory.AllAsync(connection, ct));
         if (selection.Drift is not { } drift) return Problem(selection);
-        var model = await DashboardData.ModelCardAsync(connection, drift.ModelId, ct);
-        using var plot = DashboardCharts.Scores(drift, await DashboardData.BinsAsync(connection, drift.Date, ct), model?.Threshold);
+        var model = await ModelRegistry.EntryAsync(connection, drift.ModelId, ct);
+        using var plot = DashboardCharts.Scores(drift, await DriftHistory.HistogramsAsync(connection, drift.MonitorDate, ct), model?.Threshold);
         return Chart(plot, DashboardCharts.ScoresSize, png);
     }
 
     private async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ReadDriftChartAsync(string? dateText, bool png, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var history = await DashboardData.DriftHistoryAsync(connection, ct);
+        var history = await DriftHistory.AllAsync(connection, ct);
         var selection = Select(dateText, history);
         if (selection.Drift is not { } drift) return Problem(selection);
-        using var plot = DashboardCharts.DriftOverTime(history, drift.Date);
+        using var plot = DashboardCharts.DriftOverTime(history, drift.MonitorDate);
         return Chart(plot, DashboardCharts.DriftSize, png);
     }
 
@@ -105,12 +106,12 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         if (string.IsNullOrWhiteSpace(dateText))
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var history = await DashboardData.DriftHistoryAsync(connection, ct);
-            date = history.Count > 0 ? history[^1].Date : Dates.ChicagoToday();
+            var history = await DriftHistory.AllAsync(connection, ct);
+            date = history.Count > 0 ? history[^1].MonitorDate : Dates.ChicagoToday();
         }
-        else if (!TryParse(dateText, out date))
+        else if (!Dates.TryParse(dateText, out date, out _))
         {
-            return TypedResults.Problem(Malformed(dateText), statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem(DateParameter.Problem(dateText), statusCode: StatusCodes.Status400BadRequest);
         }
         return TypedResults.Content(DagSvg.Render(await dag(date, ct)), "image/svg+xml; charset=utf-8");
     }
@@ -124,20 +125,18 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         TypedResults.Problem(selection.Problem ?? "Nothing has been monitored yet.",
             statusCode: selection.Problem is null ? StatusCodes.Status404NotFound : selection.Status);
 
-    private static Selection Select(string? text, IReadOnlyList<DashboardData.Drift> history)
+    /// <summary>The model monitored on that date, or (nothing monitored yet) the newest model in the registry.</summary>
+    private static Task<RegistryEntry?> ModelOfAsync(NpgsqlConnection connection, DriftRecord? drift, CancellationToken ct) =>
+        drift is null ? ModelRegistry.NewestEntryAsync(connection, ct) : ModelRegistry.EntryAsync(connection, drift.ModelId, ct);
+
+    private static Selection Select(string? text, IReadOnlyList<DriftRecord> history)
     {
         if (string.IsNullOrWhiteSpace(text)) return new(history.Count > 0 ? history[^1] : null, StatusCodes.Status200OK, null);
-        if (!TryParse(text, out var date)) return new(null, StatusCodes.Status400BadRequest, Malformed(text));
-        if (history.FirstOrDefault(h => h.Date == date) is { } drift) return new(drift, StatusCodes.Status200OK, null);
+        if (!Dates.TryParse(text, out var date, out _)) return new(null, StatusCodes.Status400BadRequest, DateParameter.Problem(text));
+        if (history.FirstOrDefault(h => h.MonitorDate == date) is { } drift) return new(drift, StatusCodes.Status200OK, null);
         var known = history.Count == 0
             ? "Nothing has been monitored yet."
-            : $"Monitored dates run from {history[0].Date:yyyy-MM-dd} to {history[^1].Date:yyyy-MM-dd} ({history.Count} dates).";
+            : $"Monitored dates run from {history[0].MonitorDate:yyyy-MM-dd} to {history[^1].MonitorDate:yyyy-MM-dd} ({history.Count} dates).";
         return new(null, StatusCodes.Status404NotFound, $"Nothing was monitored on {date:yyyy-MM-dd}. {known}");
     }
-
-    private static bool TryParse(string text, out DateOnly date) =>
-        DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
-
-    private static string Malformed(string text) =>
-        $"'{(text.Length > 40 ? text[..40] + "…" : text)}' is not a date of the form YYYY-MM-DD.";
 }

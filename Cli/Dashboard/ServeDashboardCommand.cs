@@ -29,7 +29,7 @@ internal static class ServeDashboardCommand
             var settings = cli.LoadSettings(parseResult);
             var dashboard = settings.Bind<DashboardSettings>("Dashboard");
             using var logs = cli.CreateLoggerFactory(parseResult);
-            await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, readOnly: true);
+            await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, DatabaseRole.Dashboard);
             var readDag = dag(dataSource, settings);
             var listenOn = parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls;
             await using var app = DashboardHost.Create(listenOn, dataSource, readDag, dashboard, logs);

@@ -57,8 +57,12 @@ internal sealed partial class EmbeddedCluster
     public string LockFile => Path.Combine(Root, "cluster.lock");
     public bool Exists => File.Exists(Path.Combine(DataDirectory, "PG_VERSION"));
 
-    public string ConnectionString(string database = DatabaseName) =>
-        $"Host={SocketDirectory};Port={Port};Username={SuperUser};Database={database}";
+    /// <summary>Over the private socket (trusted: only the cluster's owner can reach it), as the pipeline's role unless told otherwise.</summary>
+    public string ConnectionString(string database = DatabaseName, string user = DatabaseRoles.Pipeline) =>
+        $"Host={SocketDirectory};Port={Port};Username={user};Database={database}";
+
+    /// <summary>As the superuser: to create the database and the roles, and for tests that make databases of their own.</summary>
+    public string SuperuserConnectionString(string database = DatabaseName) => ConnectionString(database, SuperUser);
 
     public static EmbeddedCluster FromSettings(DatabaseSettings settings, ILogger log)
     {

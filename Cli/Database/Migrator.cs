@@ -12,8 +12,8 @@ namespace Inspections.Database;
 /// </summary>
 internal static class Migrator
 {
-    // Any fixed 64-bit number: the key of the one lock that serialises migrations.
-    private const long MigrationLockKey = 0x1A5BEC7_0001;
+    /// <summary>Any fixed 64-bit number: the key of the one lock that serialises migrations (and the roles' setup).</summary>
+    public const long LockKey = 0x1A5BEC7_0001;
 
     public sealed record Migration(int Version, string Name, string Sql);
 
@@ -22,7 +22,7 @@ internal static class Migrator
     public static async Task<IReadOnlyList<Migration>> ApplyAsync(NpgsqlDataSource dataSource, ILogger log, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = MigrationLockKey }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = LockKey }, cancellationToken: ct));
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
@@ -41,7 +41,7 @@ internal static class Migrator
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key = MigrationLockKey }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key = LockKey }, cancellationToken: CancellationToken.None));
         }
     }
 

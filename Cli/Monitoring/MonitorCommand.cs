@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Dapper;
 using Inspections.Database;
 using Inspections.Hosting;
 using Inspections.Pipeline;
@@ -28,10 +27,7 @@ internal static class MonitorCommand
     public static async Task<int> DriftExitCodeAsync(CliContext cli, PipelineRequest request, bool failOnDrift, CancellationToken ct)
     {
         await using var connection = await request.DataSource.OpenConnectionAsync(ct);
-        var drift = await connection.QuerySingleOrDefaultAsync<(string Status, double Psi, double Ks, double MeanShift, int Bins)>(new CommandDefinition(
-            "select status, psi, ks, mean_shift, bins from monitoring.drift where monitor_date = @date",
-            new { date = request.Date.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));
-        if (drift.Status is null) return ExitCodes.Success;
+        if (await DriftHistory.OnAsync(connection, request.Date, ct) is not { } drift) return ExitCodes.Success;
         var line = $"Drift on {request.Date:yyyy-MM-dd}: {drift.Status} (PSI {drift.Psi:0.0000} over {drift.Bins} reference-quantile bins, KS {drift.Ks:0.0000}, mean shift {drift.MeanShift:+0.0000;-0.0000})";
         cli.Terminal.Out.WriteLine(line);
         if (!failOnDrift || drift.Status != "alert") return ExitCodes.Success;

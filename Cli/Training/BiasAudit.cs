@@ -1,3 +1,6 @@
+using Dapper;
+using Npgsql;
+
 namespace Inspections.Training;
 
 /// <summary>A scored validation row with the attributes audited.</summary>
@@ -20,6 +23,15 @@ internal sealed record GroupAudit(
     double? PprDisparity, double? TprDisparity, double? FprDisparity, double? FnrDisparity, double? FdrDisparity, double? ForDisparity, double? PrecisionDisparity);
 
 /// <summary>
+/// A group's row of <c>models.bias_audit</c> as stored: <see cref="GroupAudit"/>'s rates and disparities, without the
+/// counts they were computed from (the table keeps none).
+/// </summary>
+internal sealed record StoredGroupAudit(
+    string Attribute, string GroupValue, bool IsReference, int GroupSize,
+    double? Prevalence, double? PredictedPositiveRate, double? Tpr, double? Fpr, double? Fnr, double? Fdr, double? FalseOmissionRate, double? Precision,
+    double? PprDisparity, double? TprDisparity, double? FprDisparity, double? FnrDisparity, double? FdrDisparity, double? ForDisparity, double? PrecisionDisparity);
+
+/// <summary>
 /// An Aequitas-style audit at the model's threshold (flagged = score &gt;= threshold). Per group: prevalence
 /// (fails / size), predicted positive rate (flagged / size: Aequitas's "pprev"), TPR and FNR (over the
 /// group's fails), FPR (over its passes), FDR and precision (over the flagged), FOR (over the unflagged).
@@ -36,6 +48,21 @@ internal static class BiasAudit
     public const double ParityHigh = 1.25;
 
     public static bool IsParity(double? disparity) => disparity is >= ParityLow and <= ParityHigh;
+
+    // In the order of StoredGroupAudit's constructor, which Dapper matches.
+    private const string StoredSql = """
+        select attribute as Attribute, group_value as GroupValue, is_reference as IsReference, group_size as GroupSize,
+               prevalence as Prevalence, predicted_positive_rate as PredictedPositiveRate, tpr as Tpr, fpr as Fpr, fnr as Fnr,
+               fdr as Fdr, false_omission_rate as FalseOmissionRate, precision as Precision,
+               ppr_disparity as PprDisparity, tpr_disparity as TprDisparity, fpr_disparity as FprDisparity, fnr_disparity as FnrDisparity,
+               fdr_disparity as FdrDisparity, for_disparity as ForDisparity, precision_disparity as PrecisionDisparity
+        from models.bias_audit where model_id = @modelId
+        order by attribute, is_reference desc, group_size desc, group_value
+        """;
+
+    /// <summary>The audit the bias task stored for <paramref name="modelId"/>: per attribute, its reference group first, then by size.</summary>
+    public static async Task<IReadOnlyList<StoredGroupAudit>> ReadAsync(NpgsqlConnection connection, string modelId, CancellationToken ct) =>
+        (await connection.QueryAsync<StoredGroupAudit>(new CommandDefinition(StoredSql, new { modelId }, cancellationToken: ct))).AsList();
 
     public static IReadOnlyList<GroupAudit> Compute(IReadOnlyList<AuditRow> rows, double threshold)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dapper;
 using Npgsql;
 
 namespace Inspections.Training;
@@ -15,9 +16,43 @@ internal sealed record RegisteredModel(
     public ModelScorer Scorer() => ModelScorer.Load(Model, Algorithm, HyperParameters, Features, Transform, ModelSha256);
 }
 
-/// <summary>Reads <c>models.registry</c>: the select task writes it; bias, predict and the API read it.</summary>
+/// <summary>
+/// A model's row of <c>models.registry</c> but its bytes: what a model card shows (serve-api's current model, the
+/// dashboard). The JSON columns are as the select task stored them.
+/// </summary>
+internal sealed record RegistryEntry(
+    string ModelId, DateOnly TrainedOn, string Candidate, string Algorithm, string HyperParameters,
+    DateOnly TrainingWindowStart, DateOnly TrainingWindowEnd, int TrainingRows, string Features, string FoldMetrics,
+    string SelectionMetric, double SelectionValue, double Threshold, string ThresholdRule, string ModelSha256, DateTime CreatedAt)
+{
+    /// <summary>The ordered feature names.</summary>
+    public IReadOnlyList<string> FeatureNames() => JsonSerializer.Deserialize<string[]>(Features) ?? [];
+}
+
+/// <summary>Reads <c>models.registry</c>: the select task writes it; bias, predict, the API and the dashboard read it.</summary>
 internal static class ModelRegistry
 {
+    // In the order of RegistryEntry's constructor, which Dapper matches.
+    private const string EntryColumns = """
+        model_id as ModelId, trained_on as TrainedOn, candidate as Candidate, algorithm as Algorithm,
+        hyper_parameters::text as HyperParameters, training_window_start as TrainingWindowStart,
+        training_window_end as TrainingWindowEnd, training_rows as TrainingRows, features::text as Features,
+        fold_metrics::text as FoldMetrics, selection_metric as SelectionMetric, selection_value as SelectionValue,
+        threshold as Threshold, threshold_rule as ThresholdRule, model_sha256 as ModelSha256, created_at as CreatedAt
+        """;
+
+    private const string EntrySql = $"select {EntryColumns} from models.registry where model_id = @modelId";
+
+    private const string NewestEntrySql = $"select {EntryColumns} from models.registry order by trained_on desc, created_at desc, model_id limit 1";
+
+    /// <summary>The entry of <paramref name="modelId"/>, or null when the registry holds no such model.</summary>
+    public static Task<RegistryEntry?> EntryAsync(NpgsqlConnection connection, string modelId, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<RegistryEntry>(new CommandDefinition(EntrySql, new { modelId }, cancellationToken: ct));
+
+    /// <summary>The newest model selected, or null when none was.</summary>
+    public static Task<RegistryEntry?> NewestEntryAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<RegistryEntry>(new CommandDefinition(NewestEntrySql, cancellationToken: ct));
+
     private const string Select = """
         select model_id, trained_on, candidate, algorithm, hyper_parameters::text, features::text, threshold, model, model_sha256,
                task_parameters ->> 'source', transform::text, explanation::text
