@@ -23,8 +23,9 @@ internal sealed class FeatureSettings
 }
 
 /// <summary>
-/// Writes <c>features.snapshots</c> (labelled training rows on a schedule of as-of dates up to D) and
-/// <c>features.cohort</c> (the active establishments to score on D). Both come from one computation,
+/// Writes <c>features.snapshots</c> (labelled training rows on a schedule of as-of dates up to D),
+/// <c>features.cohort</c> (the active establishments to score on D) and <c>features.fold_cohort</c> (every active
+/// establishment of the as-of dates train validates on: monitoring's reference). All come from one computation,
 /// <see cref="FeatureQuery"/>, run once over every as-of date: a feature has one definition. A feature
 /// uses only inspections strictly before its as-of date; the label is the outcome of the first
 /// pass/fail inspection in [as-of, as-of + window), known from as-of + window on.
@@ -35,7 +36,8 @@ internal sealed class FeatureSettings
 /// whose window closed by D (late records can change old ones) and leaves those of later as-of dates,
 /// written by later dates' runs, alone; train at D reads only the windows closed by D. A snapshot whose
 /// window closed without a pass/fail inspection can never be labelled and is not stored (nine rows in ten).
-/// The cohort of D is replaced, with each establishment's name and address as of D for store-api.
+/// The cohort of D is replaced, with each establishment's name and address as of D for store-api; so are the fold
+/// cohorts of this run's fold dates, which, like snapshots, depend on the records before their date alone.
 /// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask<FeaturesResult>(date, source, upstream)
