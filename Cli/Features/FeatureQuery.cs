@@ -26,7 +26,11 @@ internal static class FeatureQuery
     /// <summary>The columns a features row stores (<see cref="FeatureSet.SqlColumns"/>), as <c>feature_rows</c> has them.</summary>
     public static string Columns { get; } = FeatureSet.SqlColumns();
 
-    public static async Task<int> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    /// <summary>
+    /// Writes <c>feature_rows</c> for the pairs of <paramref name="asOfDates"/> that a label window can label, and for every
+    /// active establishment of <paramref name="cohortDates"/>.
+    /// </summary>
+    public static async Task ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         IReadOnlyCollection<DateOnly> asOfDates, IReadOnlyCollection<DateOnly> cohortDates, DateOnly runDate, FeatureSettings settings, CancellationToken ct,
         Action<string, long>? stepDone = null)
     {
@@ -50,12 +54,11 @@ internal static class FeatureQuery
         }
         await Step("as-of dates", Prepare);
         await Step("events", Events);
-        var own = await Step("own history", Own);
+        await Step("own history", Own);
         await Step("priors", Priors);
         await Step("name block", NameFeatures.Sql);
         await Step("place block", PlaceFeatures.Sql);
         await Step("view", Rows);
-        return own;
     }
 
     private const string Prepare = """

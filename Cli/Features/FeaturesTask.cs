@@ -60,9 +60,9 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
                                           * ctx.Settings.Configuration.GetValue<int>("Training:FoldAsOfDates")).ToArray();
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var pairs = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, schedule, [.. foldDates, Date], Date, settings, ct,
+        await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, schedule, [.. foldDates, Date], Date, settings, ct,
             (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
-        ctx.Log.LogDebug("{Rows} feature rows for {Dates} as-of dates in {Ms} ms", pairs, schedule.Count + 1, started.ElapsedMilliseconds);
+        ctx.Log.LogDebug("Features of {Dates} as-of dates in {Ms} ms", schedule.Count + 1, started.ElapsedMilliseconds);
 
         ctx.Progress.Report(1, 3, "steps");
         var parameters = new { date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(), folds = foldDates };
