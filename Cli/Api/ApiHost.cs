@@ -30,6 +30,12 @@ internal sealed class ApiSettings
 
     /// <summary>Seconds between two checks for a newer prediction day to hold in memory: how far the API may lag a store-api commit.</summary>
     public double RefreshSeconds { get; set; }
+
+    /// <summary>How many prediction items the cache of older days' pages holds (about 200 bytes each), least recently used out first.</summary>
+    public int CachedPageItems { get; set; }
+
+    /// <summary>On a hot standby: how many seconds behind its primary it may be and still be ready (<c>/ready</c>); 0 turns the check off.</summary>
+    public double MaxReplicationLagSeconds { get; set; }
 }
 
 /// <summary>
