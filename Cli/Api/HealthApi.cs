@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using Inspections.Database;
 using Microsoft.AspNetCore.Builder;
@@ -71,8 +72,8 @@ internal static class HealthApi
         var replication = served.Replication is { Standby: true } standby ? standby : null;
         if (replication is { } r && maxLagSeconds > 0 && r.LagSeconds > maxLagSeconds)
             return Unavailable(r.Streaming
-                ? $"The read replica is {r.LagSeconds:0} s behind its primary, more than Api:MaxReplicationLagSeconds ({maxLagSeconds:0.#} s)."
-                : $"The read replica has not received from its primary for {r.LagSeconds:0} s, more than Api:MaxReplicationLagSeconds ({maxLagSeconds:0.#} s).");
+                ? string.Create(CultureInfo.InvariantCulture, $"The read replica is {r.LagSeconds:0} s behind its primary, more than Api:MaxReplicationLagSeconds ({maxLagSeconds:0.#} s).")
+                : string.Create(CultureInfo.InvariantCulture, $"The read replica has not received from its primary for {r.LagSeconds:0} s, more than Api:MaxReplicationLagSeconds ({maxLagSeconds:0.#} s)."));
         return TypedResults.Ok(new Readiness("ready", DateOnly.FromDateTime(date), served.Current?.Date, replication is null ? null : Math.Round(replication.LagSeconds, 1)));
     }
 
