@@ -21,11 +21,12 @@ public sealed class StandbyPair : IAsyncLifetime
     public static readonly DateOnly FirstDay = new(2024, 5, 1);
     public const int FirstDayEstablishments = 50;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"inspections-standby-{Guid.NewGuid():N}"[..36]);
+    private readonly ThrowawayCluster _primary = new("primary");
+    private readonly ThrowawayCluster _standby = new("standby");
     private NpgsqlDataSource _apiSource = null!;
 
-    internal EmbeddedCluster Primary { get; private set; } = null!;
-    internal EmbeddedCluster Standby { get; private set; } = null!;
+    internal EmbeddedCluster Primary => _primary.Cluster;
+    internal EmbeddedCluster Standby => _standby.Cluster;
     internal NpgsqlDataSource PrimaryDb { get; private set; } = null!;
     internal NpgsqlDataSource StandbySuperuser { get; private set; } = null!;
     internal StoredDays Days { get; private set; } = null!;
@@ -33,34 +34,21 @@ public sealed class StandbyPair : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_root);
-        File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
-        var primarySettings = TestCluster.ThrowawaySettings(Path.Combine(_root, "primary"));
-        var standbySettings = TestCluster.ThrowawaySettings(Path.Combine(_root, "standby"));
-        standbySettings.ServerOptions += " -c hot_standby_feedback=on";
-        Primary = EmbeddedCluster.FromSettings(primarySettings, NullLogger.Instance);
-        Standby = EmbeddedCluster.FromSettings(standbySettings, NullLogger.Instance);
-
         // The product's own set-up of the primary: database, roles, migrations, the servers' grants.
-        var settings = AppSettings.Load(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = "",
-            ["Database:DataDirectory"] = primarySettings.DataDirectory,
-            ["Database:Port"] = primarySettings.Port.ToString(CultureInfo.InvariantCulture),
-            ["Database:ServerOptions"] = primarySettings.ServerOptions,
-        });
+        var settings = AppSettings.Load(_primary.Config);
         await (await DatabaseConnector.OpenAsync(settings, NullLoggerFactory.Instance, CancellationToken.None)).DisposeAsync();
         PrimaryDb = NpgsqlDataSource.Create(Primary.SuperuserConnectionString() + ";Pooling=false");
         Days = await StoredDays.SeedAsync(PrimaryDb);
         await Days.StoreAsync(FirstDay, StoredDays.Scores(FirstDayEstablishments, seed: 1));
 
-        // The standby: a base backup streamed from the primary (-R writes standby.signal and primary_conninfo), then
-        // started as the embedded cluster starts (its own port and socket), which replays and keeps streaming.
+        // The standby: a base backup streamed from the primary (-R writes standby.signal and primary_conninfo) into the
+        // second cluster's folder, then started as the embedded cluster starts (its own port and socket): it replays
+        // and keeps streaming.
         Directory.CreateDirectory(Standby.DataDirectory);
         File.SetUnixFileMode(Standby.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         if (Environment.IsPrivilegedProcess) await RunAsync("chown", "postgres:", Standby.DataDirectory);
         await RunAsServerUserAsync(Path.Combine(BinDirectory, "pg_basebackup"), "-h", Primary.SocketDirectory,
-            "-p", primarySettings.Port.ToString(CultureInfo.InvariantCulture), "-U", EmbeddedCluster.SuperUser,
+            "-p", Primary.Port.ToString(CultureInfo.InvariantCulture), "-U", EmbeddedCluster.SuperUser,
             "-D", Standby.DataDirectory, "-R", "-X", "stream", "--checkpoint=fast");
         await Standby.EnsureRunningAsync(CancellationToken.None);
         StandbySuperuser = NpgsqlDataSource.Create(Standby.SuperuserConnectionString() + ";Pooling=false");
@@ -80,10 +68,8 @@ public sealed class StandbyPair : IAsyncLifetime
         if (_apiSource is not null) await _apiSource.DisposeAsync();
         if (StandbySuperuser is not null) await StandbySuperuser.DisposeAsync();
         if (PrimaryDb is not null) await PrimaryDb.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        if (Standby is not null) await Standby.StopAsync(CancellationToken.None);
-        if (Primary is not null) await Primary.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        await _standby.DisposeAsync();
+        await _primary.DisposeAsync();
     }
 
     /// <summary>Makes the primary write out its WAL (a segment switch flushes it) and waits until the standby has replayed all of it.</summary>
