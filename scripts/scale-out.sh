@@ -128,7 +128,10 @@ backend replicas
     balance roundrobin
     option httpchk GET /ready
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
+    # Slow is not down: a check may take 5 s on a saturated machine. A dead process is taken out after 3 failed
+    # checks (about 3 s); meanwhile the requests sent to it fail to connect and are retried on another server.
+    timeout check 5s
+    default-server inter 1s fall 3 rise 2
 CFG
   for i in "${!api_ports[@]}"; do echo "    server api$((i + 1)) 127.0.0.1:${api_ports[$i]} check"; done
   cat <<CFG
@@ -249,6 +252,8 @@ bytes_max="$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { printf "%d", m }' FS='
 stats="$(curl -s "http://127.0.0.1:$((lb_port + 9))/stats;csv")"
 retries="$(awk -F, '$1 == "replicas" && $2 != "BACKEND" && $2 != "FRONTEND" { r += $16; d += $17 } END { printf "%d retries, %d redispatches", r, d }' <<< "$stats")"
 downs="$(awk -F, '$1 == "replicas" && $2 ~ /^api/ { printf "%s%s down %d times", sep, $2, $23; sep = ", " }' <<< "$stats")"
+# Why HAProxy took a server out, each time (it says so on stderr).
+grep -o 'Server replicas/api[0-9]* is DOWN, reason: [^,]*' "$work/haproxy.log" | sort | uniq -c | sed 's/^ */  /' >&2 || true
 
 echo
 echo "scale-out: primary + streaming hot standby (pg_basebackup) + ${#api_ports[@]} serve-api on the standby + HAProxy, 127.0.0.1"
