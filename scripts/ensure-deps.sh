@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product and its tests need, when they are missing.
-# Usage: scripts/ensure-deps.sh [--browser] [--wrk] [--time]
+# Usage: scripts/ensure-deps.sh [--browser] [--wrk] [--time] [--haproxy]
 #   --browser adds chromium (the dashboard tests), --wrk wrk (the API benchmark and soak), --time GNU time
-#   (bench.sh's peak RSS)
+#   (bench.sh's peak RSS), --haproxy HAProxy (scale-out.sh's load balancer)
 set -euo pipefail
 
 packages=(postgresql-15 libgomp1 fonts-dejavu-core)
@@ -11,7 +11,8 @@ for option in "$@"; do
     --browser) packages+=(chromium) ;;
     --wrk) packages+=(wrk) ;;
     --time) packages+=(time) ;;
-    *) echo "usage: scripts/ensure-deps.sh [--browser] [--wrk] [--time]" >&2; exit 2 ;;
+    --haproxy) packages+=(haproxy) ;;
+    *) echo "usage: scripts/ensure-deps.sh [--browser] [--wrk] [--time] [--haproxy]" >&2; exit 2 ;;
   esac
 done
 

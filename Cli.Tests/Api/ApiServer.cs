@@ -42,11 +42,12 @@ internal sealed class ApiServer : IAsyncDisposable
         return (await StartAsync(dataSource, config), dataSource);
     }
 
-    public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource, Dictionary<string, string?>? config = null)
+    /// <param name="settings">Settings over appsettings.json's (e.g. <c>Api:RefreshSeconds</c>).</param>
+    public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource, Dictionary<string, string?>? settings = null)
     {
         var log = new StringWriter();
         var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddProvider(new TerminalLoggerProvider(log)));
-        var app = ApiHost.Create(AppSettings.Load(config ?? []), dataSource, logs, "http://127.0.0.1:0");
+        var app = ApiHost.Create(AppSettings.Load(settings ?? []), dataSource, logs, "http://127.0.0.1:0");
         await app.StartAsync();
         return new ApiServer(app, logs, log);
     }

@@ -70,6 +70,13 @@ internal sealed class StoredDays(NpgsqlDataSource db)
     /// <summary>Scores for establishments 1000001.. (as many as given), stored for the API by store-api.</summary>
     public async Task StoreAsync(DateOnly date, IReadOnlyList<double> scores, bool force = false)
     {
+        await PredictAsync(date, scores);
+        await StoreApiAsync(date, force);
+    }
+
+    /// <summary>What store-api reads for the date: its cohort and its scores, committed.</summary>
+    public async Task PredictAsync(DateOnly date, IReadOnlyList<double> scores)
+    {
         await using (var connection = await db.OpenConnectionAsync())
         {
             var licenses = scores.Select((_, i) => (1000001 + i).ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -77,6 +84,11 @@ internal sealed class StoredDays(NpgsqlDataSource db)
             await connection.ExecuteAsync(CohortSql(columns), new { date, licenses });
             await connection.ExecuteAsync(ScoresSql, new { date, licenses, scores = scores.ToArray() });
         }
+    }
+
+    /// <summary>The real store-api task for the date, run by the task engine (one transaction), green.</summary>
+    public async Task StoreApiAsync(DateOnly date, bool force = false)
+    {
         var terminal = new Terminal(new StringWriter(), new StringWriter(), IsInteractive: false);
         var report = await new TaskRunner(db, AppSettings.Load([]), CheckOverrides.None, terminal, NullLoggerFactory.Instance)
             .RunAsync(new StoreApiTask(date, "test", []), force, CancellationToken.None);

@@ -36,6 +36,12 @@ internal sealed class ApiSettings
     /// listens on loopback only and asks for no key; with any, every request but <see cref="ApiHost.IsOpen"/>'s needs one.
     /// </summary>
     public Dictionary<string, string> Keys { get; set; } = [];
+
+    /// <summary>How many prediction items the cache of older days' pages holds (about 200 bytes each), least recently used out first.</summary>
+    public int CachedPageItems { get; set; }
+
+    /// <summary>On a hot standby: how many seconds behind its primary it may be and still be ready (<c>/ready</c>); 0 turns the check off.</summary>
+    public double MaxReplicationLagSeconds { get; set; }
 }
 
 /// <summary>

@@ -52,8 +52,10 @@ internal static class ModelsApi
         return group;
     }
 
-    private static async Task<Results<Ok<ModelCard>, NotFoundProblem>> GetCurrentAsync(NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<ModelCard>, NotFoundProblem>> GetCurrentAsync(ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
     {
+        // The newest day held in memory came with its model's card, read in the same snapshot as its rows.
+        if (served.Current is { ModelCard: { } card }) return TypedResults.Ok(card);
         await using var connection = await db.OpenConnectionAsync(ct);
         // The model of the latest predictions; without predictions (or if it left the registry), the newest one.
         var latest = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LatestModelSql, cancellationToken: ct));

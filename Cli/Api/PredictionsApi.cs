@@ -39,27 +39,8 @@ internal sealed record PredictionDay(
 
 internal static class PredictionsApi
 {
-    // The model id comes from the day's first rank (one index probe) and the count reads only what it must:
-    // without a label filter the (prediction_date, rank) index alone answers it, once vacuum has set the visibility map.
-    private const string DaySql = """
-        select (select model_id from api.predictions where prediction_date = @date order by rank limit 1) as ModelId,
-               (select count(*)::int from api.predictions where prediction_date = @date) as Total
-        """;
-
-    private const string DayWithLabelSql = """
-        select (select model_id from api.predictions where prediction_date = @date order by rank limit 1) as ModelId,
-               (select count(*)::int from api.predictions where prediction_date = @date and label = @label) as Total
-        """;
-
-    private const string PageSql = """
-        select license as License, name as Name, score as Score, label as Label, rank as Rank
-        from api.predictions
-        where prediction_date = @date and (@label::text is null or label = @label)
-        order by rank
-        limit @limit offset @offset
-        """;
-
-    // store-api keeps one record per day next to the rows: no pass over every stored prediction.
+    // store-api keeps one record per day next to the rows: no pass over every stored prediction. Read here only until
+    // the server's first poll has listed them (it holds the list and reloads it when a record changes).
     private const string DatesSql = """
         select prediction_date as Date, establishments as Establishments, fails as Fails, model_id as ModelId
         from api.days
@@ -90,7 +71,7 @@ internal static class PredictionsApi
         [Description("Only the establishments with this label.")] Label? label,
         [Description("Page size, from 1 to the maximum (Api:MaxPageSize).")] PageLimit? limit,
         [Description("How many items of the ranking to skip.")] PageOffset? offset,
-        ApiSettings settings, ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
+        ApiSettings settings, ServedDayCache served, CancellationToken ct)
     {
         var pageSize = limit?.Value ?? settings.DefaultPageSize;
         if (pageSize > settings.MaxPageSize) return Problems.Invalid("limit", PageLimit.Problem(pageSize.ToString(CultureInfo.InvariantCulture), settings.MaxPageSize));
@@ -98,19 +79,15 @@ internal static class PredictionsApi
 
         if (served.Current is { } newest && newest.Date == day) return TypedResults.Ok(newest.Page(only, pageSize, skip));
 
-        var parameters = new { date = day, label = only, limit = pageSize, offset = skip };
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var summary = await connection.QuerySingleAsync<(string? ModelId, int Total)>(
-            new CommandDefinition(only is null ? DaySql : DayWithLabelSql, parameters, cancellationToken: ct));
-        if (summary.ModelId is null) return Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.");
-        var items = summary.Total == 0 || skip >= summary.Total
-            ? []
-            : (await connection.QueryAsync<PredictionItem>(new CommandDefinition(PageSql, parameters, cancellationToken: ct))).AsList();
-        return TypedResults.Ok(new PredictionPage(day, summary.ModelId, only, summary.Total, pageSize, skip, items));
+        // Any other day: a page cached by the day's store-api run, or read once. A day the last poll did not list
+        // (stored a moment ago, or never) is asked of the database all the same.
+        var page = await served.Pages.GetAsync(day, served.Days?.RunOf(day), only, pageSize, skip, ct);
+        return page is null ? Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.") : TypedResults.Ok(page);
     }
 
-    private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
     {
+        if (served.Days is { } stored) return TypedResults.Ok(stored.NewestFirst);
         await using var connection = await db.OpenConnectionAsync(ct);
         var days = await connection.QueryAsync<PredictionDay>(new CommandDefinition(DatesSql, cancellationToken: ct));
         return TypedResults.Ok<IReadOnlyList<PredictionDay>>(days.AsList());

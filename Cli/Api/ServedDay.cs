@@ -3,6 +3,7 @@ using System.Data;
 using System.Diagnostics;
 using Dapper;
 using Inspections.Database;
+using Inspections.Training;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -43,6 +44,9 @@ internal sealed class ServedDay
 
     public int Establishments => _ranked.Length;
 
+    /// <summary>The card of the model that made the day (the current model), or null when the registry no longer has it.</summary>
+    public ModelCard? ModelCard { get; init; }
+
     public bool TryGet(string license, out EstablishmentPrediction prediction) => _byLicense.TryGetValue(license, out prediction!);
 
     /// <summary>One page of the ranking, or of one label's items (ranks stay the day's ranks): O(page).</summary>
@@ -56,21 +60,43 @@ internal sealed class ServedDay
     }
 }
 
+/// <summary>The days <c>api.days</c> records, newest first, with the store-api run that wrote each.</summary>
+internal sealed class StoredDayList(IReadOnlyList<PredictionDay> newestFirst, IReadOnlyDictionary<DateOnly, Guid> runIds)
+{
+    public IReadOnlyList<PredictionDay> NewestFirst { get; } = newestFirst;
+
+    public Guid? RunOf(DateOnly date) => runIds.TryGetValue(date, out var run) ? run : null;
+}
+
 /// <summary>
-/// Holds the <see cref="ServedDay"/> the handlers read, and keeps it current: loads it at start, then
-/// polls <c>api.days</c> every <c>Api:RefreshSeconds</c> and reloads when the newest day changed (a new
-/// date, the same date stored again, or nothing left to serve). Requests never wait for a refresh:
-/// they read one volatile reference to an immutable day. When a poll fails (database down) the last
-/// day keeps being served.
+/// Holds what the handlers read without asking the database, and keeps it current: the <see cref="ServedDay"/>, the
+/// list of stored days, and the replication state. Loads them at start, then polls every <c>Api:RefreshSeconds</c>:
+/// it reloads the day when the newest day changed (a new date, the same date stored again, or nothing left to serve),
+/// the list when any day's record changed, and samples the replication state every time. Requests never wait for a
+/// refresh: they read volatile references to immutable objects. When a poll fails (database down) the last ones keep
+/// being served.
 /// </summary>
+/// <remarks>
+/// On a hot standby a day arrives by WAL replay, and replay makes a transaction visible at its commit record, all of
+/// it at once. store-api writes a day's rows and its <c>api.days</c> record in one transaction, the poll reads the
+/// record and the newest rows' date in one statement, and the reload reads the record and the rows in one repeatable
+/// read snapshot: so the day served is always one store-api commit, whole, never part of one being replayed.
+/// </remarks>
 internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings settings, ILoggerFactory logs) : BackgroundService
 {
     // The newest day's record, and the newest date with rows: they agree whenever store-api wrote the rows.
     // When they do not (rows written some other way), nothing is served from memory and every request reads SQL.
+    // The record count and latest stored_at change whenever any day is stored again or removed. Then what the standby
+    // has received and replayed: positions as bytes from 0/0.
     private const string PollSql = """
         select newest.prediction_date as Date, newest.run_id as RunId, newest.stored_at as StoredAt,
-               (select max(prediction_date) from api.predictions) as NewestRows
-        from (select 1) as one
+               (select max(prediction_date) from api.predictions) as NewestRows,
+               catalogue.days as Days, catalogue.last_stored as LastStored,
+               pg_is_in_recovery() as Standby,
+               (pg_last_wal_receive_lsn() - '0/0'::pg_lsn)::bigint as Received,
+               (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint as Replayed,
+               exists (select from pg_stat_wal_receiver) as Streaming
+        from (select count(*)::int as days, max(stored_at) as last_stored from api.days) as catalogue
         left join (select prediction_date, run_id, stored_at from api.days order by prediction_date desc limit 1) as newest on true
         """;
 
@@ -83,21 +109,51 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         order by rank
         """;
 
+    private const string DaysSql = """
+        select prediction_date as Date, establishments as Establishments, fails as Fails, model_id as ModelId, run_id as RunId
+        from api.days
+        order by prediction_date desc
+        """;
+
+    private sealed record Poll(DateOnly? Date, Guid? RunId, DateTime? StoredAt, DateOnly? NewestRows, int Days, DateTime? LastStored,
+        bool Standby, long? Received, long? Replayed, bool Streaming);
+
     private sealed record Version(DateOnly? Date, Guid? RunId, DateTime? StoredAt, DateOnly? NewestRows);
 
+    private sealed record DayRecord(DateOnly Date, int Establishments, int Fails, string ModelId, Guid RunId);
+
     private readonly ILogger _log = logs.CreateLogger("Api.ServedDay");
+    private readonly ReplicationLag _lag = new();
     private volatile ServedDay? _current;
+    private volatile StoredDayList? _days;
+    private volatile ReplicationState? _replication;
     private Version? _seen;
+    private (int Days, DateTime? LastStored)? _seenDays;
     private bool _failing;
 
     /// <summary>The newest day, or null when there is none to serve from memory (yet): then the handlers read SQL.</summary>
     public ServedDay? Current => _current;
+
+    /// <summary>The stored days as last polled, or null before the first poll that reached the database.</summary>
+    public StoredDayList? Days => _days;
+
+    /// <summary>The replication state at the last poll, or null before the first that reached the database.</summary>
+    public ReplicationState? Replication => _replication;
+
+    /// <summary>Endpoint 2's pages of the other days.</summary>
+    public DayPages Pages { get; } = new(db, settings.CachedPageItems);
 
     public override async Task StartAsync(CancellationToken ct)
     {
         // Once at start: the app's StartAsync returns after this load (requests arriving during it read SQL).
         await RefreshAsync(ct);
         await base.StartAsync(ct);
+    }
+
+    public override void Dispose()
+    {
+        Pages.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -112,20 +168,31 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         }
     }
 
-    /// <summary>Polls once and reloads the day when it changed. Never throws for an unavailable database: it logs and keeps the day.</summary>
+    /// <summary>Polls once and reloads what changed. Never throws for an unavailable database: it logs and keeps what it has.</summary>
     private async Task RefreshAsync(CancellationToken ct)
     {
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
-            var version = await connection.QuerySingleAsync<Version>(new CommandDefinition(PollSql, cancellationToken: ct));
+            var poll = await connection.QuerySingleAsync<Poll>(new CommandDefinition(PollSql, cancellationToken: ct));
+            _replication = _lag.Observe(new ReplicationSample(poll.Standby, poll.Received, poll.Replayed, poll.Streaming),
+                Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
             if (_failing)
             {
                 _failing = false;
                 Recovered(_log);
             }
-            if (version == _seen) return;
 
+            if ((poll.Days, poll.LastStored) != _seenDays)
+            {
+                var records = (await connection.QueryAsync<DayRecord>(new CommandDefinition(DaysSql, cancellationToken: ct))).AsList();
+                _days = new StoredDayList([.. records.Select(d => new PredictionDay(d.Date, d.Establishments, d.Fails, d.ModelId))],
+                    records.ToFrozenDictionary(d => d.Date, d => d.RunId));
+                _seenDays = (poll.Days, poll.LastStored);
+            }
+
+            var version = new Version(poll.Date, poll.RunId, poll.StoredAt, poll.NewestRows);
+            if (version == _seen) return;
             var started = Stopwatch.GetTimestamp();
             var served = version.Date is { } date && version.NewestRows == date ? await LoadAsync(connection, date, ct) : null;
             if (served is not null) Loaded(_log, served.Date, served.Establishments, served.RunId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -144,15 +211,17 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
 
     private static async Task<ServedDay?> LoadAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct)
     {
-        // One snapshot for the record and the rows: a store-api committing meanwhile changes neither.
+        // One snapshot for the record, the rows and the model card: a store-api committing (or being replayed) meanwhile changes none of them.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         var parameters = new { date };
         var runId = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(DaySql, parameters, transaction, cancellationToken: ct));
         var rows = (await connection.QueryAsync<EstablishmentPrediction>(new CommandDefinition(RowsSql, parameters, transaction, cancellationToken: ct))).AsList();
+        var model = rows.Count > 0 ? await ModelRegistry.EntryAsync(connection, rows[0].ModelId, ct) : null;
         await transaction.CommitAsync(ct);
-        return runId is { } run && rows.Count > 0 ? new ServedDay(date, run, rows) : null;
+        return runId is { } run && rows.Count > 0
+            ? new ServedDay(date, run, rows) { ModelCard = model?.AsModelCard(servesLatestPredictions: true) }
+            : null;
     }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Date:yyyy-MM-dd} from memory: {Establishments} establishments, store-api run {RunId}, loaded in {ElapsedMs:0} ms")]
     private static partial void Loaded(ILogger logger, DateOnly date, int establishments, Guid runId, double elapsedMs);
 
