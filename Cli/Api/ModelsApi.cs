@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Inspections.Monitoring;
 using Inspections.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +18,14 @@ internal sealed record ModelCard(
     string ModelId, DateOnly TrainedOn, string Candidate, string Algorithm, JsonElement HyperParameters,
     DateOnly TrainingWindowStart, DateOnly TrainingWindowEnd, int TrainingRows, IReadOnlyList<string> Features,
     JsonElement FoldMetrics, string SelectionMetric, double SelectionValue, double Threshold, string ThresholdRule,
-    string ModelSha256, DateTimeOffset CreatedAt, bool ServesLatestPredictions);
+    string ModelSha256, DateTimeOffset CreatedAt, bool ServesLatestPredictions, ValidationSummary Validation);
+
+/// <summary>
+/// The model's validation figures, the means over its temporal folds: what the realised performance (<c>/performance</c>)
+/// is set against. Null where the folds do not carry the figure.
+/// </summary>
+internal sealed record ValidationSummary(
+    int Folds, double? RocAuc, double? PrecisionAt5, double? PrecisionAt10, double? PrecisionAt20, double? Brier, double? DaysEarlier);
 
 internal static class ModelsApi
 {
@@ -32,7 +40,7 @@ internal static class ModelsApi
             .WithDescription(
                 "The model that made the latest predictions, or, when there are none yet, the newest model in the registry: " +
                 "algorithm, hyper-parameters, training window, per-fold validation metrics, threshold and the rule that chose it, " +
-                "and the ordered feature names. 404 when the registry is empty.");
+                "the ordered feature names, and `validation`: the means over the validation folds that realised performance is set against. 404 when the registry is empty.");
         return group;
     }
 
@@ -52,7 +60,13 @@ internal static class ModelsApi
         entry.ModelId, entry.TrainedOn, entry.Candidate, entry.Algorithm, Json(entry.HyperParameters),
         entry.TrainingWindowStart, entry.TrainingWindowEnd, entry.TrainingRows, entry.FeatureNames(),
         Json(entry.FoldMetrics), entry.SelectionMetric, entry.SelectionValue, entry.Threshold, entry.ThresholdRule,
-        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions);
+        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions, Validation(entry.FoldMetrics));
+
+    private static ValidationSummary Validation(string foldMetrics)
+    {
+        var v = ValidationFigures.FromFoldMetrics(foldMetrics);
+        return new(v.Folds, v.RocAuc, v.PrecisionAt5, v.PrecisionAt10, v.PrecisionAt20, v.Brier, v.DaysEarlier);
+    }
 
     private static JsonElement Json(string text)
     {
