@@ -47,7 +47,11 @@ public abstract class DashboardServer : IAsyncLifetime
         {
             lock (DagRequests) DagRequests.Add(date);
             return Task.FromResult(Dag);
-        }, new DashboardSettings { RecentRuns = 20 }, NullLoggerFactory.Instance);
+        }, new DashboardSettings
+        {
+            RecentRuns = 20, AllRuns = 500, BiasMinGroupSize = 30,
+            Monitoring = new() { AucWarnMargin = 0.05, AucAlertMargin = 0.1, PrecisionWarnMargin = 0.05, PrecisionAlertMargin = 0.1 },
+        }, NullLoggerFactory.Instance);
         await _app.StartAsync();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Client = new HttpClient { BaseAddress = new Uri(BaseUrl) };

@@ -28,6 +28,7 @@ internal static class ServeDashboardCommand
         {
             var settings = cli.LoadSettings(parseResult);
             var dashboard = settings.Bind<DashboardSettings>("Dashboard");
+            dashboard.Monitoring = Monitoring.MonitoringSettings.From(settings);
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, DatabaseRole.Dashboard);
             var readDag = dag(dataSource, settings);
