@@ -15,7 +15,7 @@ internal static class DashboardCharts
 {
     public const string FontFamily = "DejaVu Sans";
 
-    public const string ReferenceLegend = "Reference: out-of-sample scores of the whole cohort on the validation dates";
+    public const string ReferenceLegend = "Reference: the model's scores of the whole cohort on its validation dates";
     public const string CurrentLegend = "Current: predictions of ";
     public const string PsiLegend = "PSI of the scores";
     public const string FeaturePsiLegend = "PSI of the most drifted feature";

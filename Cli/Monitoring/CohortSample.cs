@@ -5,8 +5,8 @@ namespace Inspections.Monitoring;
 
 /// <summary>
 /// A whole cohort as monitoring compares it: every establishment's score and model features, by feature name.
-/// The reference is the selected model's out-of-sample scores on the cohorts of its validation as-of dates
-/// (<c>models.reference_cohort</c>); the current one the cohort of a run date with its predictions.
+/// The reference is the selected model's reference cohort: scores of the whole cohorts of its validation as-of dates
+/// (<c>models.reference_cohort</c>; see <see cref="ReferenceCohortFill"/>); the current one the cohort of a run date with its predictions.
 /// </summary>
 internal sealed record CohortSample(
     int AsOfDates, IReadOnlyList<double> Scores, IReadOnlyDictionary<string, double[]> Numeric, IReadOnlyDictionary<string, string[]> Categorical)

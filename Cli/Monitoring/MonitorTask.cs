@@ -4,8 +4,8 @@ using Inspections.Training;
 namespace Inspections.Monitoring;
 
 /// <summary>
-/// <c>monitor</c>: compares the day's cohort with the reference cohort of the model that scored it (its out-of-sample
-/// scores on the whole cohorts of its validation as-of dates, <c>models.reference_cohort</c>): the scores (PSI, KS,
+/// <c>monitor</c>: compares the day's cohort with the reference cohort of the model that scored it (scores of the
+/// whole cohorts of its validation as-of dates, <c>models.reference_cohort</c>): the scores (PSI, KS,
 /// mean shift, share labelled fail, both histograms) and every model feature (PSI; Jensen-Shannon for categories);
 /// and reads the realised performance the evaluate task recorded. Status ok / warn / alert from configured
 /// thresholds: the worst of the score, feature and performance statuses. One row per date.

@@ -7,12 +7,12 @@ using NpgsqlTypes;
 namespace Inspections.Monitoring;
 
 /// <summary>
-/// TEMPORARY, until the model work fills <c>models.reference_cohort</c> in train/select: the reference cohort of a
-/// selected model that has none, filled by the first monitor that needs it. It rebuilds the model's validation folds
-/// as select saw them (the snapshots known on its training date), fits each fold's own model on that fold's training
-/// rows, and scores with it the whole cohort of each of the fold's as-of dates: every establishment active then, as
-/// <see cref="FeatureQuery"/> defines the cohort, inspected later or not. Scores are out of sample: a fold's model
-/// learnt only from labels known before the fold began.
+/// TEMPORARY, until the model work fills <c>models.reference_cohort</c> in train/select (with each fold's own model's
+/// out-of-sample scores): the reference cohort of a selected model that has none, filled by the first monitor that
+/// needs it. It rebuilds the model's validation folds as select saw them (the snapshots known on its training date)
+/// and scores, with the selected model itself, the whole cohort of each fold's as-of dates: every establishment
+/// active then, as <see cref="FeatureQuery"/> defines the cohort, inspected later or not. Not out of sample: the
+/// selected model was refitted on the labelled rows among them (docs/monitoring.md says what that changes).
 /// </summary>
 internal static class ReferenceCohortFill
 {
@@ -25,8 +25,10 @@ internal static class ReferenceCohortFill
         var (connection, tx) = (context.Connection, context.Transaction);
         var training = TrainingSettings.From(context.Settings);
         var features = context.Settings.Bind<FeatureSettings>("Features");
-        var candidate = Candidate.Grid(training).SingleOrDefault(c => c.Name == model.Candidate)
-            ?? throw new InvalidOperationException($"{model.Candidate} (model {model.ModelId}) is no longer in the Training grid: its folds cannot be refitted");
+        var stored = await ModelRegistry.TrainedOnAsync(connection, tx, model.TrainedOn, ct);
+        if (stored?.ModelId != model.ModelId)
+            throw new InvalidOperationException($"model {model.ModelId} is not the newest selected on {model.TrainedOn:yyyy-MM-dd}: its reference cohort cannot be filled here");
+        var scorer = stored.Scorer();
         var labelled = await FeatureRows.ReadLabelledAsync(connection, tx, model.TrainedOn, training.LabelWindowDays,
             training.HistoryStart(model.TrainedOn), ct);
         var folds = TemporalValidation.Folds(labelled, training);
@@ -34,13 +36,12 @@ internal static class ReferenceCohortFill
         long written = 0;
         foreach (var fold in folds)
         {
-            var foldModel = ModelScorer.Fit(candidate, fold.Train, treeThreads: Environment.ProcessorCount);
             foreach (var asOf in fold.Valid.Select(r => r.AsOfDate).Distinct().Order())
             {
                 // The cohort of asOf exactly as the features task of that date computes it (features strictly before it).
                 await FeatureQuery.ComputeAsync(connection, tx, [asOf], asOf, features, ct);
                 var cohort = await ReadFeatureRowsAsync(context, asOf, ct);
-                var scores = foldModel.Score(cohort);
+                var scores = scorer.Score(cohort);
                 written += await CopyAsync(context, model.ModelId, cohort, scores, ct);
             }
         }
