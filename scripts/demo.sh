@@ -4,7 +4,8 @@
 #   2. the same again: nothing runs
 #   3. a deliberately bad check (predict.max_score=-1): its context, no metadata, red, exit code 3
 #   4. store-api: the serving table's record      5. monitor: the drift record
-#   6. status: the DAG, green                     7. the DAG as a picture
+#   6. status: the DAG, green, and the DAG as a picture
+#   7. serve-api and serve-dashboard on its database: both endpoints' JSON, the dashboard saved as artifacts/dashboard.png
 # Usage: scripts/demo.sh [--source FILE.csv|FILE.json|socrata] [--date YYYY-MM-DD]
 # Default: the bundled synthetic sample (samples/synthetic-food-inspections.csv) at 2014-09-01.
 # The demo shows; the tests assert (Cli.Tests/Prediction/PipelineEndToEndTests.cs plays the same steps), so the
@@ -72,16 +73,55 @@ show status --date "$date_arg" || exit 1
 mkdir -p "$root/artifacts"
 show dag --date "$date_arg" --svg "$root/artifacts/dag.svg" || exit 1
 
-step "7. the HTTP API and the dashboard"
-cat <<TXT
-Start them on this demo's database (each runs until Ctrl+C):
-  Database__DataDirectory=$Database__DataDirectory Database__Port=$Database__Port scripts/inspections serve-api
-      curl http://127.0.0.1:5000/predictions?date=$date_arg&limit=5
-      curl http://127.0.0.1:5000/establishments/<license>/prediction
-      Swagger UI: http://127.0.0.1:5000/swagger
-  Database__DataDirectory=$Database__DataDirectory Database__Port=$Database__Port scripts/inspections serve-dashboard
-      http://127.0.0.1:8050/
-From a laptop: ssh -L 5000:127.0.0.1:5000 -L 8050:127.0.0.1:8050 <the VM>
-TXT
+step "7. the HTTP API and the dashboard, on this demo's database"
+api="http://127.0.0.1:${DEMO_API_PORT:-5055}"
+dashboard="http://127.0.0.1:${DEMO_DASHBOARD_PORT:-8055}"
+work="$(mktemp -d)"
+at_exit "rm -rf $(printf %q "$work")"
+echo "$ inspections serve-api --urls $api &"
+start_api "$api" "$work" DEMO_API_PORT
+echo "$ inspections serve-dashboard --urls $dashboard &"
+"$root/scripts/inspections" serve-dashboard --urls "$dashboard" > "$work/dashboard.out" 2> "$work/dashboard.log" &
+dashboard_pid=$!
+stop_at_exit "$dashboard_pid"
+wait_for_url "$dashboard/" "$dashboard_pid" || { cat "$work/dashboard.log" >&2; echo "demo: the dashboard did not start" >&2; exit 1; }
+
+license=$(sql -c "select license from api.predictions where prediction_date = '$date_arg' order by rank limit 1")
 echo
+echo "Endpoint 1, one establishment's prediction:"
+echo "$ curl -s '$api/establishments/$license/prediction'"
+curl -fsS "$api/establishments/$license/prediction" || { echo "demo: endpoint 1 failed" >&2; exit 1; }
+echo
+echo
+echo "Endpoint 2, the day's ranking (the first 3):"
+echo "$ curl -s '$api/predictions?date=$date_arg&limit=3'"
+curl -fsS "$api/predictions?date=$date_arg&limit=3" || { echo "demo: endpoint 2 failed" >&2; exit 1; }
+echo
+echo
+echo "Swagger UI: $api/swagger (while it runs; from a laptop: ssh -L ${api##*:}:127.0.0.1:${api##*:} <the VM>)"
+
+echo
+echo "The dashboard ($dashboard/?date=$date_arg), as a picture:"
+"$root/scripts/ensure-deps.sh" --browser >/dev/null || { echo "demo: chromium could not be installed" >&2; exit 1; }
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome)
+# --no-sandbox: chromium's sandbox refuses to run as root; the page is this demo's own.
+rm -f "$root/artifacts/dashboard.png"
+"$browser" --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars --window-size=1280,4200 \
+  --screenshot="$root/artifacts/dashboard.png" "$dashboard/?date=$date_arg" >"$work/browser.log" 2>&1
+if [[ -s "$root/artifacts/dashboard.png" ]]; then
+  echo "  saved artifacts/dashboard.png"
+else
+  cat "$work/browser.log" >&2; echo "demo: no screenshot of the dashboard" >&2; exit 1
+fi
+
+echo
+echo "Stopping serve-api and serve-dashboard."
+stop_process "$server"
+stop_process "$dashboard_pid"
+echo
+echo "The demo's cluster keeps running, so you can start the servers on it again:"
+echo "  Database__DataDirectory=$Database__DataDirectory Database__Port=$Database__Port scripts/inspections serve-api"
+echo "  Database__DataDirectory=$Database__DataDirectory Database__Port=$Database__Port scripts/inspections serve-dashboard"
+echo "Stop it with:"
+echo "  Database__DataDirectory=$Database__DataDirectory scripts/inspections db stop"
 echo "Demo complete."

@@ -237,29 +237,16 @@ public sealed class ServedDayTests : IAsyncLifetime
 /// <summary>The PostgreSQL server stopped under a running API (a throwaway cluster of this class's own).</summary>
 public sealed class ServedDayOutageTests : IAsyncLifetime
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"inspections-outage-{Guid.NewGuid():N}"[..34]);
-    private EmbeddedCluster _cluster = null!;
+    private readonly ThrowawayCluster _throwaway = new("outage");
     private NpgsqlDataSource _db = null!;
 
-    public async Task InitializeAsync()
-    {
-        var settings = TestCluster.ThrowawaySettings(_root);
-        _cluster = EmbeddedCluster.FromSettings(settings, NullLogger.Instance);
-        _db = await DatabaseConnector.OpenAsync(AppSettings.Load(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = "",
-            ["Database:DataDirectory"] = settings.DataDirectory,
-            ["Database:Port"] = settings.Port.ToString(CultureInfo.InvariantCulture),
-            ["Database:ServerOptions"] = settings.ServerOptions,
-        }), NullLoggerFactory.Instance, CancellationToken.None);
-    }
+    public async Task InitializeAsync() =>
+        _db = await DatabaseConnector.OpenAsync(AppSettings.Load(_throwaway.Config), NullLoggerFactory.Instance, CancellationToken.None);
 
     public async Task DisposeAsync()
     {
         await _db.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await _cluster.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        await _throwaway.DisposeAsync();
     }
 
     [Fact]
@@ -268,12 +255,12 @@ public sealed class ServedDayOutageTests : IAsyncLifetime
         var days = await StoredDays.SeedAsync(_db);
         await days.StoreAsync(new DateOnly(2024, 5, 1), StoredDays.Scores(10, seed: 1));
         await days.StoreAsync(new DateOnly(2024, 5, 8), StoredDays.Scores(10, seed: 2));
-        var (server, readOnly) = await ApiServer.StartAsync(_cluster.SuperuserConnectionString());
+        var (server, readOnly) = await ApiServer.StartAsync(_throwaway.Cluster.SuperuserConnectionString());
         await using var _ = readOnly;
         await using var __ = server;
         var before = await server.Client.GetStringAsync("/establishments/1000003/prediction");
 
-        (await _cluster.StopAsync(CancellationToken.None)).ShouldBeTrue();
+        (await _throwaway.Cluster.StopAsync(CancellationToken.None)).ShouldBeTrue();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (!server.Log.Contains("Cannot check for a newer prediction day", StringComparison.Ordinal))
         {

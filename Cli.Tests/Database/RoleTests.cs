@@ -15,21 +15,14 @@ namespace Inspections.Tests.Database;
 /// </summary>
 public sealed class RoleTests : IAsyncLifetime
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"inspections-roles-{Guid.NewGuid():N}"[..33]);
+    private readonly ThrowawayCluster _throwaway = new("roles");
     private readonly Dictionary<string, string?> _config;
     private readonly EmbeddedCluster _cluster;
 
     public RoleTests()
     {
-        var settings = TestCluster.ThrowawaySettings(_root);
-        _cluster = EmbeddedCluster.FromSettings(settings, NullLogger.Instance);
-        _config = new()
-        {
-            ["ConnectionStrings:Postgres"] = "",
-            ["Database:DataDirectory"] = settings.DataDirectory,
-            ["Database:Port"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Database:ServerOptions"] = settings.ServerOptions,
-        };
+        _config = _throwaway.Config;
+        _cluster = _throwaway.Cluster;
     }
 
     public async Task InitializeAsync()
@@ -38,12 +31,7 @@ public sealed class RoleTests : IAsyncLifetime
         ingested.ExitCode.ShouldBe(0, ingested.ToString());
     }
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await _cluster.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public async Task DisposeAsync() => await _throwaway.DisposeAsync();
 
     [Fact]
     public async Task The_pipelines_role_owns_every_schema_and_table_and_is_no_superuser()

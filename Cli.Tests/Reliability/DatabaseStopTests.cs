@@ -14,31 +14,19 @@ namespace Inspections.Tests.Reliability;
 /// </summary>
 public sealed class DatabaseStopTests : IAsyncLifetime
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"inspections-stop-{Guid.NewGuid():N}"[..32]);
+    private readonly ThrowawayCluster _throwaway = new("stop");
     private readonly Dictionary<string, string?> _config;
     private readonly EmbeddedCluster _cluster;
 
     public DatabaseStopTests()
     {
-        var settings = TestCluster.ThrowawaySettings(_root);
-        _cluster = EmbeddedCluster.FromSettings(settings, NullLogger.Instance);
-        _config = new()
-        {
-            ["ConnectionStrings:Postgres"] = "",
-            ["Database:DataDirectory"] = settings.DataDirectory,
-            ["Database:Port"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Database:ServerOptions"] = settings.ServerOptions,
-        };
+        _config = _throwaway.Config;
+        _cluster = _throwaway.Cluster;
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await _cluster.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public async Task DisposeAsync() => await _throwaway.DisposeAsync();
 
     [Theory]
     [InlineData("fast")]

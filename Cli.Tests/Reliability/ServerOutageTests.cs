@@ -15,21 +15,14 @@ namespace Inspections.Tests.Reliability;
 /// </summary>
 public sealed class ServerOutageTests : IAsyncLifetime
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"inspections-outage-{Guid.NewGuid():N}"[..34]);
+    private readonly ThrowawayCluster _throwaway = new("outage");
     private readonly Dictionary<string, string?> _config;
     private readonly EmbeddedCluster _cluster;
 
     public ServerOutageTests()
     {
-        var settings = TestCluster.ThrowawaySettings(_root);
-        _cluster = EmbeddedCluster.FromSettings(settings, NullLogger.Instance);
-        _config = new()
-        {
-            ["ConnectionStrings:Postgres"] = "",
-            ["Database:DataDirectory"] = settings.DataDirectory,
-            ["Database:Port"] = settings.Port.ToString(CultureInfo.InvariantCulture),
-            ["Database:ServerOptions"] = settings.ServerOptions,
-        };
+        _config = _throwaway.Config;
+        _cluster = _throwaway.Cluster;
     }
 
     public async Task InitializeAsync()
@@ -38,12 +31,7 @@ public sealed class ServerOutageTests : IAsyncLifetime
         migrated.ExitCode.ShouldBe(0, migrated.ToString());
     }
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await _cluster.StopAsync(CancellationToken.None);
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public async Task DisposeAsync() => await _throwaway.DisposeAsync();
 
     [Fact]
     public async Task The_dashboard_answers_a_503_page_while_the_database_is_down_and_the_first_request_after_it_is_back_as_usual()
@@ -105,7 +93,7 @@ public sealed class ServerOutageTests : IAsyncLifetime
 
     private void ShouldHoldNoInternals(string body)
     {
-        body.ShouldNotContain(_root);
+        body.ShouldNotContain(_throwaway.Root);
         body.ShouldNotContain("Npgsql");
         body.ShouldNotContain("Exception");
         body.ShouldNotContain("   at ");

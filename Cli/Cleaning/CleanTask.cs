@@ -90,7 +90,7 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
 
     private const string SelectBatch = """
         create temp table clean_batch on commit drop as
-        select r.*, nullif(ltrim(regexp_replace(btrim(r.license), '\.0+$', ''), '0'), '') as license_clean
+        select r.*, clean.license_number(r.license) as license_clean
         from raw.inspections r
         where r.inspection_date <= @date
           and not exists (select 1 from clean.inspections c where c.inspection_id = r.inspection_id)
@@ -194,7 +194,7 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
     private const string Uncleaned = """
         select r.inspection_id::text from raw.inspections r
         where r.inspection_date <= @date
-          and nullif(ltrim(regexp_replace(btrim(r.license), '\.0+$', ''), '0'), '') is not null
+          and clean.license_number(r.license) is not null
           and not exists (select 1 from clean.inspections c where c.inspection_id = r.inspection_id and c.source_run_id = r.ingest_run_id)
         limit 10
         """;
@@ -204,7 +204,7 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                coalesce((count(*) filter (where outcome = 'fail'))::float8 / nullif(count(*) filter (where outcome <> 'none'), 0), 0) as fail_share,
                coalesce((count(*) filter (where name is null))::float8 / nullif(count(*), 0), 0) as null_name,
                coalesce((count(*) filter (where risk_level = 'unknown'))::float8 / nullif(count(*), 0), 0) as unknown_risk,
-               coalesce((select (count(*) filter (where nullif(ltrim(regexp_replace(btrim(license), '\.0+$', ''), '0'), '') is null))::float8
+               coalesce((select (count(*) filter (where clean.license_number(license) is null))::float8
                                 / nullif(count(*), 0) from raw.inspections where inspection_date <= @date), 0) as excluded
         from clean.inspections
         where inspection_date <= @date

@@ -57,7 +57,7 @@ internal static class DatabaseConnector
                 await using var owner = Build(target.ConnectionString, logs, readOnly: false);
                 await Migrator.ApplyAsync(owner, log, ct);
                 await using var connection = await owner.OpenConnectionAsync(ct);
-                await connection.ExecuteAsync(new CommandDefinition(DatabaseRoles.Grants, cancellationToken: ct));
+                await DatabaseRoles.GrantServerReadsAsync(connection, ct);
             }
             var dataSource = Build(serverConnection ?? target.ConnectionString, logs, readOnly: role != DatabaseRole.Pipeline, connectionOptions);
             if (serverConnection is not null && target.Cluster is null) await RequireCurrentSchemaAsync(dataSource, role, ct);

@@ -38,7 +38,7 @@ internal static class DatabaseRoles
     /// The API reads its serving tables, the model card and the realised performance; the dashboard what it shows: models, monitoring, the
     /// run history and the served days. Neither reads raw, clean or features, and neither writes anything.
     /// </summary>
-    public const string Grants = $"""
+    private const string Grants = $"""
         do $$
         begin
             if exists (select from pg_roles where rolname = '{Api}') then
@@ -58,6 +58,43 @@ internal static class DatabaseRoles
         end
         $$;
         """;
+
+    // Whether a server's role lacks one of the reads Grants gives: read from the catalog, so it never waits for a
+    // running task (a GRANT rewrites catalog rows, and waits for any open transaction that changed the same table's).
+    private const string GrantsMissing = $"""
+        with roles as (select rolname from pg_roles where rolname in ('{Api}', '{Dashboard}')),
+        wanted as (
+            select '{Api}' as role, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p', 'v', 'm')
+              and (n.nspname = 'api' or (n.nspname = 'models' and c.relname = 'registry')
+                   or (n.nspname = 'public' and c.relname = 'schema_migrations'))
+            union all
+            select '{Dashboard}', c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p', 'v', 'm')
+              and (n.nspname in ('models', 'monitoring', 'pipeline') or (n.nspname = 'api' and c.relname = 'days')
+                   or (n.nspname = 'public' and c.relname = 'schema_migrations'))
+        )
+        select exists (select 1 from wanted w join roles r on r.rolname = w.role
+                       where not has_table_privilege(r.rolname, w.oid, 'select'))
+        """;
+
+    /// <summary>
+    /// Gives the servers' roles their reads where one is missing (after a migration made a table, or an administrator
+    /// made the roles), as the tables' owner, under the migration lock; a database whose grants are in place is only read.
+    /// </summary>
+    public static async Task GrantServerReadsAsync(NpgsqlConnection owner, CancellationToken ct)
+    {
+        if (!await owner.ExecuteScalarAsync<bool>(new CommandDefinition(GrantsMissing, cancellationToken: ct))) return;
+        await owner.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = Migrator.LockKey }, cancellationToken: ct));
+        try
+        {
+            await owner.ExecuteAsync(new CommandDefinition(Grants, cancellationToken: ct));
+        }
+        finally
+        {
+            await owner.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key = Migrator.LockKey }, cancellationToken: CancellationToken.None));
+        }
+    }
 
     // Run as the embedded cluster's superuser: the roles, and every object of the product's schemas owned by the
     // pipeline's role (a database made before the roles existed belongs to the superuser).
