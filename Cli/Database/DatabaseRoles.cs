@@ -67,6 +67,7 @@ internal static class DatabaseRoles
             select '{Api}' as role, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p', 'v', 'm')
               and (n.nspname = 'api' or (n.nspname = 'models' and c.relname = 'registry')
+                   or (n.nspname = 'monitoring' and c.relname in ('performance', 'calibration'))
                    or (n.nspname = 'public' and c.relname = 'schema_migrations'))
             union all
             select '{Dashboard}', c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
