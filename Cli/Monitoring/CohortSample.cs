@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Inspections.Training;
 using Npgsql;
 
@@ -5,8 +6,8 @@ namespace Inspections.Monitoring;
 
 /// <summary>
 /// A whole cohort as monitoring compares it: every establishment's score and model features, by feature name.
-/// The reference is the selected model's reference cohort: scores of the whole cohorts of its validation as-of dates
-/// (<c>models.reference_cohort</c>; see <see cref="ReferenceCohortFill"/>); the current one the cohort of a run date with its predictions.
+/// The reference is the selected model's reference cohort: its out-of-sample scores of the whole cohorts of its validation
+/// as-of dates (<c>models.reference_cohort</c>, which select fills); the current one the cohort of a run date with its predictions.
 /// </summary>
 internal sealed record CohortSample(
     int AsOfDates, IReadOnlyList<double> Scores, IReadOnlyDictionary<string, double[]> Numeric, IReadOnlyDictionary<string, string[]> Categorical)
@@ -15,7 +16,8 @@ internal sealed record CohortSample(
 
     /// <summary>
     /// The reference cohort of <paramref name="modelId"/>. Its <c>features</c> array holds the first of the registry's
-    /// <paramref name="features"/> (the numeric ones), its <c>categories</c> array the rest, in that order.
+    /// <paramref name="features"/> (the numeric ones); the categorical ones, text, are those of the same rows of
+    /// <c>features.fold_cohort</c>, in <see cref="FeatureSet.Categorical"/> order.
     /// </summary>
     public static async Task<CohortSample> ReferenceAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string modelId,
         IReadOnlyList<string> features, CancellationToken ct)
@@ -37,7 +39,8 @@ internal sealed record CohortSample(
             }
         }
         var numericCount = numeric.Count == 0 ? 0 : numeric[0].Length;
-        var categoricalCount = categorical.Count == 0 ? 0 : categorical[0].Length;
+        // Categories only when every reference row has them: a partial sample would not be the reference.
+        var categoricalCount = categorical.Count == 0 || categorical.Any(c => c.Length == 0) ? 0 : categorical[0].Length;
         var byName = new Dictionary<string, double[]>(StringComparer.Ordinal);
         for (var f = 0; f < Math.Min(numericCount, features.Count); f++)
             byName[features[f]] = numeric.Select(row => row[f]).ToArray();
@@ -69,8 +72,12 @@ internal sealed record CohortSample(
         FeatureSet.Categorical.Select((name, i) => (name, values: rows.Select(r => r.Categorical[i]).ToArray()))
             .ToDictionary(p => p.name, p => p.values, StringComparer.Ordinal));
 
-    private const string ReferenceSql = """
-        select as_of_date, score, features, categories from models.reference_cohort
-        where model_id = @modelId order by as_of_date, license
+    // Column names come from FeatureSet, never from input; a reference row whose fold cohort row is gone has no categories.
+    private static readonly string ReferenceSql = $"""
+        select r.as_of_date, r.score, r.features,
+               case when f.license is null then array[]::text[] else array[{string.Join(", ", FeatureSet.Categorical.Select(c => "f." + c))}] end
+        from models.reference_cohort r
+        left join features.fold_cohort f using (as_of_date, license)
+        where r.model_id = @modelId order by r.as_of_date, r.license
         """;
 }

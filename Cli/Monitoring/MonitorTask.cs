@@ -62,7 +62,6 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
         var model = await ModelRegistry.EntryAsync(context.Connection, models[0], ct)
             ?? throw new InvalidOperationException($"the predictions of {Date:yyyy-MM-dd} name model {models[0]}, which the registry does not hold");
 
-        var filled = await ReferenceCohortFill.EnsureAsync(context, model, ct);
         var reference = await CohortSample.ReferenceAsync(context.Connection, context.Transaction, model.ModelId, model.FeatureNames(), ct);
         var current = await CohortSample.PredictedOnAsync(context.Connection, context.Transaction, Date, ct);
         if (current.Rows == 0 || reference.Rows == 0)
@@ -124,7 +123,6 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
             FeatureStatus = featureStatus,
             PerformanceStatus = performanceStatus,
             ReferenceDates = reference.AsOfDates,
-            ReferenceRowsFilled = filled,
             FeaturesCompared = features.Count,
             FeaturesAtAlert = features.Count(f => f.Counted && f.Status == "alert"),
             MostDriftedFeature = top is null ? null : $"{top.Feature} (PSI {top.Psi:0.000})",
@@ -159,9 +157,6 @@ internal sealed record MonitorResult(
     public string? FeatureStatus { get; init; }
     public string? PerformanceStatus { get; init; }
     public int ReferenceDates { get; init; }
-
-    /// <summary>Reference cohort rows this run filled (see <see cref="ReferenceCohortFill"/>); 0 when the model had them.</summary>
-    public long ReferenceRowsFilled { get; init; }
 
     public int FeaturesCompared { get; init; }
     public int FeaturesAtAlert { get; init; }

@@ -1,10 +1,6 @@
 -- Monitoring against a like-for-like reference: feature drift per monitored date (monitor), realised
 -- performance per prediction date once its label window closed (evaluate), and calibration by score decile.
 
--- Categorical features are text, which a double precision[] cannot hold: their values, in the order the
--- registry lists the categorical features (after the numeric ones the features array holds).
-alter table models.reference_cohort add column if not exists categories text[] not null default '{}';
-
 alter table monitoring.drift
     add column score_status       text not null default 'ok' check (score_status in ('ok', 'warn', 'alert')),
     add column feature_status     text not null default 'ok' check (feature_status in ('ok', 'warn', 'alert')),
