@@ -242,6 +242,12 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("trainingRows").GetInt32().ShouldBe(41000);
         json.GetProperty("features").EnumerateArray().Select(f => f.GetString()).ShouldBe(["days_since_last", "prior_fails", "risk_level"]);
         json.GetProperty("foldMetrics")[0].GetProperty("roc_auc").GetDouble().ShouldBe(0.71);
+        // The means over the folds that realised performance (/performance) is set against.
+        var validation = json.GetProperty("validation");
+        validation.GetProperty("folds").GetInt32().ShouldBe(1);
+        validation.GetProperty("rocAuc").GetDouble().ShouldBe(0.71);
+        validation.GetProperty("precisionAt10").GetDouble().ShouldBe(0.42);
+        validation.GetProperty("daysEarlier").ValueKind.ShouldBe(JsonValueKind.Null);
         json.GetProperty("threshold").GetDouble().ShouldBe(0.5);
         json.GetProperty("thresholdRule").GetString().ShouldBe("top 10% of the last fold");
         json.GetProperty("selectionMetric").GetString().ShouldBe("precision_at_10");
@@ -287,7 +293,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         doc.GetProperty("openapi").GetString().ShouldStartWith("3.1");
         doc.GetProperty("info").GetProperty("title").GetString().ShouldBe("Chicago food inspection risk API");
         var paths = doc.GetProperty("paths");
-        paths.PropertyNames().Order().ShouldBe(["/establishments/{licenseId}/prediction", "/health", "/models/current", "/predictions", "/predictions/dates", "/ready"]);
+        paths.PropertyNames().Order().ShouldBe(["/establishments/{licenseId}/prediction", "/health", "/models/current", "/performance", "/performance/{date}", "/predictions", "/predictions/dates", "/ready"]);
 
         var expected = new Dictionary<string, (string[] Parameters, string[] Responses)>
         {
@@ -295,6 +301,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
             ["/predictions"] = (["date", "label", "limit", "offset"], ["200", "400", "401", "404", "503"]),
             ["/predictions/dates"] = ([], ["200", "401", "503"]),
             ["/models/current"] = ([], ["200", "401", "404", "503"]),
+            ["/performance"] = ([], ["200", "401", "503"]),
+            ["/performance/{date}"] = (["date"], ["200", "400", "401", "404", "503"]),
             ["/health"] = ([], ["200"]),
             ["/ready"] = ([], ["200", "503"]),
         };

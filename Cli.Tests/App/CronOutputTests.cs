@@ -31,9 +31,9 @@ public sealed partial class CronOutputTests(SamplePipeline sample)
             new(sample.Config) { ["Monitoring:PsiAlert"] = "0" });
 
         result.ExitCode.ShouldBe(ExitCodes.DriftAlert, result.ToString());
-        result.Out.ShouldContain("DAG green: 6 ran");
-        result.Error.ShouldContain($"ALERT: Drift on {date}: alert (PSI");
-        result.Error.ShouldContain("=> --fail-on-drift: the drift is at the alert level");
+        result.Out.ShouldContain("DAG green: 7 ran"); // ingest, clean, features, predict, store-api, evaluate, monitor
+        result.Error.ShouldContain($"ALERT: Drift on {date}: alert (scores alert: PSI");
+        result.Error.ShouldContain("=> --fail-on-drift: at the alert level: scores (Monitoring:PsiAlert 0");
         result.LastErrorLine.ShouldBe("exit code 6 (DriftAlert)");
     }
 

@@ -59,15 +59,43 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
             // Text drawn with a real font has a width; with none it would collapse to nothing.
             (await text.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(100, legend);
         }
-        (await page.Locator("#drift-over-time svg").IsVisibleAsync()).ShouldBeTrue();
-        (await page.Locator("#dag svg g.node").CountAsync()).ShouldBe(DashboardServer.Dag.Count);
+        (await page.Locator("#drift-over-time svg").CountAsync()).ShouldBe(2); // PSI with its levels; shares labelled fail
+        foreach (var chart in new[] { "#drift-over-time svg", "#auc-chart svg", "#precision-chart svg", "#calibration-chart svg" })
+        {
+            (await page.Locator(chart).First.IsVisibleAsync()).ShouldBeTrue(chart);
+            (await page.Locator(chart).First.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(300, chart);
+        }
+        (await page.Locator("#feature-drift tbody tr").CountAsync()).ShouldBe(DashboardSeed.Features.Length);
+        (await page.Locator("#bias tr.small-group").CountAsync()).ShouldBe(1);
+        (await page.Locator("#bias tr.small-group td.disparity").CountAsync()).ShouldBe(0);
+
+        // The DAG at the page's width: ten instances in nine columns, every label drawn at 11 px or more, the full key on hover.
+        var nodes = page.Locator("#dag svg g.node");
+        (await nodes.CountAsync()).ShouldBe(DashboardServer.Dag.Count);
+        var smallest = await page.EvaluateAsync<double>("""
+            () => Math.min(...[...document.querySelectorAll('#dag svg g.node text')].map(t => {
+                const svg = t.ownerSVGElement;
+                return parseFloat(t.getAttribute('font-size')) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            }))
+            """);
+        smallest.ShouldBeGreaterThanOrEqualTo(11);
+        (await nodes.First.Locator("title").TextContentAsync()).ShouldStartWith("ingest(date=2024-01-21, source=socrata)");
         (await page.Locator("#runs details").CountAsync()).ShouldBe(1);
+        (await page.Locator("#runs h2").InnerTextAsync()).ShouldBe("Runs for 2024-01-21");
         problems.ShouldBeEmpty();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-top.png") });
 
         var path = Path.Combine(ScreenshotFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         new FileInfo(path).Length.ShouldBeGreaterThan(50_000);
+        foreach (var (section, name) in new[] { ("#scores", "dashboard-scores.png"), ("#drift-over-time", "dashboard-drift.png"),
+                     ("#performance", "dashboard-performance.png"), ("#dag", "dashboard-dag.png"), ("#bias", "dashboard-bias.png") })
+            await page.Locator(section).ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name) });
+
+        // Every run is one click away.
+        await page.Locator("#all-runs").ClickAsync();
+        page.Url.ShouldEndWith("/?date=2024-01-21&runs=all");
+        (await page.Locator("#runs h2").InnerTextAsync()).ShouldBe("All runs");
     }
 
     [Fact]

@@ -13,8 +13,14 @@ public sealed class DashboardChartsTests
     {
         MonitorDate = new DateOnly(2024, 1, 21), ModelId = "m1", ReferenceRows = 5000, CurrentRows = 4202,
         Psi = 0.318, Ks = 0.25, MeanReference = 0.22, MeanCurrent = 0.34, MeanShift = 0.12,
-        FailShareReference = 0.10, FailShareCurrent = 0.27, Status = "alert",
+        FailShareReference = 0.10, FailShareCurrent = 0.27, Status = "alert", PsiWarn = 0.1, PsiAlert = 0.25, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25,
     };
+
+    private static readonly (DateOnly, string, double)[] FeatureHistory =
+    [
+        (new DateOnly(2024, 1, 7), "fails_before", 0.02), (new DateOnly(2024, 1, 14), "fails_before", 0.09),
+        (new DateOnly(2024, 1, 21), "fails_before", 0.21), (new DateOnly(2024, 1, 21), "risk_level", 0.05),
+    ];
 
     private static readonly DriftRecord[] History =
     [
@@ -57,33 +63,95 @@ public sealed class DashboardChartsTests
         texts.ShouldContain("Threshold 0.313: at or above is labelled fail");
         XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "text")
             .Select(e => (string?)e.Attribute("font-family")).Distinct().ShouldBe([DashboardCharts.FontFamily]);
-        // Both series' bars are drawn in their own colour, semi-transparent.
+        // The reference as semi-transparent bars, the current as an outline of its own colour: both read where they overlap.
         svg.ShouldContain("fill=\"#1F77B4\"", Case.Insensitive);
-        svg.ShouldContain("fill=\"#FF7F0E\"", Case.Insensitive);
-        svg.ShouldContain("fill-opacity=\"0.4");
+        svg.ShouldContain("fill-opacity=\"0.3");
+        svg.ShouldContain("stroke=\"#D95F02\"", Case.Insensitive);
+        svg.ShouldNotContain("fill=\"#D95F02\"", Case.Insensitive);
+    }
+
+    [Fact]
+    public void The_score_chart_spans_the_scores_actual_range_not_zero_to_one()
+    {
+        var narrow = new ScoreHistograms(
+            [.. Enumerable.Range(0, 10).Select(b => new Drift.Bin(b, 0.05 + b * 0.04, 0.09 + b * 0.04, 500, 0.1))],
+            [.. Enumerable.Range(0, 10).Select(b => new Drift.Bin(b, 0.05 + b * 0.04, 0.09 + b * 0.04, 420, 0.1))]);
+        using var plot = DashboardCharts.Scores(Latest, narrow, threshold: 0.3125);
+
+        var limits = plot.Axes.GetLimits();
+        limits.Left.ShouldBeInRange(0.04, 0.05);
+        limits.Right.ShouldBeInRange(0.45, 0.46);
     }
 
     [Fact]
     public void The_drift_chart_svg_has_psi_and_fail_shares_over_the_monitored_dates()
     {
-        using var plot = DashboardCharts.DriftOverTime(History, new DateOnly(2024, 1, 14));
+        using var plot = DashboardCharts.DriftOverTime(History, FeatureHistory, new DateOnly(2024, 1, 14));
         var texts = TextsOf(DashboardCharts.Svg(plot, DashboardCharts.DriftSize));
 
         texts.ShouldContain(DashboardCharts.PsiLegend);
-        texts.ShouldContain(DashboardCharts.FailShareLegend);
-        texts.ShouldContain(DashboardCharts.ReferenceFailShareLegend);
+        texts.ShouldContain(DashboardCharts.FeaturePsiLegend);
+        texts.ShouldContain("Warn level (0.1)");
+        texts.ShouldContain("Alert level (0.25)");
         texts.ShouldContain("Population stability index (PSI)");
-        texts.ShouldContain("Share labelled fail");
         texts.ShouldContain("Monitored date");
         texts.ShouldContain(t => t.StartsWith("2024-01-", StringComparison.Ordinal));
-        texts.ShouldContain("30%");
+        // Shares are another quantity: their own chart, not a second axis on this one.
+        texts.ShouldNotContain(DashboardCharts.FailShareLegend);
+        plot.GetPlottables().ShouldAllBe(p => p.Axes.YAxis == plot.Axes.Left);
+
+        using var shares = DashboardCharts.FailShareOverTime(History, null);
+        var shareTexts = TextsOf(DashboardCharts.Svg(shares, DashboardCharts.FailShareSize));
+        shareTexts.ShouldContain(DashboardCharts.FailShareLegend);
+        shareTexts.ShouldContain(DashboardCharts.ReferenceFailShareLegend);
+        shareTexts.ShouldContain("30%");
+    }
+
+    [Fact]
+    public void The_drift_chart_keeps_its_legend_outside_the_data()
+    {
+        using var plot = DashboardCharts.DriftOverTime(History, FeatureHistory, null);
+        var svg = DashboardCharts.Svg(plot, DashboardCharts.DriftSize);
+        var data = plot.RenderManager.LastRender.DataRect;
+        data.Width.ShouldBeGreaterThan(500);
+        var legend = XDocument.Parse(svg).Descendants().First(e => e.Name.LocalName == "text" && e.Value.Trim() == DashboardCharts.PsiLegend);
+        // ScottPlot places text by a transform, translate(x y): where the text starts. Right of the data area: outside it.
+        var translate = ((string)legend.Attribute("transform")!).Split('(', ' ', ')');
+        var x = double.Parse(translate[1], System.Globalization.CultureInfo.InvariantCulture);
+        x.ShouldBeGreaterThan(data.Right);
+    }
+
+    [Fact]
+    public void The_performance_charts_show_realised_against_validation_and_calibration_against_the_diagonal()
+    {
+        PerformanceRecord[] history =
+        [
+            new() { PredictionDate = new DateOnly(2023, 11, 5), RocAuc = 0.66, PrecisionAt10 = 0.36, ValidationRocAuc = 0.695, ValidationPrecisionAt10 = 0.405, Status = "ok" },
+            new() { PredictionDate = new DateOnly(2023, 11, 12), RocAuc = 0.57, PrecisionAt10 = 0.25, ValidationRocAuc = 0.695, ValidationPrecisionAt10 = 0.405, Status = "alert" },
+        ];
+        using var auc = DashboardCharts.PerformanceOverTime(history, "roc_auc", 0.05, 0.1);
+        var texts = TextsOf(DashboardCharts.Svg(auc, DashboardCharts.PerformanceSize));
+        texts.ShouldContain("ROC AUC, realised vs validation");
+        texts.ShouldContain("Realised");
+        texts.ShouldContain("Validation (mean over folds)");
+        texts.ShouldContain("Alert: 0.1 below validation");
+
+        using var precision = DashboardCharts.PerformanceOverTime(history, "precision_at_10", 0.05, 0.1);
+        TextsOf(DashboardCharts.Svg(precision, DashboardCharts.PerformanceSize)).ShouldContain("Precision at 10%, realised vs validation");
+
+        using var calibration = DashboardCharts.Calibration(history[0],
+            [.. Enumerable.Range(1, 10).Select(d => new CalibrationBin(d, 80, 0.05 * d, 0.045 * d))]);
+        var calibrationTexts = TextsOf(DashboardCharts.Svg(calibration, DashboardCharts.CalibrationSize));
+        calibrationTexts.ShouldContain("Calibration, 2023-11-05");
+        calibrationTexts.ShouldContain("Perfect calibration");
+        calibrationTexts.ShouldContain("Observed fail rate");
     }
 
     [Fact]
     public void The_charts_render_as_png_of_the_asked_size()
     {
         using var scores = DashboardCharts.Scores(Latest, Bins(), threshold: null);
-        using var drift = DashboardCharts.DriftOverTime(History, null);
+        using var drift = DashboardCharts.DriftOverTime(History, FeatureHistory, null);
 
         var folder = Path.Combine(SharedData.RepositoryRoot, "artifacts", "charts");
         Directory.CreateDirectory(folder);
@@ -101,7 +169,7 @@ public sealed class DashboardChartsTests
     [Fact]
     public void A_single_monitored_date_still_draws_a_readable_drift_chart()
     {
-        using var plot = DashboardCharts.DriftOverTime([Latest], Latest.MonitorDate);
+        using var plot = DashboardCharts.DriftOverTime([Latest], [], Latest.MonitorDate);
 
         var texts = TextsOf(DashboardCharts.Svg(plot, DashboardCharts.DriftSize));
         texts.ShouldContain(DashboardCharts.PsiLegend);

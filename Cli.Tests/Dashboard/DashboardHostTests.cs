@@ -27,13 +27,13 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         var (status, html) = await GetPageAsync("/");
 
         status.ShouldBe(HttpStatusCode.OK);
-        html.ShouldContain("Score distributions: validation vs. predictions of 2024-01-21");
+        html.ShouldContain("Score distributions: reference cohort vs. predictions of 2024-01-21");
         TextOf(html, "psi").ShouldBe("0.318");
         TextOf(html, "ks").ShouldBe("0.250");
         TextOf(html, "mean-shift").ShouldBe("+0.120");
         TextOf(html, "fail-share").ShouldBe("27.0%");
         html.ShouldContain("""<p class="status alert">""");
-        foreach (var section in new[] { "scores", "drift-over-time", "dag", "runs", "model", "bias" })
+        foreach (var section in new[] { "scores", "drift-over-time", "feature-drift", "performance", "dag", "runs", "model", "bias" })
             html.ShouldContain($"""<section id="{section}">""");
         html.ShouldNotContain("<script");
         server.DagRequests.ShouldContain(new DateOnly(2024, 1, 21));
@@ -45,16 +45,74 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         var (_, html) = await GetPageAsync("/");
 
         var svgs = Regex.Matches(html, "<svg.*?</svg>", RegexOptions.Singleline).Select(m => XElement.Parse(m.Value)).ToList();
-        svgs.Count.ShouldBe(3);
+        // Scores, drift, shares labelled fail, realised AUC, realised precision, calibration, and the DAG.
+        svgs.Count.ShouldBe(7);
         var texts = svgs.Select(s => string.Join("\n", s.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()))).ToList();
-        texts[0].ShouldContain("Reference: validation scores of the selected model (n = 5,000)");
+        texts[0].ShouldContain("Reference: the model's scores of the whole cohort on its validation dates (n = 5,000)");
         texts[0].ShouldContain("Current: predictions of 2024-01-21 (n = 4,202)");
         texts[0].ShouldContain("Share of establishments");
-        texts[1].ShouldContain("PSI (left axis)");
-        texts[2].ShouldContain("predict");
+        texts[1].ShouldContain("PSI of the scores");
+        texts[1].ShouldContain("Alert level (0.25)");
+        texts[2].ShouldContain("Labelled fail, predictions");
+        texts[3].ShouldContain("ROC AUC, realised vs validation");
+        texts[4].ShouldContain("Precision at 10%, realised vs validation");
+        texts[5].ShouldContain("Calibration, 2023-11-12");
+        texts[6].ShouldContain("predict");
         var ids = svgs.SelectMany(s => s.DescendantsAndSelf()).Select(e => (string?)e.Attribute("id")).OfType<string>().ToList();
         ids.Count.ShouldBeGreaterThan(0);
         ids.ShouldBeUnique();
+    }
+
+    /// <summary>The HTML of the section with that id.</summary>
+    private static string Section(string html, string id)
+    {
+        var section = html[html.IndexOf($"""<section id="{id}">""", StringComparison.Ordinal)..];
+        return section[..section.IndexOf("</section>", StringComparison.Ordinal)];
+    }
+
+    [Fact]
+    public async Task Small_bias_groups_are_muted_with_the_reason_and_never_highlighted()
+    {
+        var (_, html) = await GetPageAsync("/");
+        var rows = Regex.Matches(Section(html, "bias"), "<tr.*?</tr>", RegexOptions.Singleline).Select(m => m.Value).ToList();
+
+        var small = rows.Single(r => r.Contains(DashboardSeed.SmallGroup, StringComparison.Ordinal));
+        small.ShouldStartWith("""<tr class="small-group" """);
+        small.ShouldContain("too small to judge (n &lt; 30)");
+        small.ShouldNotContain("disparity"); // its 2.5x disparity says nothing about 12 establishments
+        var grocery = rows.Single(r => r.Contains(">grocery<", StringComparison.Ordinal));
+        grocery.ShouldContain("""class="num disparity">"""); // 2,210 establishments at 1.6x: highlighted
+        grocery.ShouldNotContain("small-group");
+    }
+
+    [Fact]
+    public async Task The_page_shows_feature_drift_and_realised_performance_against_validation()
+    {
+        var (_, html) = await GetPageAsync("/");
+
+        var features = Section(html, "feature-drift");
+        foreach (var feature in DashboardSeed.Features) features.ShouldContain($"<td>{feature}</td>");
+        features.ShouldContain("<td class=\"num\">0.200</td>"); // days_since_last_inspection on 2024-01-21: 0.02 + 0.09 x 2
+        var performance = Section(html, "performance");
+        performance.ShouldContain("<td>2023-11-12</td>");
+        performance.ShouldContain("0.628 (0.695)");
+        performance.ShouldContain("""<span class="status-word warn">warn</span>""");
+        TextOf(html, "performance-status").ShouldBe("warn");
+    }
+
+    [Fact]
+    public async Task The_runs_are_those_of_the_date_shown_with_every_run_one_click_away()
+    {
+        var (_, html) = await GetPageAsync("/?date=2024-01-14");
+        var runs = Section(html, "runs");
+        runs.ShouldContain("<h2>Runs for 2024-01-14</h2>");
+        runs.ShouldContain("No task has run for this date.");
+        Regex.Match(runs, """<a id="all-runs" href="([^"]*)">All runs</a>""").Groups[1].Value.ShouldBe("/?date=2024-01-14&amp;runs=all", runs);
+
+        var (_, all) = await GetPageAsync("/?date=2024-01-14&runs=all");
+        var everything = Section(all, "runs");
+        everything.ShouldContain("<h2>All runs</h2>");
+        everything.ShouldContain("date=2024-01-21, source=socrata");
     }
 
     [Fact]

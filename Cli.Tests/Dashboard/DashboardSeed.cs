@@ -13,6 +13,17 @@ internal static class DashboardSeed
     public static readonly DateOnly[] Dates = [new(2024, 1, 7), new(2024, 1, 14), new(2024, 1, 21)];
     public static readonly double[] Psi = [0.031, 0.142, 0.318];
     public static readonly string[] Status = ["ok", "warn", "alert"];
+    /// <summary>A bias group below the dashboard's minimum size (30), with disparities far outside parity.</summary>
+    public const string SmallGroup = "mobile food";
+    public const int SmallGroupSize = 12;
+
+    /// <summary>The features monitor compared on each date; the first drifts most.</summary>
+    public static readonly string[] Features = ["days_since_last_inspection", "fails_before", "risk_level"];
+
+    /// <summary>Prediction dates whose outcomes arrived, evaluated on the first two monitored dates.</summary>
+    public static readonly DateOnly[] Evaluated = [new(2023, 11, 5), new(2023, 11, 12)];
+    public static readonly double[] RealisedAuc = [0.664, 0.628];
+
     public const string FailureReport = "FAIL: max_score (predict(date=2024-01-21, source=socrata))\n  Assertion: max score <= 0.5\n  Actual:    0.93\n";
 
     public static async Task FillAsync(NpgsqlDataSource dataSource)
@@ -34,8 +45,9 @@ internal static class DashboardSeed
                 predicted_positive_rate, tpr, fpr, fnr, fdr, false_omission_rate, precision,
                 ppr_disparity, tpr_disparity, fpr_disparity, fnr_disparity, fdr_disparity, for_disparity, precision_disparity)
             values (@id, 'facility_group', 'restaurant', true, 9120, 0.21, 0.10, 0.30, 0.06, 0.70, 0.55, 0.18, 0.45, 1, 1, 1, 1, 1, 1, 1),
-                   (@id, 'facility_group', 'grocery', false, 2210, 0.24, 0.16, 0.41, 0.09, 0.59, 0.52, 0.17, 0.48, 1.6, 1.37, 1.5, 0.84, 0.95, 0.94, 1.07)
-            """, ("id", ModelId));
+                   (@id, 'facility_group', 'grocery', false, 2210, 0.24, 0.16, 0.41, 0.09, 0.59, 0.52, 0.17, 0.48, 1.6, 1.37, 1.5, 0.84, 0.95, 0.94, 1.07),
+                   (@id, 'facility_group', @small, false, @smallSize, 0.33, 0.25, 0.50, 0.12, 0.50, 0.60, 0.20, 0.40, 2.5, 1.67, 2.0, 0.71, 1.09, 1.11, 0.89)
+            """, ("id", ModelId), ("small", SmallGroup), ("smallSize", SmallGroupSize));
 
         for (var d = 0; d < Dates.Length; d++)
         {
@@ -43,9 +55,21 @@ internal static class DashboardSeed
             var current = Shares(center: 0.22 + 0.06 * d);
             await ExecuteAsync(connection, """
                 insert into monitoring.drift (monitor_date, model_id, reference_rows, current_rows, bins, psi, ks, mean_reference,
-                    mean_current, mean_shift, fail_share_reference, fail_share_current, status, run_id)
-                values (@date, @id, 5000, 4200 + @d, 10, @psi, 0.05 + 0.1 * @d, 0.22, 0.22 + 0.06 * @d, 0.06 * @d, 0.10, 0.11 + 0.08 * @d, @status, gen_random_uuid())
+                    mean_current, mean_shift, fail_share_reference, fail_share_current, status, run_id,
+                    score_status, feature_status, performance_status, reference_dates, reference_threshold,
+                    psi_warn, psi_alert, feature_psi_warn, feature_psi_alert)
+                values (@date, @id, 5000, 4200 + @d, 10, @psi, 0.05 + 0.1 * @d, 0.22, 0.22 + 0.06 * @d, 0.06 * @d, 0.10, 0.11 + 0.08 * @d, @status, gen_random_uuid(),
+                    @status, 'ok', case when @d >= 1 then 'warn' else 'ok' end, 12, 0.3125, 0.1, 0.25, 0.1, 0.25)
                 """, ("date", Dates[d]), ("id", ModelId), ("d", d), ("psi", Psi[d]), ("status", Status[d]));
+            for (var f = 0; f < Features.Length; f++)
+            {
+                await ExecuteAsync(connection, """
+                    insert into monitoring.feature_drift (monitor_date, feature, kind, psi, js_divergence, bins, mean_reference, mean_current, status, counted)
+                    values (@date, @feature, @kind, @psi, @js, 10, @mean, @mean, case when @psi >= 0.25 then 'alert' when @psi >= 0.1 then 'warn' else 'ok' end, true)
+                    """, ("date", Dates[d]), ("feature", Features[f]), ("kind", f == 2 ? "categorical" : "numeric"),
+                    ("psi", Math.Round(0.02 + 0.09 * d / (f + 1.0), 4)), ("js", f == 2 ? 0.01 * (d + 1) : DBNull.Value),
+                    ("mean", f == 2 ? DBNull.Value : 100.0 + d));
+            }
             for (var b = 0; b < 10; b++)
             {
                 await ExecuteAsync(connection, """
@@ -54,6 +78,22 @@ internal static class DashboardSeed
                            (@date, 'current', @b, @b / 10.0, (@b + 1) / 10.0, round(@c * 4200), @c)
                     """, ("date", Dates[d]), ("b", b), ("r", reference[b]), ("c", current[b]));
             }
+        }
+
+        for (var e = 0; e < Evaluated.Length; e++)
+        {
+            await ExecuteAsync(connection, """
+                insert into monitoring.performance (prediction_date, evaluated_on, model_id, window_end, predicted, evaluated, fails, fail_rate,
+                    roc_auc, precision_at_5, precision_at_10, precision_at_20, lift_at_10, days_earlier, brier,
+                    validation_roc_auc, validation_precision_at_10, validation_days_earlier, status, run_id)
+                values (@p, @on, @id, @p::date + 60, 4300, 812, 170, 0.2094, @auc, 0.41, 0.36, 0.31, 1.72, 4.8, 0.151,
+                    0.6951, 0.4055, null, @status, gen_random_uuid())
+                """, ("p", Evaluated[e]), ("on", Dates[e]), ("id", ModelId), ("auc", RealisedAuc[e]), ("status", e == 0 ? "ok" : "warn"));
+            for (var decile = 1; decile <= 10; decile++)
+                await ExecuteAsync(connection, """
+                    insert into monitoring.calibration (prediction_date, decile, rows, mean_score, fail_rate)
+                    values (@p, @decile, 81, @mean, @rate)
+                    """, ("p", Evaluated[e]), ("decile", decile), ("mean", 0.05 + 0.04 * decile), ("rate", 0.04 + 0.038 * decile));
         }
 
         var okRun = Guid.NewGuid();

@@ -17,12 +17,22 @@ namespace Inspections.Tests.Dashboard;
 /// </summary>
 public abstract class DashboardServer : IAsyncLifetime
 {
-    internal static readonly IReadOnlyList<DagNode> Dag =
-    [
-        new("ingest(date=2024-01-21, source=socrata)", "ingest", DagState.Complete, [], new DateTime(2024, 1, 22, 2, 40, 0, DateTimeKind.Utc)),
-        new("predict(date=2024-01-21, source=socrata)", "predict", DagState.Failed, ["ingest(date=2024-01-21, source=socrata)"], null),
-        new("monitor(date=2024-01-21, source=socrata)", "monitor", DagState.NotRun, ["predict(date=2024-01-21, source=socrata)"], null),
-    ];
+    /// <summary>The weekly DAG's shape (ten instances in nine columns), so the page is checked at its real width.</summary>
+    internal static readonly IReadOnlyList<DagNode> Dag = WeeklyDag();
+
+    private static IReadOnlyList<DagNode> WeeklyDag()
+    {
+        static string Key(string task) => $"{task}(date=2024-01-21, source=socrata)";
+        var ran = new DateTime(2024, 1, 22, 2, 40, 0, DateTimeKind.Utc);
+        (string Task, DagState State, string[] Upstream)[] tasks =
+        [
+            ("ingest", DagState.Complete, []), ("clean", DagState.Complete, ["ingest"]), ("features", DagState.Complete, ["clean"]),
+            ("evaluate", DagState.Complete, ["clean"]), ("train", DagState.Complete, ["features"]), ("select", DagState.Complete, ["train"]),
+            ("bias", DagState.Complete, ["select"]), ("predict", DagState.Failed, ["features", "bias"]),
+            ("store-api", DagState.NotRun, ["predict"]), ("monitor", DagState.NotRun, ["store-api", "evaluate"]),
+        ];
+        return [.. tasks.Select(t => new DagNode(Key(t.Task), t.Task, t.State, [.. t.Upstream.Select(Key)], t.State == DagState.Complete ? ran : null))];
+    }
 
     private NpgsqlDataSource? _readOnly;
     private WebApplication? _app;
@@ -47,7 +57,11 @@ public abstract class DashboardServer : IAsyncLifetime
         {
             lock (DagRequests) DagRequests.Add(date);
             return Task.FromResult(Dag);
-        }, new DashboardSettings { RecentRuns = 20 }, NullLoggerFactory.Instance);
+        }, new DashboardSettings
+        {
+            RecentRuns = 20, AllRuns = 500, BiasMinGroupSize = 30,
+            Monitoring = new() { AucWarnMargin = 0.05, AucAlertMargin = 0.1, PrecisionWarnMargin = 0.05, PrecisionAlertMargin = 0.1 },
+        }, NullLoggerFactory.Instance);
         await _app.StartAsync();
         BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Client = new HttpClient { BaseAddress = new Uri(BaseUrl) };

@@ -36,8 +36,9 @@ public sealed class ServeDashboardCommandTests(TestDatabase db) : IClassFixture<
         var dag = XDocument.Parse(await client.GetStringAsync("/charts/dag.svg?date=2024-01-21"));
         var nodes = dag.Descendants().Where(e => (string?)e.Attribute("class") == "node")
             .ToDictionary(n => (string)n.Attribute("data-key")!, n => (string?)n.Attribute("data-state"));
-        // 2024-01-21's six instances, and the three-plus-three that trained the seeded model of 2024-01-01 which predict uses.
-        nodes.Count.ShouldBe(12);
+        // 2024-01-21's seven instances (evaluate among them), and the three-plus-three that trained the seeded model of 2024-01-01 which predict uses.
+        nodes.Count.ShouldBe(13);
+        nodes.Keys.ShouldContain("evaluate(date=2024-01-21, source=socrata)");
         nodes.Keys.ShouldContain(k => k.StartsWith("bias(date=2024-01-01"));
         nodes["monitor(date=2024-01-21, source=socrata)"].ShouldBe("complete");
         nodes["predict(date=2024-01-21, source=socrata)"].ShouldBe("not run");

@@ -61,6 +61,10 @@ public sealed class RoleTests : IAsyncLifetime
         (await connection.ExecuteScalarAsync<string>("select current_user")).ShouldBe(DatabaseRoles.Api);
         (await connection.ExecuteScalarAsync<long>("select count(*) from api.predictions")).ShouldBe(0);
         (await connection.ExecuteScalarAsync<long>("select count(*) from models.registry")).ShouldBe(0);
+        // Realised performance (/performance), and nothing else of monitoring.
+        (await connection.ExecuteScalarAsync<long>("select count(*) from monitoring.performance")).ShouldBe(0);
+        (await connection.ExecuteScalarAsync<long>("select count(*) from monitoring.calibration")).ShouldBe(0);
+        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from monitoring.drift")));
 
         Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from raw.inspections")));
         Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from clean.inspections")));

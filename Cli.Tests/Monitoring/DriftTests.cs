@@ -64,7 +64,7 @@ public sealed class DriftTests
     public void Tied_reference_scores_collapse_bins_instead_of_dividing_by_zero()
     {
         var reference = Enumerable.Repeat(0.2, 500).Concat(Enumerable.Repeat(0.8, 500)).ToList();
-        Drift.QuantileEdges(reference, 10).ShouldBe([0.2, 0.8]);
+        Drift.QuantileEdges(reference, 10).ShouldBe([0.8]);
         double.IsFinite(Drift.Psi(reference, [0.2, 0.2, 0.9], 10)).ShouldBeTrue();
     }
 }

@@ -69,8 +69,9 @@ public sealed class DagSvgTests
         var svg = XDocument.Parse(DagSvg.Render(Diamond));
 
         var first = Nodes(svg)[0].Elements(Svg + "text").Select(t => t.Value).ToArray();
-        first[1].ShouldBe("2024-01-07 · food.csv");
-        first[2].ShouldBe("complete · 01-08 03:00Z");
+        first[1].ShouldBe("2024-01-07");
+        first[2].ShouldBe("food.csv");
+        first[3].ShouldBe("complete · 01-08");
         Nodes(svg)[3].Elements(Svg + "text").Last().Value.ShouldBe("not run");
         Nodes(svg)[0].Element(Svg + "title")!.Value.ShouldBe("ingest(date=2024-01-07, source=food.csv)\nlast run 2024-01-08 03:00:00 UTC"); // no folders in a shared picture
     }

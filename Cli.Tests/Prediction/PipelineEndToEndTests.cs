@@ -126,14 +126,14 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         var drift = await QueryAsync<(long Current, long Reference, int Bins, double Psi, string Status)>(
             "select current_rows, reference_rows, bins, psi, status from monitoring.drift where monitor_date = @date", new { date });
         drift.Current.ShouldBe(served.Rows);
-        drift.Reference.ShouldBe(await QueryAsync<long>("select count(*) from models.validation_scores"));
+        drift.Reference.ShouldBe(await QueryAsync<long>("select count(*) from models.reference_cohort"));
         drift.Bins.ShouldBe(10);
         drift.Status.ShouldBeOneOf("ok", "warn", "alert");
         (await QueryAsync<long>("select count(*) from monitoring.histogram_bins where monitor_date = @date", new { date })).ShouldBe(40);
 
         var status = await predicted.RunAsync("status", "--date", SampleData.RunDate);
         status.ExitCode.ShouldBe(ExitCodes.Success, status.ToString());
-        status.Out.ShouldStartWith("DAG green: 9 complete, 0 failed, 0 not run");
+        status.Out.ShouldStartWith("DAG green: 10 complete, 0 failed, 0 not run"); // evaluate among them
         foreach (var stage in new[] { "monitor(", "└─ store-api(", "└─ predict(", "├─ features(", "└─ bias(", "└─ select(", "└─ train(", "└─ clean(", "└─ ingest(" })
             status.Out.ShouldContain(stage);
 

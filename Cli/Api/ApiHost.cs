@@ -114,6 +114,7 @@ internal static class ApiHost
         app.MapEstablishments();
         app.MapPredictions();
         app.MapModels();
+        app.MapPerformance();
         app.MapHealth();
         return app;
     }

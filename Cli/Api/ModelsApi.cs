@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Dapper;
+using Inspections.Monitoring;
 using Inspections.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -33,7 +34,21 @@ internal sealed record ModelCard(
     [property: Description("How the threshold was chosen, e.g. `top 10% of the last fold`.")] string ThresholdRule,
     [property: Description("SHA-256 of the stored model bytes, lower-case hex.")] string ModelSha256,
     [property: Description("When it entered the registry (UTC).")] DateTimeOffset CreatedAt,
-    [property: Description("Whether the latest stored predictions came from this model.")] bool ServesLatestPredictions);
+    [property: Description("Whether the latest stored predictions came from this model.")] bool ServesLatestPredictions,
+    [property: Description("Its validation figures, the means over its temporal folds: what /performance is set against.")] ValidationSummary Validation);
+
+/// <summary>
+/// The model's validation figures, the means over its temporal folds: what the realised performance (<c>/performance</c>)
+/// is set against. Null where the folds do not carry the figure.
+/// </summary>
+internal sealed record ValidationSummary(
+    [property: Description("How many temporal folds the means are over.")] int Folds,
+    [property: Description("Mean ROC AUC over the folds.")] double? RocAuc,
+    [property: Description("Mean share of failures among the top 5% of scores.")] double? PrecisionAt5,
+    [property: Description("Mean share of failures among the top 10% of scores.")] double? PrecisionAt10,
+    [property: Description("Mean share of failures among the top 20% of scores.")] double? PrecisionAt20,
+    [property: Description("Mean Brier score (lower is better).")] double? Brier,
+    [property: Description("Mean days earlier: how many days sooner failures are found inspecting in score order.")] double? DaysEarlier);
 
 internal static class ModelsApi
 {
@@ -48,7 +63,7 @@ internal static class ModelsApi
             .WithDescription(
                 "The model that made the latest predictions, or, when there are none yet, the newest model in the registry: " +
                 "algorithm, hyper-parameters, training window, per-fold validation metrics, threshold and the rule that chose it, " +
-                "and the ordered feature names. 404 when the registry is empty.");
+                "the ordered feature names, and `validation`: the means over the validation folds that realised performance is set against. 404 when the registry is empty.");
         return group;
     }
 
@@ -70,7 +85,13 @@ internal static class ModelsApi
         entry.ModelId, entry.TrainedOn, entry.Candidate, entry.Algorithm, Json(entry.HyperParameters),
         entry.TrainingWindowStart, entry.TrainingWindowEnd, entry.TrainingRows, entry.FeatureNames(),
         Json(entry.FoldMetrics), entry.SelectionMetric, entry.SelectionValue, entry.Threshold, entry.ThresholdRule,
-        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions);
+        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions, Validation(entry.FoldMetrics));
+
+    private static ValidationSummary Validation(string foldMetrics)
+    {
+        var v = ValidationFigures.FromFoldMetrics(foldMetrics);
+        return new(v.Folds, v.RocAuc, v.PrecisionAt5, v.PrecisionAt10, v.PrecisionAt20, v.Brier, v.DaysEarlier);
+    }
 
     private static JsonElement Json(string text)
     {

@@ -36,6 +36,7 @@ internal static class CliApp
         root.Add(TrainCommand.Create(cli, Dag.Bias));
         root.Add(PredictCommand.Create(cli, Dag.Predict));
         root.Add(StoreApiCommand.Create(cli, Dag.StoreApi));
+        root.Add(EvaluateCommand.Create(cli, Dag.Evaluate));
         root.Add(MonitorCommand.Create(cli, Dag.Monitor));
         root.Add(RunCommand.Create(cli));
         root.Add(StatusCommand.Create(cli, Dag.Definition));

@@ -14,12 +14,12 @@ namespace Inspections.App;
 /// <summary>
 /// The pipeline's DAG, in the one place stages are wired together:
 /// ingest → clean → features → train → select → bias, and features + (bias of the model in use) →
-/// predict → store-api → monitor. Every instance is identified by its run date and source.
+/// predict → store-api → monitor, and clean → evaluate → monitor. Every instance is identified by its run date and source.
 /// </summary>
 internal static class Dag
 {
     public static IReadOnlyList<string> Stages { get; } =
-        ["ingest", "clean", "features", "train", "select", "bias", "predict", "store-api", "monitor"];
+        ["ingest", "clean", "features", "train", "select", "bias", "predict", "store-api", "evaluate", "monitor"];
 
     public static PipelineTask Ingest(DateOnly date, string source) => new IngestTask(date, source, []);
 
@@ -38,7 +38,11 @@ internal static class Dag
 
     public static PipelineTask StoreApi(DateOnly date, string source) => new StoreApiTask(date, source, [Predict(date, source)]);
 
-    public static PipelineTask Monitor(DateOnly date, string source) => new MonitorTask(date, source, [StoreApi(date, source)]);
+    /// <summary>The realised performance of earlier prediction dates whose label window closed: needs only the inspections ingested by the date.</summary>
+    public static PipelineTask Evaluate(DateOnly date, string source) => new EvaluateTask(date, source, [Clean(date, source)]);
+
+    public static PipelineTask Monitor(DateOnly date, string source) =>
+        new MonitorTask(date, source, [StoreApi(date, source), Evaluate(date, source)]);
 
     /// <summary>The DAG as the engine's verbs (status, dag) walk it.</summary>
     public static DagDefinition Definition { get; } = new(Stages, For);
@@ -64,6 +68,7 @@ internal static class Dag
         "bias" => Bias(date, source),
         "predict" => Predict(date, source),
         "store-api" => StoreApi(date, source),
+        "evaluate" => Evaluate(date, source),
         "monitor" => Monitor(date, source),
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, $"stages are {string.Join(", ", Stages)}"),
     };

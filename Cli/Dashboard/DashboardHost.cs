@@ -22,11 +22,20 @@ internal sealed class DashboardSettings
     /// <summary>Where Kestrel listens; loopback only: people reach it through SSH port forwarding.</summary>
     public string Urls { get; set; } = "";
 
-    /// <summary>How many runs the run history section shows, newest first.</summary>
+    /// <summary>How many runs of the date shown the run history section lists, newest first.</summary>
     public int RecentRuns { get; set; }
 
     /// <summary>The API keys accepted, name to SHA-256, as <c>Api:Keys</c>; with any, every page needs one but <c>/health</c>.</summary>
     public Dictionary<string, string> Keys { get; set; } = [];
+
+    /// <summary>How many runs "all runs" lists, newest first.</summary>
+    public int AllRuns { get; set; }
+
+    /// <summary>Bias audit groups smaller than this are too small to say anything: shown muted, never highlighted.</summary>
+    public int BiasMinGroupSize { get; set; }
+
+    /// <summary>The margins below validation the performance charts draw (the <c>Monitoring</c> section, not this one).</summary>
+    public MonitoringSettings Monitoring { get; set; } = new();
 }
 
 /// <summary>
@@ -76,7 +85,7 @@ internal static class DashboardHost
         if (!DashboardCharts.FontInstalled())
             log.LogWarning("font '{Font}' is not installed: charts will have no text (install the Debian package fonts-dejavu-core)",
                 DashboardCharts.FontFamily);
-        app.MapDashboard(new DashboardReader(dataSource, dag, settings.RecentRuns, log));
+        app.MapDashboard(new DashboardReader(dataSource, dag, settings, log));
         app.MapGet("/health", () => TypedResults.Text("up"));
         AddMonitoredMetrics(app.Services.GetRequiredService<HttpMetrics>(), dataSource, log);
         return app;
@@ -137,9 +146,10 @@ internal static class DashboardHost
     public static RouteGroupBuilder MapDashboard(this IEndpointRouteBuilder routes, DashboardReader reader)
     {
         var group = routes.MapGroup("");
-        group.MapGet("/", async (string? date, CancellationToken ct) =>
+        // ?runs=all lists every run instead of the date's.
+        group.MapGet("/", async (string? date, string? runs, CancellationToken ct) =>
         {
-            var (status, view) = await reader.PageAsync(date, ct);
+            var (status, view) = await reader.PageAsync(date, runs == "all", ct);
             return new RazorComponentResult<DashboardPage>(new Dictionary<string, object?> { [nameof(DashboardPage.View)] = view }) { StatusCode = status };
         });
         group.MapGet(StylesheetPath, () => TypedResults.Bytes(Stylesheet, "text/css; charset=utf-8", entityTag: StylesheetTag));

@@ -15,15 +15,15 @@ namespace Inspections.Dashboard;
 /// unavailable every request throws what Npgsql threw (the host answers 503) and the log says why, once per outage.
 /// </summary>
 internal sealed class DashboardReader(NpgsqlDataSource dataSource,
-    Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, int recentRuns, ILogger log)
+    Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, DashboardSettings settings, ILogger log)
 {
     private readonly DatabaseOutage _database = new(dataSource, log);
 
     /// <summary>The monitored date asked for (the latest when none), or why it cannot be shown.</summary>
     private sealed record Selection(DriftRecord? Drift, int Status, string? Problem);
 
-    public Task<(int Status, DashboardView View)> PageAsync(string? dateText, CancellationToken ct) =>
-        _database.ReadAsync(() => ReadPageAsync(dateText, ct));
+    public Task<(int Status, DashboardView View)> PageAsync(string? dateText, bool allRuns, CancellationToken ct) =>
+        _database.ReadAsync(() => ReadPageAsync(dateText, allRuns, ct));
 
     public Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ScoresChartAsync(string? dateText, bool png, CancellationToken ct) =>
         _database.ReadAsync(() => ReadScoresChartAsync(dateText, png, ct));
@@ -35,7 +35,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
     public Task<Results<ContentHttpResult, ProblemHttpResult>> DagChartAsync(string? dateText, CancellationToken ct) =>
         _database.ReadAsync(() => ReadDagChartAsync(dateText, ct));
 
-    private async Task<(int Status, DashboardView View)> ReadPageAsync(string? dateText, CancellationToken ct)
+    private async Task<(int Status, DashboardView View)> ReadPageAsync(string? dateText, bool allRuns, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var history = await DriftHistory.AllAsync(connection, ct);
@@ -45,28 +45,39 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
 
         var drift = selection.Drift;
         var model = await ModelOfAsync(connection, drift, ct);
+        var dagDate = drift?.MonitorDate ?? Dates.ChicagoToday();
+        // The runs of the date shown (its tasks' instances); every run when asked for.
+        var runsFilter = allRuns || drift is null ? RunHistory.Filter.None : RunHistory.Filter.None with { Date = dagDate };
         var view = new DashboardView
         {
             History = history,
             Drift = drift,
             Model = model,
             Bias = model is null ? [] : await BiasAudit.ReadAsync(connection, model.ModelId, ct),
-            Runs = await RunHistory.LatestAsync(connection, recentRuns, ct),
-            DagDate = drift?.MonitorDate ?? Dates.ChicagoToday(),
+            BiasMinGroupSize = settings.BiasMinGroupSize,
+            Runs = await RunHistory.LatestAsync(connection, runsFilter, allRuns ? settings.AllRuns : settings.RecentRuns, ct),
+            RunsOfDate = allRuns || drift is null ? null : dagDate,
+            DagDate = dagDate,
         };
         if (drift is not null)
         {
             var histograms = await DriftHistory.HistogramsAsync(connection, drift.MonitorDate, ct);
+            var featureHistory = await DriftHistory.FeatureHistoryAsync(connection, ct);
             using var scores = DashboardCharts.Scores(drift, histograms, model?.Threshold);
-            using var driftPlot = DashboardCharts.DriftOverTime(history, drift.MonitorDate);
+            using var driftPlot = DashboardCharts.DriftOverTime(history, featureHistory, drift.MonitorDate);
+            using var failPlot = DashboardCharts.FailShareOverTime(history, drift.MonitorDate);
             view = view with
             {
+                Features = await DriftHistory.FeaturesAsync(connection, drift.MonitorDate, ct),
                 ScoresSvg = DashboardCharts.Inline(DashboardCharts.Svg(scores, DashboardCharts.ScoresSize), "scores-",
-                    $"Histograms of the validation scores and of the predictions of {drift.MonitorDate:yyyy-MM-dd}"),
+                    $"Histograms of the reference cohort's scores and of the predictions of {drift.MonitorDate:yyyy-MM-dd}"),
                 DriftSvg = DashboardCharts.Inline(DashboardCharts.Svg(driftPlot, DashboardCharts.DriftSize), "drift-",
-                    "PSI and share labelled fail for every monitored date"),
+                    "PSI of the scores and of the most drifted feature for every monitored date, with the warn and alert levels"),
+                FailShareSvg = DashboardCharts.Inline(DashboardCharts.Svg(failPlot, DashboardCharts.FailShareSize), "fail-",
+                    "Share labelled fail in the predictions and in the reference cohort for every monitored date"),
             };
         }
+        view = await WithPerformanceAsync(connection, view, drift?.MonitorDate, ct);
         try
         {
             view = view with { DagSvg = DagSvg.Render(await dag(view.DagDate, ct)) };
@@ -78,6 +89,29 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             view = view with { DagError = "the server's log has the details" };
         }
         return (StatusCodes.Status200OK, view);
+    }
+
+    /// <summary>Realised performance evaluated by the date shown (all of it when nothing is monitored), and the calibration of the newest.</summary>
+    private async Task<DashboardView> WithPerformanceAsync(NpgsqlConnection connection, DashboardView view, DateOnly? date, CancellationToken ct)
+    {
+        var performance = (await PerformanceHistory.AllAsync(connection, ct)).Where(p => date is null || p.EvaluatedOn <= date).ToList();
+        if (performance.Count == 0) return view with { Performance = performance };
+        var monitoring = settings.Monitoring;
+        using var auc = DashboardCharts.PerformanceOverTime(performance, "roc_auc", monitoring.AucWarnMargin, monitoring.AucAlertMargin);
+        using var precision = DashboardCharts.PerformanceOverTime(performance, "precision_at_10", monitoring.PrecisionWarnMargin, monitoring.PrecisionAlertMargin);
+        var latest = performance.LastOrDefault(p => p.Status != "too-few") ?? performance[^1];
+        using var calibration = DashboardCharts.Calibration(latest, await PerformanceHistory.CalibrationAsync(connection, latest.PredictionDate, ct));
+        return view with
+        {
+            Performance = performance,
+            CalibrationOf = latest,
+            AucSvg = DashboardCharts.Inline(DashboardCharts.Svg(auc, DashboardCharts.PerformanceSize), "auc-",
+                "Realised ROC AUC per prediction date against the validation mean"),
+            PrecisionSvg = DashboardCharts.Inline(DashboardCharts.Svg(precision, DashboardCharts.PerformanceSize), "p10-",
+                "Realised precision at 10% per prediction date against the validation mean"),
+            CalibrationSvg = DashboardCharts.Inline(DashboardCharts.Svg(calibration, DashboardCharts.CalibrationSize), "cal-",
+                $"Calibration by score decile of the predictions of {latest.PredictionDate:yyyy-MM-dd}"),
+        };
     }
 
     private async Task<Results<ContentHttpResult, FileContentHttpResult, ProblemHttpResult>> ReadScoresChartAsync(string? dateText, bool png, CancellationToken ct)
@@ -96,7 +130,7 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
         var history = await DriftHistory.AllAsync(connection, ct);
         var selection = Select(dateText, history);
         if (selection.Drift is not { } drift) return Problem(selection);
-        using var plot = DashboardCharts.DriftOverTime(history, drift.MonitorDate);
+        using var plot = DashboardCharts.DriftOverTime(history, await DriftHistory.FeatureHistoryAsync(connection, ct), drift.MonitorDate);
         return Chart(plot, DashboardCharts.DriftSize, png);
     }
 

@@ -21,6 +21,25 @@ public sealed record DashboardView
     /// <summary>The charts, as inline SVG (<see cref="DashboardCharts.Inline"/>).</summary>
     internal string? ScoresSvg { get; init; }
     internal string? DriftSvg { get; init; }
+    internal string? FailShareSvg { get; init; }
+    internal string? AucSvg { get; init; }
+    internal string? PrecisionSvg { get; init; }
+    internal string? CalibrationSvg { get; init; }
+
+    /// <summary>Each model feature's drift on the date shown, most drifted first.</summary>
+    internal IReadOnlyList<FeatureDrift> Features { get; init; } = [];
+
+    /// <summary>Realised performance evaluated by the date shown, oldest prediction date first.</summary>
+    internal IReadOnlyList<PerformanceRecord> Performance { get; init; } = [];
+
+    /// <summary>The prediction date whose calibration is drawn: the newest with enough outcomes.</summary>
+    internal PerformanceRecord? CalibrationOf { get; init; }
+
+    /// <summary>The run date whose runs are listed, or null when every run is.</summary>
+    internal DateOnly? RunsOfDate { get; init; }
+
+    /// <summary>Groups smaller than this are shown muted in the bias audit and never highlighted.</summary>
+    internal int BiasMinGroupSize { get; init; }
 
     internal DateOnly DagDate { get; init; }
     internal string? DagSvg { get; init; }

@@ -27,6 +27,7 @@ internal static class ServeDashboardCommand
         {
             var settings = cli.LoadSettings(parseResult);
             var dashboard = settings.Bind<DashboardSettings>("Dashboard");
+            dashboard.Monitoring = Monitoring.MonitoringSettings.From(settings);
             var listenOn = parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls;
             // Before the database: a bad --urls, or the network without keys, is the user's to fix whatever the database says.
             ListenUrls.Check(listenOn, ApiKeys.From(dashboard.Keys, DashboardHost.KeySetting), DashboardHost.KeySetting);

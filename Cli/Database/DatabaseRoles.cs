@@ -35,7 +35,7 @@ internal static class DatabaseRoles
 
     /// <summary>
     /// What the servers may read, granted by the tables' owner after the migrations (so new tables are covered).
-    /// The API reads its serving tables and the model card; the dashboard what it shows: models, monitoring, the
+    /// The API reads its serving tables, the model card and the realised performance; the dashboard what it shows: models, monitoring, the
     /// run history and the served days. Neither reads raw, clean or features, and neither writes anything.
     /// </summary>
     private const string Grants = $"""
@@ -45,6 +45,8 @@ internal static class DatabaseRoles
                 grant usage on schema api, models to {Api};
                 grant select on all tables in schema api to {Api};
                 grant select on models.registry to {Api};
+                grant usage on schema monitoring to {Api};
+                grant select on monitoring.performance, monitoring.calibration to {Api};
                 grant select on public.schema_migrations to {Api};
             end if;
             if exists (select from pg_roles where rolname = '{Dashboard}') then
@@ -65,6 +67,7 @@ internal static class DatabaseRoles
             select '{Api}' as role, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p', 'v', 'm')
               and (n.nspname = 'api' or (n.nspname = 'models' and c.relname = 'registry')
+                   or (n.nspname = 'monitoring' and c.relname in ('performance', 'calibration'))
                    or (n.nspname = 'public' and c.relname = 'schema_migrations'))
             union all
             select '{Dashboard}', c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -31,6 +31,74 @@ internal static class Drift
         return psi;
     }
 
+    /// <summary>
+    /// PSI over categories: each category of either sample is a bin (a category the reference never saw is a bin
+    /// of its own); empty shares count as 0.0001, as for numeric PSI.
+    /// </summary>
+    public static double CategoricalPsi(IReadOnlyList<string> reference, IReadOnlyList<string> current)
+    {
+        if (reference.Count == 0 || current.Count == 0) return double.NaN;
+        var (expected, actual) = CategoryShares(reference, current);
+        const double floor = 1e-4;
+        var psi = 0.0;
+        foreach (var category in expected.Keys)
+        {
+            var e = Math.Max(expected[category], floor);
+            var a = Math.Max(actual[category], floor);
+            psi += (a - e) * Math.Log(a / e);
+        }
+        return psi;
+    }
+
+    /// <summary>Jensen-Shannon divergence of the two category distributions, in bits: 0 when equal, 1 when disjoint.</summary>
+    public static double JensenShannon(IReadOnlyList<string> reference, IReadOnlyList<string> current)
+    {
+        if (reference.Count == 0 || current.Count == 0) return double.NaN;
+        var (p, q) = CategoryShares(reference, current);
+        double Term(double x, double m) => x == 0 ? 0 : x * Math.Log2(x / m);
+        var js = 0.0;
+        foreach (var category in p.Keys)
+        {
+            var m = (p[category] + q[category]) / 2;
+            js += 0.5 * Term(p[category], m) + 0.5 * Term(q[category], m);
+        }
+        return Math.Max(0, js);
+    }
+
+    /// <summary>The number of distinct categories of the two samples together.</summary>
+    public static int Categories(IReadOnlyList<string> reference, IReadOnlyList<string> current) =>
+        reference.Concat(current).Distinct(StringComparer.Ordinal).Count();
+
+    private static (Dictionary<string, double> Reference, Dictionary<string, double> Current) CategoryShares(
+        IReadOnlyList<string> reference, IReadOnlyList<string> current)
+    {
+        var all = reference.Concat(current).Distinct(StringComparer.Ordinal).ToList();
+        Dictionary<string, double> Shares(IReadOnlyList<string> values)
+        {
+            var shares = all.ToDictionary(c => c, _ => 0.0, StringComparer.Ordinal);
+            foreach (var v in values) shares[v] += 1.0 / values.Count;
+            return shares;
+        }
+        return (Shares(reference), Shares(current));
+    }
+
+    /// <summary>How many bins a numeric PSI sums over: the distinct reference quantile edges plus one.</summary>
+    public static int PsiBins(IReadOnlyList<double> reference, int bins) => reference.Count == 0 ? 0 : QuantileEdges(reference, bins).Length + 1;
+
+    /// <summary>
+    /// Bounds for histograms of both samples: their actual range, widened to a round step, so the bins hold data
+    /// (a rare-event model puts nearly every score below 0.5, and fixed bins on 0..1 leave half of them empty).
+    /// </summary>
+    public static (double Lower, double Upper) Range(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        if (list.Count == 0) return (0, 1);
+        const double step = 0.01;
+        var lower = Math.Max(0, Math.Floor(list.Min() / step) * step);
+        var upper = Math.Min(1, Math.Ceiling(list.Max() / step) * step);
+        return upper - lower < step ? (lower, lower + step) : (lower, upper);
+    }
+
     /// <summary>The two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical CDFs.</summary>
     public static double KolmogorovSmirnov(IReadOnlyList<double> reference, IReadOnlyList<double> current)
     {
@@ -60,12 +128,16 @@ internal static class Drift
             .ToList();
     }
 
-    /// <summary>Inner edges: bins-1 reference quantiles, duplicates removed (ties in scores collapse bins).</summary>
+    /// <summary>
+    /// Inner edges: bins-1 reference quantiles, duplicates removed (ties in scores collapse bins), and none at the
+    /// reference's minimum (it would open a bin below it that the reference never fills: a 0/1 flag gets two bins, not three).
+    /// </summary>
     internal static double[] QuantileEdges(IReadOnlyList<double> reference, int bins)
     {
         var sorted = reference.Order().ToArray();
         return Enumerable.Range(1, bins - 1)
             .Select(k => sorted[Math.Min(sorted.Length - 1, (int)Math.Floor((double)k * sorted.Length / bins))])
+            .Where(edge => edge > sorted[0])
             .Distinct()
             .ToArray();
     }

@@ -22,8 +22,29 @@ internal sealed record DriftRecord
     public double FailShareReference { get; init; }
     public double FailShareCurrent { get; init; }
 
-    /// <summary><c>ok</c>, <c>warn</c> or <c>alert</c>.</summary>
+    /// <summary><c>ok</c>, <c>warn</c> or <c>alert</c>: the worst of the three below.</summary>
     public string Status { get; init; } = "";
+
+    /// <summary>The scores' PSI and KS against their thresholds.</summary>
+    public string ScoreStatus { get; init; } = "";
+
+    /// <summary>The worst feature's PSI against the feature thresholds.</summary>
+    public string FeatureStatus { get; init; } = "";
+
+    /// <summary>The latest realised performance evaluated by then, against validation.</summary>
+    public string PerformanceStatus { get; init; } = "";
+
+    /// <summary>As-of dates whose whole cohorts make the reference.</summary>
+    public int ReferenceDates { get; init; }
+
+    /// <summary>The model's threshold, applied to both cohorts for the shares labelled fail.</summary>
+    public double? ReferenceThreshold { get; init; }
+
+    /// <summary>The PSI levels in force on that date, for scores and for each feature.</summary>
+    public double? PsiWarn { get; init; }
+    public double? PsiAlert { get; init; }
+    public double? FeaturePsiWarn { get; init; }
+    public double? FeaturePsiAlert { get; init; }
 }
 
 /// <summary>A monitored date's two score histograms (<c>monitoring.histogram_bins</c>), each in bin order; empty when none was stored.</summary>
@@ -35,7 +56,21 @@ internal static class DriftHistory
     private const string Columns = """
         monitor_date as MonitorDate, model_id as ModelId, reference_rows as ReferenceRows, current_rows as CurrentRows, bins as Bins,
         psi as Psi, ks as Ks, mean_reference as MeanReference, mean_current as MeanCurrent, mean_shift as MeanShift,
-        fail_share_reference as FailShareReference, fail_share_current as FailShareCurrent, status as Status
+        fail_share_reference as FailShareReference, fail_share_current as FailShareCurrent, status as Status,
+        score_status as ScoreStatus, feature_status as FeatureStatus, performance_status as PerformanceStatus,
+        reference_dates as ReferenceDates, reference_threshold as ReferenceThreshold,
+        psi_warn as PsiWarn, psi_alert as PsiAlert, feature_psi_warn as FeaturePsiWarn, feature_psi_alert as FeaturePsiAlert
+        """;
+
+    private const string FeaturesSql = """
+        select feature as Feature, kind as Kind, psi as Psi, js_divergence as JsDivergence, bins as Bins,
+               mean_reference as MeanReference, mean_current as MeanCurrent, status as Status, counted as Counted
+        from monitoring.feature_drift where monitor_date = @date order by psi desc, feature
+        """;
+
+    private const string FeatureHistorySql = """
+        select monitor_date as MonitorDate, feature as Feature, psi as Psi
+        from monitoring.feature_drift where counted order by monitor_date, feature
         """;
 
     private const string AllSql = $"select {Columns} from monitoring.drift order by monitor_date";
@@ -54,6 +89,14 @@ internal static class DriftHistory
     /// <summary>The drift of <paramref name="date"/>, or null when that date was not monitored.</summary>
     public static Task<DriftRecord?> OnAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<DriftRecord>(new CommandDefinition(OnDateSql, new { date }, cancellationToken: ct));
+
+    /// <summary>The features' drift on <paramref name="date"/>, most drifted first; empty when that date was not monitored.</summary>
+    public static async Task<IReadOnlyList<FeatureDrift>> FeaturesAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct) =>
+        (await connection.QueryAsync<FeatureDrift>(new CommandDefinition(FeaturesSql, new { date }, cancellationToken: ct))).AsList();
+
+    /// <summary>Every counted feature's PSI on every monitored date, oldest first.</summary>
+    public static async Task<IReadOnlyList<(DateOnly MonitorDate, string Feature, double Psi)>> FeatureHistoryAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        (await connection.QueryAsync<(DateOnly, string, double)>(new CommandDefinition(FeatureHistorySql, cancellationToken: ct))).AsList();
 
     public static async Task<ScoreHistograms> HistogramsAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct)
     {

@@ -1,45 +1,37 @@
 using Inspections.Pipeline;
+using Inspections.Training;
 
 namespace Inspections.Monitoring;
 
 /// <summary>
-/// <c>monitor</c>: compares the day's prediction scores with the reference distribution of the model
-/// that made them (its validation scores): PSI, Kolmogorov-Smirnov, mean shift, share labelled fail,
-/// and both histograms; a status ok / warn / alert from configured thresholds. One row per date.
+/// <c>monitor</c>: compares the day's cohort with the reference cohort of the model that scored it (scores of the
+/// whole cohorts of its validation as-of dates, <c>models.reference_cohort</c>): the scores (PSI, KS,
+/// mean shift, share labelled fail, both histograms) and every model feature (PSI; Jensen-Shannon for categories);
+/// and reads the realised performance the evaluate task recorded. Status ok / warn / alert from configured
+/// thresholds: the worst of the score, feature and performance statuses. One row per date.
 /// </summary>
 internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
     : StageTask<MonitorResult>(date, source, upstream)
 {
     public override string Name => "monitor";
 
-    internal sealed class MonitoringSettings
-    {
-        public int PsiBins { get; set; }
-        public int HistogramBins { get; set; }
-        public double PsiWarn { get; set; }
-        public double PsiAlert { get; set; }
-        public double KsWarn { get; set; }
-        public double KsAlert { get; set; }
-    }
-
     private const string ModelOfTheDay = """
-        select s.model_id as ModelId, r.threshold as Threshold
-        from predictions.scores s join models.registry r using (model_id)
+        select distinct s.model_id
+        from predictions.scores s
         where s.prediction_date = @date
-        group by s.model_id, r.threshold
         """;
 
-    private const string CurrentScores = "select score from predictions.scores where prediction_date = @date";
-
-    private const string ReferenceScores = "select score from models.validation_scores where model_id = @modelId";
-
-    private const string DeleteDay = "delete from monitoring.drift where monitor_date = @date"; // bins cascade
+    private const string DeleteDay = "delete from monitoring.drift where monitor_date = @date"; // bins and features cascade
 
     private const string InsertDrift = """
         insert into monitoring.drift (monitor_date, model_id, reference_rows, current_rows, bins, psi, ks, mean_reference,
-            mean_current, mean_shift, fail_share_reference, fail_share_current, status, run_id)
+            mean_current, mean_shift, fail_share_reference, fail_share_current, status, run_id,
+            score_status, feature_status, performance_status, reference_dates, reference_threshold,
+            psi_warn, psi_alert, feature_psi_warn, feature_psi_alert)
         values (@date, @modelId, @referenceRows, @currentRows, @bins, @psi, @ks, @meanReference,
-            @meanCurrent, @meanShift, @failShareReference, @failShareCurrent, @status, @runId)
+            @meanCurrent, @meanShift, @failShareReference, @failShareCurrent, @status, @runId,
+            @scoreStatus, @featureStatus, @performanceStatus, @referenceDates, @threshold,
+            @psiWarn, @psiAlert, @featurePsiWarn, @featurePsiAlert)
         """;
 
     private const string InsertBin = """
@@ -47,51 +39,94 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
         values (@date, @series, @Index, @Lower, @Upper, @Count, @Share)
         """;
 
+    private const string InsertFeature = """
+        insert into monitoring.feature_drift (monitor_date, feature, kind, psi, js_divergence, bins, mean_reference, mean_current, status, counted)
+        values (@date, @Feature, @Kind, @Psi, @JsDivergence, @Bins, @MeanReference, @MeanCurrent, @Status, @Counted)
+        """;
+
+    // The realised performance known on the date: the latest prediction date evaluated by then with enough outcomes.
+    private const string PerformanceStatus = """
+        select status from monitoring.performance
+        where evaluated_on <= @date and status <> 'too-few'
+        order by prediction_date desc limit 1
+        """;
+
     public override async Task<MonitorResult> RunAsync(TaskContext context, CancellationToken ct)
     {
-        var settings = context.Settings.Bind<MonitoringSettings>("Monitoring");
+        var settings = MonitoringSettings.From(context.Settings);
         await context.ExecuteAsync(DeleteDay, new { date = Date }, ct);
 
-        var models = await context.QueryAsync<(string ModelId, double Threshold)>(ModelOfTheDay, new { date = Date }, ct);
+        var models = await context.QueryAsync<string>(ModelOfTheDay, new { date = Date }, ct);
         // No drift without exactly one model's scores: the checks say why, with the counts as they are.
         if (models.Count != 1) return MonitorResult.Nothing(models.Count);
-        var (modelId, threshold) = models[0];
+        var model = await ModelRegistry.EntryAsync(context.Connection, models[0], ct)
+            ?? throw new InvalidOperationException($"the predictions of {Date:yyyy-MM-dd} name model {models[0]}, which the registry does not hold");
 
-        var current = await context.QueryAsync<double>(CurrentScores, new { date = Date }, ct);
-        var reference = await context.QueryAsync<double>(ReferenceScores, new { modelId }, ct);
-        if (current.Count == 0 || reference.Count == 0) return MonitorResult.Nothing(1) with { ModelId = modelId, ReferenceRows = reference.Count, CurrentRows = current.Count };
+        var reference = await CohortSample.ReferenceAsync(context.Connection, context.Transaction, model.ModelId, model.FeatureNames(), ct);
+        var current = await CohortSample.PredictedOnAsync(context.Connection, context.Transaction, Date, ct);
+        if (current.Rows == 0 || reference.Rows == 0)
+            return MonitorResult.Nothing(1) with { ModelId = model.ModelId, ReferenceRows = reference.Rows, CurrentRows = current.Rows };
 
-        var psi = Drift.Psi(reference, current, settings.PsiBins);
-        var ks = Drift.KolmogorovSmirnov(reference, current);
-        var status = psi >= settings.PsiAlert || ks >= settings.KsAlert ? "alert"
-            : psi >= settings.PsiWarn || ks >= settings.KsWarn ? "warn"
-            : "ok";
+        var psi = Drift.Psi(reference.Scores, current.Scores, settings.PsiBins);
+        var ks = Drift.KolmogorovSmirnov(reference.Scores, current.Scores);
+        var scoreStatus = MonitoringSettings.Worst(settings.ScoreStatus(psi), settings.KsStatus(ks));
+        var features = FeatureDrift.Compare(reference, current, settings);
+        var featureStatus = MonitoringSettings.Worst([.. features.Where(f => f.Counted).Select(f => f.Status)]);
+        var performanceStatus = await context.ScalarAsync<string>(PerformanceStatus, new { date = Date }, ct) ?? "ok";
+        var status = MonitoringSettings.Worst(scoreStatus, featureStatus, performanceStatus);
+
+        var threshold = model.Threshold;
         var row = new
         {
             date = Date,
-            modelId,
-            referenceRows = reference.Count,
-            currentRows = current.Count,
+            modelId = model.ModelId,
+            referenceRows = reference.Rows,
+            currentRows = current.Rows,
             bins = settings.PsiBins,
             psi,
             ks,
-            meanReference = reference.Average(),
-            meanCurrent = current.Average(),
-            meanShift = current.Average() - reference.Average(),
-            failShareReference = (double)reference.Count(s => s >= threshold) / reference.Count,
-            failShareCurrent = (double)current.Count(s => s >= threshold) / current.Count,
+            meanReference = reference.Scores.Average(),
+            meanCurrent = current.Scores.Average(),
+            meanShift = current.Scores.Average() - reference.Scores.Average(),
+            failShareReference = (double)reference.Scores.Count(s => s >= threshold) / reference.Rows,
+            failShareCurrent = (double)current.Scores.Count(s => s >= threshold) / current.Rows,
             status,
             runId = context.RunId,
+            scoreStatus,
+            featureStatus,
+            performanceStatus,
+            referenceDates = reference.AsOfDates,
+            threshold,
+            psiWarn = settings.PsiWarn,
+            psiAlert = settings.PsiAlert,
+            featurePsiWarn = settings.FeaturePsiWarn,
+            featurePsiAlert = settings.FeaturePsiAlert,
         };
         await context.ExecuteAsync(InsertDrift, row, ct);
-        foreach (var (series, values) in new[] { ("reference", reference), ("current", current) })
+        var (lower, upper) = Drift.Range(reference.Scores.Concat(current.Scores));
+        foreach (var (series, values) in new[] { ("reference", reference.Scores), ("current", current.Scores) })
         {
-            var bins = Drift.Histogram(values, settings.HistogramBins);
+            var bins = Drift.Histogram(values, settings.HistogramBins, lower, upper);
             await context.ExecuteAsync(InsertBin, bins.Select(b => new { date = Date, series, b.Index, b.Lower, b.Upper, b.Count, b.Share }), ct);
         }
-        return new MonitorResult(1, modelId, reference.Count, current.Count, settings.PsiBins, Math.Round(psi, 5), Math.Round(ks, 5),
+        await context.ExecuteAsync(InsertFeature, features.Select(f => new
+        {
+            date = Date, f.Feature, f.Kind, f.Psi, f.JsDivergence, f.Bins, f.MeanReference, f.MeanCurrent, f.Status, f.Counted,
+        }), ct);
+
+        var top = features.OrderByDescending(f => f.Psi).FirstOrDefault();
+        return new MonitorResult(1, model.ModelId, reference.Rows, current.Rows, settings.PsiBins, Math.Round(psi, 5), Math.Round(ks, 5),
             Math.Round(row.meanShift, 5), Math.Round(row.failShareReference, 5), Math.Round(row.failShareCurrent, 5), status,
-            Rows: 1 + 2 * settings.HistogramBins);
+            Rows: 1 + 2 * settings.HistogramBins + features.Count)
+        {
+            ScoreStatus = scoreStatus,
+            FeatureStatus = featureStatus,
+            PerformanceStatus = performanceStatus,
+            ReferenceDates = reference.AsOfDates,
+            FeaturesCompared = features.Count,
+            FeaturesAtAlert = features.Count(f => f.Counted && f.Status == "alert"),
+            MostDriftedFeature = top is null ? null : $"{top.Feature} (PSI {top.Psi:0.000})",
+        };
     }
 
     public override async Task CheckAsync(TaskContext context, MonitorResult result, CheckSet checks, CancellationToken ct)
@@ -100,13 +135,15 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
             "the predictions of {date} must come from exactly one model (found {models}); run predict for that date first");
         checks.AtLeast("min_current_rows", result.CurrentRows, "{current_rows} predictions on {date}");
         checks.AtLeast("min_reference_rows", result.ReferenceRows,
-            "the model {model_id} kept {reference_rows} validation scores as its reference");
+            "the model {model_id} has {reference_rows} reference cohort scores (its validation as-of dates' whole cohorts)");
         var shares = await context.QueryAsync<(string Series, double Total)>(
             "select series, sum(share) from monitoring.histogram_bins where monitor_date = @date group by series", new { date = Date }, ct);
         checks.Equal("histograms_written", result.Status is null ? 0 : 2, shares.Count, "a drift record comes with both histograms");
         foreach (var (series, total) in shares)
             checks.That($"{series}_histogram_sums_to_one", Math.Abs(total - 1) < 1e-9, $"sum of {series} bin shares == 1", 1, Math.Round(total, 9),
                 "a histogram that does not sum to one lost scores outside its bins");
+        var featureRows = await context.ScalarAsync<long>("select count(*) from monitoring.feature_drift where monitor_date = @date", new { date = Date }, ct);
+        checks.Equal("features_written", (long)result.FeaturesCompared, featureRows, "one feature drift row per model feature compared");
     }
 }
 
@@ -116,6 +153,15 @@ internal sealed record MonitorResult(
     double? FailShareReference, double? FailShareCurrent, string? Status, [property: System.Text.Json.Serialization.JsonIgnore] int Rows)
     : TaskResult
 {
+    public string? ScoreStatus { get; init; }
+    public string? FeatureStatus { get; init; }
+    public string? PerformanceStatus { get; init; }
+    public int ReferenceDates { get; init; }
+
+    public int FeaturesCompared { get; init; }
+    public int FeaturesAtAlert { get; init; }
+    public string? MostDriftedFeature { get; init; }
+
     public override long RowsWritten => Rows;
 
     public static MonitorResult Nothing(int models) => new(models, null, 0, 0, null, null, null, null, null, null, null, 0);

@@ -13,9 +13,11 @@ internal static class DagSvg
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
-    private const int NodeWidth = 176;
-    private const int NodeHeight = 62;
-    private const int ColumnGap = 44;
+    // Narrow enough that the weekly DAG's nine columns fit a dashboard section (about 1,150 px) at a scale that keeps
+    // the 11.5 px labels at 11 px or more; the tooltip has the full key.
+    private const int NodeWidth = 116;
+    private const int NodeHeight = 76;
+    private const int ColumnGap = 14;
     private const int RowGap = 18;
     private const int Margin = 16;
     private const int LegendHeight = 28;
@@ -23,8 +25,10 @@ internal static class DagSvg
     /// <summary>Vertical distance between the lanes below the boxes that carry edges skipping a column.</summary>
     private const int LaneGap = 7;
 
-    /// <summary>Parameter text longer than this is cut with an ellipsis (about the box width at 11 px).</summary>
-    private const int MaxParameterChars = 25;
+    /// <summary>Parameter text longer than this is cut with an ellipsis (about the box width at 11.5 px).</summary>
+    private const int MaxParameterChars = 15;
+
+    private const double LabelSize = 11.5;
 
     public static string FillOf(DagState state) => state switch
     {
@@ -120,7 +124,9 @@ internal static class DagSvg
         var ink = dark ? "white" : "#1a1a1a";
         // The box has room for the day and time of the last run; the tooltip has the full key and timestamp.
         var status = LabelOf(node.State) +
-            (node.LastRunAt is { } ran ? $" · {ran.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture)}Z" : "");
+            (node.LastRunAt is { } ran ? $" · {ran.ToString("MM-dd", CultureInfo.InvariantCulture)}" : "");
+        // The date on a line of its own, then the other parameters (the source, check overrides), then the state.
+        var parameters = ParametersOf(node.Key).Split(" · ", 2);
         var tooltip = DisplayKey(node.Key) +
             (node.LastRunAt is { } last ? $"\nlast run {last.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC" : "");
         return new XElement(Svg + "g",
@@ -131,9 +137,10 @@ internal static class DagSvg
                 new XAttribute("width", NodeWidth), new XAttribute("height", NodeHeight),
                 new XAttribute("rx", 9), new XAttribute("ry", 9),
                 new XAttribute("fill", FillOf(node.State)), new XAttribute("stroke", "#333"), new XAttribute("stroke-width", 1)),
-            Text(at.X + 10, at.Y + 19, node.Task, 13, ink, bold: true),
-            Text(at.X + 10, at.Y + 36, Abbreviate(ParametersOf(node.Key)), 11, ink),
-            Text(at.X + 10, at.Y + 53, status, 10.5, ink));
+            Text(at.X + 8, at.Y + 18, node.Task, 13, ink, bold: true),
+            Text(at.X + 8, at.Y + 35, Abbreviate(parameters[0]), LabelSize, ink),
+            parameters.Length > 1 ? Text(at.X + 8, at.Y + 51, Abbreviate(parameters[1]), LabelSize, ink) : null,
+            Text(at.X + 8, at.Y + 67, status, LabelSize, ink));
     }
 
     /// <param name="laneY">For an edge that skips columns: the height of its lane below the boxes.</param>
@@ -161,7 +168,7 @@ internal static class DagSvg
             legend.Add(new XElement(Svg + "rect",
                 new XAttribute("x", F(x)), new XAttribute("y", Margin - 2), new XAttribute("width", 12), new XAttribute("height", 12),
                 new XAttribute("rx", 3), new XAttribute("fill", FillOf(state))));
-            legend.Add(Text(x + 17, Margin + 8, LabelOf(state), 11, "#333"));
+            legend.Add(Text(x + 17, Margin + 8, LabelOf(state), LabelSize, "#333"));
             x += 95;
         }
         return legend;

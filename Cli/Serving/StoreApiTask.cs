@@ -15,7 +15,10 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
 {
     public override string Name => "store-api";
 
+    // Statistics first: predict and features just wrote the day's rows, and a planner that believes the day has one row
+    // joins the two tables by a nested loop, 10,000 x 10,000 comparisons (100 s instead of 0.1 s on the real export).
     private const string Replace = """
+        analyze predictions.scores, features.cohort;
         delete from api.predictions where prediction_date = @date;
         insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
         select s.prediction_date, s.license, coalesce(c.name, ''), coalesce(c.address, ''), coalesce(c.facility_group, 'unknown'),
