@@ -7,7 +7,9 @@ using static Inspections.Tests.Ingest.InspectionCsv;
 
 namespace Inspections.Tests.App;
 
-/// <summary>What an operator meets at the command line: one clear line for a mistake, the exit code named last.</summary>
+/// <summary>
+/// What an operator meets at the command line: one clear line for a mistake, the exit code named last.
+/// </summary>
 public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
     public Task InitializeAsync() => db.ResetAsync();
@@ -23,7 +25,8 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
         var result = await CliRunner.RunAsync([typed]);
 
         result.ExitCode.ShouldBe(ExitCodes.UsageError);
-        result.ErrorLines.ShouldHaveSingleItem(result.ToString()).ShouldBe($"error: '{typed}' is not a verb; did you mean '{meant}'?");
+        result.ErrorLines.ShouldHaveSingleItem(result.ToString())
+            .ShouldBe($"error: '{typed}' is not a verb; did you mean '{meant}'?");
         result.LastErrorLine.ShouldBe("exit code 2 (UsageError)");
     }
 
@@ -31,7 +34,8 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
     public async Task A_word_like_no_verb_lists_the_verbs()
     {
         var result = await CliRunner.RunAsync(["xyzzy"]);
-        result.ErrorLines.ShouldHaveSingleItem().ShouldStartWith("error: 'xyzzy' is not a verb: ingest, clean, features, train");
+        result.ErrorLines.ShouldHaveSingleItem()
+            .ShouldStartWith("error: 'xyzzy' is not a verb: ingest, clean, features, train");
     }
 
     [Theory]
@@ -51,7 +55,8 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
     {
         var help = (await CliRunner.RunAsync(["run", "--help"])).Out;
         help.ShouldContain("default: today");
-        help.ShouldNotContain("[default: " + DateTime.Today.ToString("M/d/yyyy", System.Globalization.CultureInfo.InvariantCulture));
+        help.ShouldNotContain(
+            "[default: " + DateTime.Today.ToString("M/d/yyyy", System.Globalization.CultureInfo.InvariantCulture));
         help.ShouldNotContain(DateTime.Today.ToString("MM/dd/yyyy", System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -81,7 +86,8 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
     [Fact]
     public async Task A_connection_to_something_that_is_not_postgresql_is_an_unavailable_database()
     {
-        // An HTTP server answers PostgreSQL's first message with 'H' (of "HTTP/1.1"), as any web server on a mistyped port does.
+        // An HTTP server answers PostgreSQL's first message with 'H' (of "HTTP/1.1"), as any web server on a mistyped
+        // port does.
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -92,39 +98,47 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
                 using var client = await listener.AcceptTcpClientAsync();
                 var stream = client.GetStream();
                 _ = await stream.ReadAsync(new byte[64]); // the SSL request or startup message: any bytes will do
-                await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
+                await stream.WriteAsync(
+                    Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
             }
         });
 
-        var result = await CliRunner.RunAsync(["status", "--connection", $"Host=127.0.0.1;Port={port};Username=x;Password=y;Timeout=3"]);
+        var result = await CliRunner.RunAsync(
+            ["status", "--connection", $"Host=127.0.0.1;Port={port};Username=x;Password=y;Timeout=3"]);
 
         result.ExitCode.ShouldBe(ExitCodes.DatabaseUnavailable, result.ToString());
-        result.ErrorLines.ShouldHaveSingleItem(result.ToString()).ShouldEndWith("what answered there is not a PostgreSQL server");
+        result.ErrorLines.ShouldHaveSingleItem(result.ToString())
+            .ShouldEndWith("what answered there is not a PostgreSQL server");
         result.Error.ShouldNotContain("this is a bug");
         answering.IsFaulted.ShouldBeFalse();
     }
 
     private static readonly Row[] History =
     [
-        At(1, "2013-01-02", "1001"), At(2, "2013-01-05", "1002", "Fail"), At(3, "2013-01-09", "1003"), At(4, "2013-01-15", "1001"),
-        At(5, "2013-01-22", "1002"), At(6, "2013-01-29", "1003", "Fail"),
+        At(1, "2013-01-02", "1001"), At(2, "2013-01-05", "1002", "Fail"), At(3, "2013-01-09", "1003"),
+        At(4, "2013-01-15", "1001"), At(5, "2013-01-22", "1002"), At(6, "2013-01-29", "1003", "Fail"),
     ];
 
-    private static readonly string[] LenientClean = ["--check", "clean.min_fail_share=0", "--check", "clean.max_fail_share=1"];
+    private static readonly string[] LenientClean =
+        ["--check", "clean.min_fail_share=0", "--check", "clean.max_fail_share=1"];
 
     [Fact]
     public async Task Status_exits_zero_when_green_and_names_a_red_or_incomplete_dag_by_its_code()
     {
         var export = Write(History);
-        (await db.RunAsync(["run", "--until", "clean", "--date", "2013-01-31", "--source", export, .. LenientClean])).ExitCode.ShouldBe(0);
+        (await db.RunAsync(["run", "--until", "clean", "--date", "2013-01-31", "--source", export, .. LenientClean]))
+            .ExitCode.ShouldBe(0);
 
-        (await db.RunAsync(["status", "--until", "clean", "--date", "2013-01-31", .. LenientClean])).ExitCode.ShouldBe(0);
+        (await db.RunAsync(["status", "--until", "clean", "--date", "2013-01-31", .. LenientClean]))
+            .ExitCode.ShouldBe(0);
         var incomplete = await db.RunAsync(["status", "--until", "features", "--date", "2013-01-31", .. LenientClean]);
         incomplete.ExitCode.ShouldBe(ExitCodes.Incomplete, incomplete.ToString());
         incomplete.LastErrorLine.ShouldBe("exit code 10 (Incomplete)");
 
-        (await db.RunAsync("run", "--until", "clean", "--date", "2013-01-30", "--check", "clean.max_fail_share=0")).ExitCode.ShouldBe(ExitCodes.CheckFailed);
-        var red = await db.RunAsync("status", "--until", "clean", "--date", "2013-01-30", "--check", "clean.max_fail_share=0");
+        (await db.RunAsync("run", "--until", "clean", "--date", "2013-01-30", "--check", "clean.max_fail_share=0"))
+            .ExitCode.ShouldBe(ExitCodes.CheckFailed);
+        var red = await db.RunAsync(
+            "status", "--until", "clean", "--date", "2013-01-30", "--check", "clean.max_fail_share=0");
         red.ExitCode.ShouldBe(ExitCodes.TaskFailed, red.ToString());
         red.Out.ShouldStartWith("DAG red: 1 complete, 1 failed, 0 not run");
     }
@@ -133,7 +147,8 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
     public async Task A_backfill_runs_each_date_in_order_stops_at_the_first_failure_and_a_second_run_skips_what_is_done()
     {
         var export = Write(History);
-        var backfill = (string[])["run", "--until", "clean", "--from", "2013-01-07", "--to", "2013-01-28", "--every", "week", "--source", export];
+        var backfill = (string[])["run", "--until", "clean", "--from", "2013-01-07", "--to", "2013-01-28",
+            "--every", "week", "--source", export];
 
         var failed = await db.RunAsync([.. backfill, "--check", "clean.max_fail_share=0"]);
         failed.ExitCode.ShouldBe(ExitCodes.CheckFailed, failed.ToString());
@@ -146,19 +161,25 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
         first.ExitCode.ShouldBe(0, first.ToString());
         foreach (var date in (string[])["2013-01-07", "2013-01-14", "2013-01-21", "2013-01-28"])
             first.Out.ShouldContain($"ran      clean(date={date}, source={export}; check.");
-        (await db.ScalarAsync<string>("select string_agg(parameters->>'date', ',' order by finished_at) from pipeline.task_metadata where task = 'clean'"))
+        (await db.ScalarAsync<string>(
+                "select string_agg(parameters->>'date', ',' order by finished_at) from pipeline.task_metadata " +
+                "where task = 'clean'"))
             .ShouldBe("2013-01-07,2013-01-14,2013-01-21,2013-01-28");
 
         var again = await db.RunAsync([.. backfill, .. LenientClean]);
         again.ExitCode.ShouldBe(0, again.ToString());
-        again.Out.Split('\n').Count(l => l.StartsWith("DAG green: everything already complete", StringComparison.Ordinal)).ShouldBe(4);
+        again.Out.Split('\n')
+            .Count(l => l.StartsWith("DAG green: everything already complete", StringComparison.Ordinal))
+            .ShouldBe(4);
     }
 
     [Fact]
     public async Task A_backfill_needs_its_first_date_and_an_order()
     {
-        (await db.RunAsync("run", "--to", "2013-01-28")).ErrorLines.ShouldHaveSingleItem().ShouldBe("error: --to needs --from (the first date of the backfill)");
-        (await db.RunAsync("run", "--from", "2013-02-28", "--to", "2013-01-28", "--source", Write(History))).ErrorLines.ShouldHaveSingleItem()
+        (await db.RunAsync("run", "--to", "2013-01-28")).ErrorLines.ShouldHaveSingleItem()
+            .ShouldBe("error: --to needs --from (the first date of the backfill)");
+        (await db.RunAsync("run", "--from", "2013-02-28", "--to", "2013-01-28", "--source", Write(History)))
+            .ErrorLines.ShouldHaveSingleItem()
             .ShouldBe("error: --from 2013-02-28 is after --to 2013-01-28");
     }
 
@@ -166,15 +187,18 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
     public async Task Runs_filter_by_task_date_and_state()
     {
         var export = Write(History);
-        (await db.RunAsync(["run", "--until", "clean", "--date", "2013-01-31", "--source", export, .. LenientClean])).ExitCode.ShouldBe(0);
-        (await db.RunAsync("run", "--until", "clean", "--date", "2013-01-30", "--check", "clean.max_fail_share=0")).ExitCode.ShouldBe(ExitCodes.CheckFailed);
+        (await db.RunAsync(["run", "--until", "clean", "--date", "2013-01-31", "--source", export, .. LenientClean]))
+            .ExitCode.ShouldBe(0);
+        (await db.RunAsync("run", "--until", "clean", "--date", "2013-01-30", "--check", "clean.max_fail_share=0"))
+            .ExitCode.ShouldBe(ExitCodes.CheckFailed);
 
         var failedCleans = await db.RunAsync("runs", "--task", "clean", "--state", "failed");
         failedCleans.ExitCode.ShouldBe(0, failedCleans.ToString());
         var headlines = failedCleans.Out.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(' ')).ToList();
         headlines.ShouldHaveSingleItem().ShouldContain("FAILED clean(date=2013-01-30");
 
-        var ofDate = (await db.RunAsync("runs", "--date", "2013-01-31")).Out.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(' ')).ToList();
+        var ofDate = (await db.RunAsync("runs", "--date", "2013-01-31")).Out.Split('\n')
+            .Where(l => l.Length > 0 && !l.StartsWith(' ')).ToList();
         ofDate.Count.ShouldBe(2);
         ofDate.ShouldAllBe(l => l.Contains("(date=2013-01-31"));
         (await db.RunAsync("runs", "--task", "predict")).Out.Trim().ShouldBe("No runs match.");

@@ -12,7 +12,8 @@ public sealed partial class CronOutputTests(SamplePipeline sample)
     [Fact]
     public async Task Every_line_cron_logs_starts_with_an_iso_8601_time_and_a_failure_ends_with_its_code()
     {
-        await using var run = sample.Start("predict", "--date", SamplePipeline.FirstRun, "--check", "predict.max_score=-1");
+        await using var run = sample.Start(
+            "predict", "--date", SamplePipeline.FirstRun, "--check", "predict.max_score=-1");
         var exit = await run.WaitForExitAsync(TimeSpan.FromMinutes(2));
 
         exit.ShouldBe(ExitCodes.CheckFailed, run.ToString());
@@ -27,7 +28,8 @@ public sealed partial class CronOutputTests(SamplePipeline sample)
     {
         // A date of this test's own; every PSI is at least 0, so with the alert level there its drift is an alert.
         const string date = "2014-08-18";
-        var result = await CliRunner.RunAsync(["run", "--date", date, "--source", SamplePipeline.Sample, "--fail-on-drift"],
+        var result = await CliRunner.RunAsync(
+            ["run", "--date", date, "--source", SamplePipeline.Sample, "--fail-on-drift"],
             new(sample.Config) { ["Monitoring:PsiAlert"] = "0" });
 
         result.ExitCode.ShouldBe(ExitCodes.DriftAlert, result.ToString());

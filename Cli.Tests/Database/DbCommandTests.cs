@@ -27,7 +27,9 @@ public sealed class DbCommandTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await CliRunner.RunAsync(["db", "stop"], _config);
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     [Fact]
@@ -60,7 +62,8 @@ public sealed class DbCommandTests : IAsyncLifetime
     [Fact]
     public async Task Two_commands_starting_a_new_cluster_at_once_both_succeed()
     {
-        var results = await Task.WhenAll(CliRunner.RunAsync(["db", "migrate"], _config), CliRunner.RunAsync(["db", "migrate"], _config));
+        var results = await Task.WhenAll(
+            CliRunner.RunAsync(["db", "migrate"], _config), CliRunner.RunAsync(["db", "migrate"], _config));
         results.ShouldAllBe(r => r.ExitCode == ExitCodes.Success);
         results.Count(r => r.Error.Contains("Creating the embedded PostgreSQL cluster")).ShouldBe(1);
     }
@@ -68,7 +71,10 @@ public sealed class DbCommandTests : IAsyncLifetime
     [Fact]
     public async Task Missing_server_binaries_name_the_package_and_the_alternative()
     {
-        var config = new Dictionary<string, string?>(_config) { ["Database:BinDirectory"] = Path.Combine(_root, "no-such-bin") };
+        var config = new Dictionary<string, string?>(_config)
+        {
+            ["Database:BinDirectory"] = Path.Combine(_root, "no-such-bin")
+        };
         var result = await CliRunner.RunAsync(["db", "start"], config);
         result.ExitCode.ShouldBe(ExitCodes.PostgresMissing);
         result.ErrorLines.ShouldHaveSingleItem(result.ToString());
@@ -136,13 +142,15 @@ public sealed class MigrationTests
         try
         {
             var config = new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString };
-            var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => CliRunner.RunAsync(["db", "migrate"], config)));
+            var results = await Task.WhenAll(
+                Enumerable.Range(0, 4).Select(_ => CliRunner.RunAsync(["db", "migrate"], config)));
             results.ShouldAllBe(r => r.ExitCode == ExitCodes.Success);
             results.Sum(r => r.Error.Split('\n').Count(l => l.Contains("Applying migration 0001"))).ShouldBe(1);
 
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("select count(*), count(distinct version) from schema_migrations", connection);
+            await using var command = new NpgsqlCommand(
+                "select count(*), count(distinct version) from schema_migrations", connection);
             await using var reader = await command.ExecuteReaderAsync();
             await reader.ReadAsync();
             reader.GetInt64(0).ShouldBe(Migrator.All.Count);

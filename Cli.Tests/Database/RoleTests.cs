@@ -27,7 +27,8 @@ public sealed class RoleTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ingested = await CliRunner.RunAsync(["ingest", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample], _config);
+        var ingested = await CliRunner.RunAsync(
+            ["ingest", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample], _config);
         ingested.ExitCode.ShouldBe(0, ingested.ToString());
     }
 
@@ -66,14 +67,20 @@ public sealed class RoleTests : IAsyncLifetime
         (await connection.ExecuteScalarAsync<long>("select count(*) from monitoring.calibration")).ShouldBe(0);
         Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from monitoring.drift")));
 
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from raw.inspections")));
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from clean.inspections")));
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from pipeline.task_runs")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteScalarAsync<long>("select count(*) from raw.inspections")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteScalarAsync<long>("select count(*) from clean.inspections")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteScalarAsync<long>("select count(*) from pipeline.task_runs")));
         // Not only the session's read-only default: a session that turns it off is still refused by the grants.
         await connection.ExecuteAsync("set default_transaction_read_only = off");
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteAsync("delete from api.predictions")));
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteAsync("create table api.mine (x int)")));
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteAsync("create table public.mine (x int)")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteAsync("delete from api.predictions")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteAsync("create table api.mine (x int)")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteAsync("create table public.mine (x int)")));
     }
 
     [Fact]
@@ -85,13 +92,17 @@ public sealed class RoleTests : IAsyncLifetime
         (await connection.ExecuteScalarAsync<long>("select count(*) from pipeline.task_runs")).ShouldBeGreaterThan(0);
         (await connection.ExecuteScalarAsync<long>("select count(*) from monitoring.drift")).ShouldBe(0);
 
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from raw.inspections")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteScalarAsync<long>("select count(*) from raw.inspections")));
         await connection.ExecuteAsync("set default_transaction_read_only = off");
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteAsync("delete from pipeline.task_runs")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteAsync("delete from pipeline.task_runs")));
     }
 
-    private static void Denied(PostgresException e) => e.SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege, e.MessageText);
+    private static void Denied(PostgresException e) =>
+        e.SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege, e.MessageText);
 
     private Task<NpgsqlDataSource> OpenAsync(DatabaseRole role) =>
-        DatabaseConnector.OpenAsync(AppSettings.Load(_config), NullLoggerFactory.Instance, CancellationToken.None, role);
+        DatabaseConnector.OpenAsync(
+            AppSettings.Load(_config), NullLoggerFactory.Instance, CancellationToken.None, role);
 }

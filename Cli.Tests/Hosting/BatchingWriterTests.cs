@@ -27,7 +27,8 @@ public sealed class BatchingWriterTests
     public async Task Lines_reach_the_sink_within_the_interval_without_a_flush()
     {
         var text = new StringWriter();
-        var sink = TextWriter.Synchronized(text); // its lock is the writer itself: reading under it never sees half a write
+        // its lock is the writer itself: reading under it never sees half a write
+        var sink = TextWriter.Synchronized(text);
         using var writer = new BatchingWriter(sink, TimeSpan.FromMilliseconds(50));
         writer.WriteLine("one");
 

@@ -13,7 +13,8 @@ public sealed class TimestampedWriterTests
     public void Every_line_starts_with_the_time_it_was_written_however_it_is_written()
     {
         var inner = new StringWriter { NewLine = "\n" };
-        var writer = new TimestampedWriter(inner, new FixedClock(new DateTimeOffset(2014, 9, 1, 6, 0, 5, TimeSpan.Zero))) { NewLine = "\n" };
+        var writer = new TimestampedWriter(
+            inner, new FixedClock(new DateTimeOffset(2014, 9, 1, 6, 0, 5, TimeSpan.Zero))) { NewLine = "\n" };
 
         writer.WriteLine("ran      ingest(date=2014-09-01)");
         writer.Write("two lines\nat once\npart");

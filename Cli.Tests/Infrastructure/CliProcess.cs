@@ -26,13 +26,15 @@ public sealed partial class CliProcess : IAsyncDisposable
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "inspections.dll");
 
     /// <summary>
-    /// Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys (<c>A:B</c>), passed as <c>A__B</c>.
-    /// <paramref name="runUnder"/> is a command that runs the rest of its command line, e.g. <c>runuser -u nobody --</c>.
+    /// Starts <c>inspections <paramref name="args"/></c>; <paramref name="environment"/> uses configuration keys
+    /// (<c>A:B</c>), passed as <c>A__B</c>. <paramref name="runUnder"/> is a command that runs the rest of its command
+    /// line, e.g. <c>runuser -u nobody --</c>.
     /// </summary>
     public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment,
         IReadOnlyList<string>? runUnder = null)
     {
-        if (!File.Exists(Executable)) throw new FileNotFoundException("the executable is not next to the test assembly", Executable);
+        if (!File.Exists(Executable))
+            throw new FileNotFoundException("the executable is not next to the test assembly", Executable);
         runUnder ??= [];
         var start = new ProcessStartInfo(runUnder.Count > 0 ? runUnder[0] : DotnetHost())
         {
@@ -54,25 +56,33 @@ public sealed partial class CliProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Standard output as printed, less the timestamp every line gets when it is not a terminal (see <see cref="RawOut"/>).</summary>
+    /// <summary>
+    /// Standard output as printed, less the timestamp every line gets when it is not a terminal (see
+    /// <see cref="RawOut"/>).
+    /// </summary>
     public string Out => Unstamped(RawOut);
 
     public string Error => Unstamped(RawError);
 
-    /// <summary>Standard output exactly as the process wrote it to a pipe: each line starts with an ISO 8601 UTC timestamp.</summary>
+    /// <summary>
+    /// Standard output exactly as the process wrote it to a pipe: each line starts with an ISO 8601 UTC timestamp.
+    /// </summary>
     public string RawOut { get { lock (_out) return _out.ToString(); } }
 
     public string RawError { get { lock (_error) return _error.ToString(); } }
 
     private static string Unstamped(string text) => Stamp().Replace(text, "");
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", System.Text.RegularExpressions.RegexOptions.Multiline)]
     private static partial System.Text.RegularExpressions.Regex Stamp();
 
     /// <summary>SIGKILL: no handler, no finally block, no rollback sent by the client.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
-    /// <summary>The exit code; fails the test (and kills the process) when it runs longer than <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// The exit code; fails the test (and kills the process) when it runs longer than <paramref name="timeout"/>.
+    /// </summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -103,9 +113,11 @@ public sealed partial class CliProcess : IAsyncDisposable
 
     private static string DotnetHost()
     {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+            return host;
         if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && File.Exists(Path.Combine(root, "dotnet")))
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root
+            && File.Exists(Path.Combine(root, "dotnet")))
             return Path.Combine(root, "dotnet");
         return "dotnet";
     }

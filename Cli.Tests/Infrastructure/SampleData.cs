@@ -1,6 +1,8 @@
 namespace Inspections.Tests.Infrastructure;
 
-/// <summary>The synthetic sample shipped with the product (samples/): the demo's data, and the tests' whole-DAG input.</summary>
+/// <summary>
+/// The synthetic sample shipped with the product (samples/): the demo's data, and the tests' whole-DAG input.
+/// </summary>
 public static class SampleData
 {
     public static string Csv => Path.Combine(SharedData.RepositoryRoot, "samples", "synthetic-food-inspections.csv");

@@ -17,7 +17,8 @@ public static class SharedData
 
     public static bool Available => Directory.Exists(Folder);
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool InCi =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     private static string FindRepositoryRoot()
     {

@@ -41,7 +41,9 @@ public sealed class TestDatabase : IAsyncLifetime
         order by 1
         """;
 
-    /// <summary>Empties every pipeline table (for test classes whose tests share this database and each start empty).</summary>
+    /// <summary>
+    /// Empties every pipeline table (for test classes whose tests share this database and each start empty).
+    /// </summary>
     public async Task ResetAsync()
     {
         await using var connection = await DataSource.OpenConnectionAsync();
@@ -67,7 +69,8 @@ public sealed class TestDatabase : IAsyncLifetime
     }
 
     /// <summary>Runs a command line in process against this database.</summary>
-    public Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(args, new() { ["ConnectionStrings:Postgres"] = ConnectionString });
+    public Task<CliResult> RunAsync(params string[] args) =>
+        CliRunner.RunAsync(args, new() { ["ConnectionStrings:Postgres"] = ConnectionString });
 
     public async Task<T> ScalarAsync<T>(string sql)
     {

@@ -7,9 +7,9 @@ namespace Inspections.Tests.Infrastructure;
 
 /// <summary>
 /// An embedded cluster of one test class's own, in a new folder on a free port, for tests that stop, start or set up
-/// the server itself (the shared <see cref="TestCluster"/> must stay up). The CLI reaches it through <see cref="Config"/>
-/// as it reaches its default one: no connection string, the cluster's folder and port. Disposing stops it and deletes
-/// the folder.
+/// the server itself (the shared <see cref="TestCluster"/> must stay up). The CLI reaches it through
+/// <see cref="Config"/> as it reaches its default one: no connection string, the cluster's folder and port.
+/// Disposing stops it and deletes the folder.
 /// </summary>
 internal sealed class ThrowawayCluster : IAsyncDisposable
 {

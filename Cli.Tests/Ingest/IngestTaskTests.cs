@@ -25,7 +25,8 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(3);
-        (await db.ScalarAsync<DateTime>("select max(inspection_date)::timestamp from raw.inspections")).ShouldBe(new DateTime(2013, 1, 9));
+        (await db.ScalarAsync<DateTime>("select max(inspection_date)::timestamp from raw.inspections"))
+            .ShouldBe(new DateTime(2013, 1, 9));
         (await db.ScalarAsync<string>("select figures->>'rows_after_date' from pipeline.task_metadata")).ShouldBe("3");
     }
 
@@ -39,8 +40,11 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
         var second = await db.RunAsync("ingest", "--date", "2013-01-31", "--source", csv);
         second.ExitCode.ShouldBe(0, second.ToString());
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(5);
-        (await db.ScalarAsync<long>($"select count(*) from raw.inspections where ingest_run_id = '{first}'")).ShouldBe(3);
-        (await db.ScalarAsync<string>("select figures->>'rows_new' from pipeline.task_metadata where parameters->>'date' = '2013-01-31'")).ShouldBe("2");
+        (await db.ScalarAsync<long>($"select count(*) from raw.inspections where ingest_run_id = '{first}'"))
+            .ShouldBe(3);
+        (await db.ScalarAsync<string>(
+                "select figures->>'rows_new' from pipeline.task_metadata where parameters->>'date' = '2013-01-31'"))
+            .ShouldBe("2");
 
         var again = await db.RunAsync("ingest", "--date", "2013-01-31", "--source", csv);
         again.ExitCode.ShouldBe(0);
@@ -72,7 +76,8 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
     [Fact]
     public async Task Malformed_records_go_to_rejects_with_their_reason_and_too_many_fail_the_check()
     {
-        var csv = Write([.. History, At(8, "2013-01-03"), At(9, "2013-01-04") with { Date = "13/45/2013" }, At(10, "2013-01-04") with { Latitude = "north" }]);
+        var csv = Write([.. History, At(8, "2013-01-03"), At(9, "2013-01-04") with { Date = "13/45/2013" },
+            At(10, "2013-01-04") with { Latitude = "north" }]);
         File.WriteAllText(csv, File.ReadAllText(csv).Replace("\n8,", "\n,")); // record 7 without an id
 
         var failed = await db.RunAsync("ingest", "--date", "2013-02-28", "--source", csv);
@@ -80,10 +85,13 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
         failed.Error.ShouldContain("max_reject_share");
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(0);
 
-        var result = await db.RunAsync("ingest", "--date", "2013-02-28", "--source", csv, "--check", "ingest.max_reject_share=0.5");
+        var result = await db.RunAsync(
+            "ingest", "--date", "2013-02-28", "--source", csv, "--check", "ingest.max_reject_share=0.5");
         result.ExitCode.ShouldBe(0, result.ToString());
-        var reasons = (await db.ScalarAsync<string>("select string_agg(reason, ' / ' order by record_number) from raw.rejects"));
-        reasons.ShouldBe("no inspection id / inspection date '13/45/2013' is not MM/dd/yyyy or yyyy-MM-ddTHH:mm:ss[.fff] / latitude 'north' is not a number");
+        var reasons = (await db.ScalarAsync<string>(
+            "select string_agg(reason, ' / ' order by record_number) from raw.rejects"));
+        reasons.ShouldBe("no inspection id / inspection date '13/45/2013' is not MM/dd/yyyy or " +
+            "yyyy-MM-ddTHH:mm:ss[.fff] / latitude 'north' is not a number");
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(6);
     }
 
@@ -96,7 +104,9 @@ public sealed class IngestTaskTests(TestDatabase db) : IClassFixture<TestDatabas
 
         forced.ExitCode.ShouldBe(0, forced.ToString());
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(5);
-        (await db.ScalarAsync<string>("select figures->>'rows_new' from pipeline.task_metadata order by finished_at desc limit 1")).ShouldBe("0");
+        (await db.ScalarAsync<string>(
+                "select figures->>'rows_new' from pipeline.task_metadata order by finished_at desc limit 1"))
+            .ShouldBe("0");
     }
 
     [Fact]

@@ -13,7 +13,9 @@ internal static class InspectionCsv
 
     /// <summary>A row dated <paramref name="date"/> (yyyy-MM-dd) in the export's MM/dd/yyyy.</summary>
     public static Row At(long id, string date, string license = "1001", string result = "Pass") =>
-        new(id, DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToString("MM/dd/yyyy", CultureInfo.InvariantCulture),
+        new(id,
+            DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                .ToString("MM/dd/yyyy", CultureInfo.InvariantCulture),
             license, result);
 
     /// <summary>
@@ -22,13 +24,15 @@ internal static class InspectionCsv
     /// </summary>
     public static string Write(IEnumerable<Row> rows, string? path = null, params string[] without)
     {
-        var kept = Enumerable.Range(0, SourceRecord.CsvHeader.Length).Where(i => !without.Contains(SourceRecord.CsvHeader[i])).ToArray();
+        var kept = Enumerable.Range(0, SourceRecord.CsvHeader.Length)
+            .Where(i => !without.Contains(SourceRecord.CsvHeader[i])).ToArray();
         var text = new StringBuilder(string.Join(',', kept.Select(i => SourceRecord.CsvHeader[i]))).Append('\n');
         foreach (var r in rows)
         {
             string[] fields =
             [
-                r.Id.ToString(CultureInfo.InvariantCulture), r.Name, r.Name, r.License, r.Facility, r.Risk, "1 N STATE ST ", "CHICAGO", "IL", r.Zip, r.Date, r.Type, r.Result,
+                r.Id.ToString(CultureInfo.InvariantCulture), r.Name, r.Name, r.License, r.Facility, r.Risk,
+                "1 N STATE ST ", "CHICAGO", "IL", r.Zip, r.Date, r.Type, r.Result,
                 $"\"{r.Violations}\"", r.Latitude, r.Longitude, $"\"({r.Latitude}, {r.Longitude})\"",
             ];
             text.AppendJoin(',', kept.Select(i => fields[i])).Append('\n');

@@ -20,7 +20,8 @@ public sealed class RealDataReplayTests(TestDatabase db) : IClassFixture<TestDat
 
             var runDate = DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture);
             var rejects = await db.ScalarAsync<long>("select count(distinct record_number) from raw.rejects");
-            (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(dates.Count(d => d <= runDate) - rejects, $"stored rows at {date}");
+            (await db.ScalarAsync<long>("select count(*) from raw.inspections"))
+                .ShouldBe(dates.Count(d => d <= runDate) - rejects, $"stored rows at {date}");
         }
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(32022);
     }

@@ -20,7 +20,9 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
     private static string Record(long id, string date, string extra = "") =>
         $$"""{"inspection_id":"{{id}}","dba_name":"CAFE {{id}}","license_":"{{1000 + id}}","inspection_date":"{{date}}","results":"Pass","latitude":"41.9","longitude":"-87.6"{{extra}}}""";
 
-    /// <summary>A fake portal: answers each request with the next planned response, then pages of <paramref name="records"/>.</summary>
+    /// <summary>
+    /// A fake portal: answers each request with the next planned response, then pages of <paramref name="records"/>.
+    /// </summary>
     private static async Task<(WebApplication App, string Url, ConcurrentQueue<string> Requests)> ServeAsync(
         string[] records, params int[] failuresFirst)
     {
@@ -41,14 +43,15 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
         return (app, app.Urls.Single(), requests);
     }
 
-    private Task<CliResult> IngestAsync(string url, string date) => CliRunner.RunAsync(["ingest", "--date", date, "--source", "socrata"], new()
-    {
-        ["ConnectionStrings:Postgres"] = db.ConnectionString,
-        ["Ingest:Socrata:BaseUrl"] = url,
-        ["Ingest:Socrata:PageSize"] = "2",
-        ["Ingest:Socrata:Retries"] = "2",
-        ["Ingest:Socrata:RetryDelayMs"] = "10",
-    });
+    private Task<CliResult> IngestAsync(string url, string date) =>
+        CliRunner.RunAsync(["ingest", "--date", date, "--source", "socrata"], new()
+        {
+            ["ConnectionStrings:Postgres"] = db.ConnectionString,
+            ["Ingest:Socrata:BaseUrl"] = url,
+            ["Ingest:Socrata:PageSize"] = "2",
+            ["Ingest:Socrata:Retries"] = "2",
+            ["Ingest:Socrata:RetryDelayMs"] = "10",
+        });
 
     [Fact]
     public async Task The_client_pages_by_id_within_the_date_window_and_retries_after_429()
@@ -56,7 +59,8 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
         string[] records =
         [
             Record(1, "2013-02-01T00:00:00"), Record(2, "2013-02-02T00:00:00.000"),
-            Record(3, "2013-02-03T00:00:00", """,":@computed_region_awaf_s7ux":"12","location":{"type":"Point","coordinates":[-87.6,41.9]}"""),
+            Record(3, "2013-02-03T00:00:00",
+                """,":@computed_region_awaf_s7ux":"12","location":{"type":"Point","coordinates":[-87.6,41.9]}"""),
             Record(4, "2013-02-04T00:00:00", ""","unknown_key":{"nested":[1,2]}"""), Record(5, "2013-02-05T00:00:00"),
         ];
         var (app, url, requests) = await ServeAsync(records, 429);
@@ -66,8 +70,11 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(5);
-        (await db.ScalarAsync<string>("select location from raw.inspections where inspection_id = 3")).ShouldContain("Point");
-        (await db.ScalarAsync<string>("select extra->>':@computed_region_awaf_s7ux' from raw.inspections where inspection_id = 3")).ShouldBe("12");
+        (await db.ScalarAsync<string>("select location from raw.inspections where inspection_id = 3"))
+            .ShouldContain("Point");
+        (await db.ScalarAsync<string>(
+                "select extra->>':@computed_region_awaf_s7ux' from raw.inspections where inspection_id = 3"))
+            .ShouldBe("12");
         var sent = requests.ToArray();
         sent.Length.ShouldBe(4); // the 429, then pages of 2, 2 and 1 records
         var query = Uri.UnescapeDataString(sent[1]);
@@ -104,7 +111,8 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
         (await IngestAsync(url, "2013-03-07")).ExitCode.ShouldBe(0);
 
         // RereadDays (14) before the last stored date, through the run date.
-        Uri.UnescapeDataString(requests.Last()).ShouldContain("inspection_date >= '2013-01-18T00:00:00' and inspection_date < '2013-03-08T00:00:00'");
+        Uri.UnescapeDataString(requests.Last()).ShouldContain(
+            "inspection_date >= '2013-01-18T00:00:00' and inspection_date < '2013-03-08T00:00:00'");
         (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(1);
     }
 
@@ -125,7 +133,8 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
     [RealDataFact]
     public async Task A_saved_page_ingests_through_the_json_source()
     {
-        var result = await db.RunAsync("ingest", "--date", "2013-03-01", "--source", Path.Combine(SharedData.SocrataFolder, "inspections-2013-02-page.json"));
+        var result = await db.RunAsync("ingest", "--date", "2013-03-01", "--source",
+            Path.Combine(SharedData.SocrataFolder, "inspections-2013-02-page.json"));
         result.ExitCode.ShouldBe(0, result.ToString());
         var expected = (await ReadAllAsync(Path.Combine(SharedData.SocrataFolder, "inspections-2013-02-page.json")))
             .Count(r => r.Parse().Date <= new DateOnly(2013, 3, 1));

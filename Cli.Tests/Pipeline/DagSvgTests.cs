@@ -9,9 +9,12 @@ public sealed class DagSvgTests
 
     private static readonly DagNode[] Diamond =
     [
-        new("ingest(date=2024-01-07, source=/data/food.csv)", "ingest", DagState.Complete, [], new DateTime(2024, 1, 8, 3, 0, 0, DateTimeKind.Utc)),
-        new("clean(date=2024-01-07, source=/data/food.csv)", "clean", DagState.Complete, ["ingest(date=2024-01-07, source=/data/food.csv)"], null),
-        new("train(date=2024-01-07, source=/data/food.csv)", "train", DagState.Failed, ["clean(date=2024-01-07, source=/data/food.csv)"], null),
+        new("ingest(date=2024-01-07, source=/data/food.csv)", "ingest", DagState.Complete, [],
+            new DateTime(2024, 1, 8, 3, 0, 0, DateTimeKind.Utc)),
+        new("clean(date=2024-01-07, source=/data/food.csv)", "clean", DagState.Complete,
+            ["ingest(date=2024-01-07, source=/data/food.csv)"], null),
+        new("train(date=2024-01-07, source=/data/food.csv)", "train", DagState.Failed,
+            ["clean(date=2024-01-07, source=/data/food.csv)"], null),
         new("predict(date=2024-01-07, source=/data/food.csv)", "predict", DagState.NotRun,
             ["train(date=2024-01-07, source=/data/food.csv)", "clean(date=2024-01-07, source=/data/food.csv)"], null),
     ];
@@ -26,7 +29,8 @@ public sealed class DagSvgTests
 
         svg.Root!.Name.ShouldBe(Svg + "svg");
         var nodes = Nodes(svg);
-        nodes.Select(n => (string?)n.Attribute("data-key")).ShouldBe(Diamond.Select(n => n.Key.Replace("source=/data/food.csv", "source=food.csv")));
+        nodes.Select(n => (string?)n.Attribute("data-key"))
+            .ShouldBe(Diamond.Select(n => n.Key.Replace("source=/data/food.csv", "source=food.csv")));
         nodes.Select(n => (string?)n.Element(Svg + "rect")!.Attribute("fill"))
             .ShouldBe(["#2e7d32", "#2e7d32", "#c62828", "#9e9e9e"]);
         nodes.Select(n => n.Elements(Svg + "text").First().Value).ShouldBe(["ingest", "clean", "train", "predict"]);
@@ -43,7 +47,10 @@ public sealed class DagSvgTests
     {
         var svg = XDocument.Parse(DagSvg.Render(Diamond));
 
-        var x = Nodes(svg).Select(n => double.Parse((string)n.Element(Svg + "rect")!.Attribute("x")!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var x = Nodes(svg)
+            .Select(n => double.Parse((string)n.Element(Svg + "rect")!.Attribute("x")!,
+                System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
         x[0].ShouldBeLessThan(x[1]);
         x[1].ShouldBeLessThan(x[2]);
         x[2].ShouldBeLessThan(x[3]); // predict needs clean and train: the longest path puts it after train
@@ -54,12 +61,15 @@ public sealed class DagSvgTests
     {
         var svg = XDocument.Parse(DagSvg.Render(Diamond));
 
-        var boxesBottom = Nodes(svg).Max(n => double.Parse((string)n.Element(Svg + "rect")!.Attribute("y")!, System.Globalization.CultureInfo.InvariantCulture) + 62);
+        var boxesBottom = Nodes(svg).Max(n => double.Parse((string)n.Element(Svg + "rect")!.Attribute("y")!,
+            System.Globalization.CultureInfo.InvariantCulture) + 62);
         var edges = svg.Descendants(Svg + "path").Where(p => (string?)p.Attribute("class") == "edge").ToList();
-        var skipping = edges.Single(p => (string?)p.Attribute("data-from") == DagSvg.DisplayKey(Diamond[1].Key) && (string?)p.Attribute("data-to") == DagSvg.DisplayKey(Diamond[3].Key));
+        var skipping = edges.Single(p => (string?)p.Attribute("data-from") == DagSvg.DisplayKey(Diamond[1].Key)
+                                         && (string?)p.Attribute("data-to") == DagSvg.DisplayKey(Diamond[3].Key));
         var vertical = ((string)skipping.Attribute("d")!).Split(' ').SkipWhile(t => t != "V").Skip(1).First();
         double.Parse(vertical, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(boxesBottom);
-        double.Parse((string)svg.Root!.Attribute("height")!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(boxesBottom + 6);
+        double.Parse((string)svg.Root!.Attribute("height")!, System.Globalization.CultureInfo.InvariantCulture)
+            .ShouldBeGreaterThan(boxesBottom + 6);
         edges.Count(p => ((string)p.Attribute("d")!).Contains(" V ")).ShouldBe(1);
     }
 
@@ -73,7 +83,9 @@ public sealed class DagSvgTests
         first[2].ShouldBe("food.csv");
         first[3].ShouldBe("complete · 01-08");
         Nodes(svg)[3].Elements(Svg + "text").Last().Value.ShouldBe("not run");
-        Nodes(svg)[0].Element(Svg + "title")!.Value.ShouldBe("ingest(date=2024-01-07, source=food.csv)\nlast run 2024-01-08 03:00:00 UTC"); // no folders in a shared picture
+        // no folders in a shared picture
+        Nodes(svg)[0].Element(Svg + "title")!.Value
+            .ShouldBe("ingest(date=2024-01-07, source=food.csv)\nlast run 2024-01-08 03:00:00 UTC");
     }
 
     [Fact]

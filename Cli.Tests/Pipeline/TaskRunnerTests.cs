@@ -34,7 +34,8 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
 
     private TaskRunner Runner(AppSettings? settings = null, CheckOverrides? overrides = null) =>
         new(db.DataSource, settings ?? Settings(), overrides ?? CheckOverrides.None,
-            new Terminal(TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), false), NullLoggerFactory.Instance);
+            new Terminal(TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), false),
+            NullLoggerFactory.Instance);
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
 
@@ -44,8 +45,10 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
     {
         await using var connection = await db.DataSource.OpenConnectionAsync();
         return await connection.QuerySingleAsync<Counts>("""
-            select (select count(*) from pipeline.task_runs) as Runs, (select count(*) from pipeline.task_metadata) as Metadata,
-                   (select count(*) from pipeline.check_results) as Checks, (select count(*) from test_outputs) as Outputs
+            select (select count(*) from pipeline.task_runs) as Runs,
+                   (select count(*) from pipeline.task_metadata) as Metadata,
+                   (select count(*) from pipeline.check_results) as Checks,
+                   (select count(*) from test_outputs) as Outputs
             """);
     }
 
@@ -64,7 +67,8 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
         var first = await Runner().RunAsync(c, force: false, default);
         first.IsGreen.ShouldBeTrue(_error.ToString());
         first.ExitCode.ShouldBe(ExitCodes.Success);
-        first.Outcomes.Select(o => (o.Task.Name, o.State)).ShouldBe([("a", TaskState.Ran), ("b", TaskState.Ran), ("c", TaskState.Ran)]);
+        first.Outcomes.Select(o => (o.Task.Name, o.State))
+            .ShouldBe([("a", TaskState.Ran), ("b", TaskState.Ran), ("c", TaskState.Ran)]);
         first.Outcomes.Select(o => o.RowsWritten).ShouldBe([3L, 4L, 2L]);
 
         var before = await CountAsync();
@@ -83,13 +87,17 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
 
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var key = report.Outcomes.Single().Key;
-        var meta = await connection.QuerySingleAsync("select rows_written, host, os_user, product_version, figures::text as figures, parameters::text as parameters, duration_ms from pipeline.task_metadata where task_key = @key", new { key });
+        var meta = await connection.QuerySingleAsync(
+            "select rows_written, host, os_user, product_version, figures::text as figures, " +
+            "parameters::text as parameters, duration_ms from pipeline.task_metadata where task_key = @key",
+            new { key });
         ((long)meta.rows_written).ShouldBe(3);
         ((string)meta.figures).ShouldContain("\"rows\": 3");
         ((string)meta.parameters).ShouldContain("\"label\"");
         ((string)meta.host).ShouldNotBeNullOrEmpty();
         var checks = (await connection.QueryAsync<(string, bool)>(
-            "select c.check_name, c.passed from pipeline.check_results c join pipeline.task_runs r using (run_id) where r.task_key = @key order by 1", new { key })).ToList();
+            "select c.check_name, c.passed from pipeline.check_results c join pipeline.task_runs r using (run_id) " +
+            "where r.task_key = @key order by 1", new { key })).ToList();
         checks.ShouldBe([("max_value", true), ("min_rows", true)]);
     }
 
@@ -102,19 +110,24 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
 
         report.ExitCode.ShouldBe(ExitCodes.CheckFailed);
         report.IsGreen.ShouldBeFalse();
-        report.Outcomes.Select(o => (o.Task.Name, o.State)).ShouldBe([("a", TaskState.Ran), ("b", TaskState.CheckFailed), ("c", TaskState.NotRun)]);
+        report.Outcomes.Select(o => (o.Task.Name, o.State))
+            .ShouldBe([("a", TaskState.Ran), ("b", TaskState.CheckFailed), ("c", TaskState.NotRun)]);
         report.Summary().ShouldStartWith("DAG red");
 
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        (await connection.ExecuteScalarAsync<long>("select count(*) from test_outputs where label = @label and task = 'b'", new { label })).ShouldBe(0);
+        (await connection.ExecuteScalarAsync<long>(
+            "select count(*) from test_outputs where label = @label and task = 'b'", new { label })).ShouldBe(0);
         var bKey = report.Outcomes[1].Key;
-        (await connection.ExecuteScalarAsync<long>("select count(*) from pipeline.task_metadata where task_key = @bKey", new { bKey })).ShouldBe(0);
-        var failure = await connection.QuerySingleAsync("select state, error, failure_report from pipeline.task_runs where task_key = @bKey", new { bKey });
+        (await connection.ExecuteScalarAsync<long>(
+            "select count(*) from pipeline.task_metadata where task_key = @bKey", new { bKey })).ShouldBe(0);
+        var failure = await connection.QuerySingleAsync(
+            "select state, error, failure_report from pipeline.task_runs where task_key = @bKey", new { bKey });
         ((string)failure.state).ShouldBe("failed");
         ((string)failure.failure_report).ShouldContain("max_value: 500 <= 100");
         var check = await connection.QuerySingleAsync("""
             select c.passed, c.expected, c.actual, c.note, c.offending_keys::text as offending, c.locals::text as locals
-            from pipeline.check_results c join pipeline.task_runs r using (run_id) where r.task_key = @bKey and c.check_name = 'max_value'
+            from pipeline.check_results c join pipeline.task_runs r using (run_id)
+            where r.task_key = @bKey and c.check_name = 'max_value'
             """, new { bKey });
         ((bool)check.passed).ShouldBeFalse();
         ((string)check.expected).ShouldBe("<= 100");
@@ -173,7 +186,8 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
         _error.ToString().ShouldContain("InvalidDataException: the source changed its columns");
         (await db.ScalarAsync<long>($"select count(*) from test_outputs where label = '{label}'")).ShouldBe(0);
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        (await connection.ExecuteScalarAsync<string>("select error from pipeline.task_runs where task_key = @key", new { key = report.Outcomes[0].Key }))
+        (await connection.ExecuteScalarAsync<string>(
+                "select error from pipeline.task_runs where task_key = @key", new { key = report.Outcomes[0].Key }))
             .ShouldBe("InvalidDataException: the source changed its columns");
     }
 
@@ -182,12 +196,16 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
     {
         var label = Unique("conc");
         TestTask Make() => new("a", label, 3, 1) { BeforeWrite = (_, ct) => Task.Delay(700, ct) };
-        var reports = await Task.WhenAll(Runner().RunAsync(Make(), false, default), Runner().RunAsync(Make(), false, default));
-        reports.Select(r => r.Outcomes.Single().State).OrderBy(s => s).ShouldBe([TaskState.Ran, TaskState.AlreadyComplete]);
+        var reports = await Task.WhenAll(
+            Runner().RunAsync(Make(), false, default), Runner().RunAsync(Make(), false, default));
+        reports.Select(r => r.Outcomes.Single().State).OrderBy(s => s)
+            .ShouldBe([TaskState.Ran, TaskState.AlreadyComplete]);
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var key = reports[0].Outcomes[0].Key;
-        (await connection.ExecuteScalarAsync<long>("select count(*) from pipeline.task_metadata where task_key = @key", new { key })).ShouldBe(1);
-        (await connection.ExecuteScalarAsync<long>("select count(*) from test_outputs where label = @label", new { label })).ShouldBe(3);
+        (await connection.ExecuteScalarAsync<long>(
+            "select count(*) from pipeline.task_metadata where task_key = @key", new { key })).ShouldBe(1);
+        (await connection.ExecuteScalarAsync<long>(
+            "select count(*) from test_outputs where label = @label", new { label })).ShouldBe(3);
     }
 
     [Fact]
@@ -199,8 +217,10 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
         {
             BeforeWrite = async (context, ct) =>
             {
-                await context.Connection.ExecuteAsync("insert into test_outputs values ('a', @label, 99, 1)", new { label }, context.Transaction);
-                inBody.SetResult(await context.Connection.ExecuteScalarAsync<int>("select pg_backend_pid()", transaction: context.Transaction));
+                await context.Connection.ExecuteAsync(
+                    "insert into test_outputs values ('a', @label, 99, 1)", new { label }, context.Transaction);
+                inBody.SetResult(await context.Connection.ExecuteScalarAsync<int>(
+                    "select pg_backend_pid()", transaction: context.Transaction));
                 await context.Connection.ExecuteAsync("select pg_sleep(30)", transaction: context.Transaction);
             },
         };
@@ -222,11 +242,14 @@ public sealed class TaskRunnerTests(TestDatabase db) : IClassFixture<TestDatabas
         var (_, b, _) = Chain(Unique("force"));
         (await Runner().RunAsync(b, false, default)).IsGreen.ShouldBeTrue();
         var forced = await Runner().RunAsync(b, force: true, default);
-        forced.Outcomes.Select(o => (o.Task.Name, o.State)).ShouldBe([("a", TaskState.AlreadyComplete), ("b", TaskState.Ran)]);
+        forced.Outcomes.Select(o => (o.Task.Name, o.State))
+            .ShouldBe([("a", TaskState.AlreadyComplete), ("b", TaskState.Ran)]);
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var key = forced.Outcomes[1].Key;
-        (await connection.ExecuteScalarAsync<long>("select count(*) from pipeline.task_metadata where task_key = @key", new { key })).ShouldBe(2);
-        (await connection.ExecuteScalarAsync<long>("select count(*) from test_outputs where task = 'b' and label = @label",
+        (await connection.ExecuteScalarAsync<long>(
+            "select count(*) from pipeline.task_metadata where task_key = @key", new { key })).ShouldBe(2);
+        (await connection.ExecuteScalarAsync<long>(
+            "select count(*) from test_outputs where task = 'b' and label = @label",
             new { label = b.Parameters["label"] })).ShouldBe(4);
     }
 }

@@ -26,19 +26,21 @@ internal sealed class CommitGate : IAsyncDisposable
     {
         var connection = await dataSource.OpenConnectionAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("lock table pipeline.task_runs in share mode", connection, transaction);
+        await using var command = new NpgsqlCommand(
+            "lock table pipeline.task_runs in share mode", connection, transaction);
         await command.ExecuteNonQueryAsync();
         return new CommitGate(connection, transaction);
     }
 
     /// <summary>
     /// The server process id of <paramref name="process"/>'s run once it is blocked at the gate, or, given
-    /// <paramref name="inBody"/>, a condition on <c>pg_stat_activity a</c> that places the run in the middle of its body,
-    /// once its session (holding the run's advisory lock) matches that condition. A run that reaches the gate without
-    /// matching it throws: a condition that no longer matches what the task runs (a renamed table, a reworded
+    /// <paramref name="inBody"/>, a condition on <c>pg_stat_activity a</c> that places the run in the middle of its
+    /// body, once its session (holding the run's advisory lock) matches that condition. A run that reaches the gate
+    /// without matching it throws: a condition that no longer matches what the task runs (a renamed table, a reworded
     /// statement) would otherwise have every such test kill at the commit, and pass having tested less.
     /// </summary>
-    public async Task<int> WaitForRunAsync(NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout, string? inBody = null)
+    public async Task<int> WaitForRunAsync(
+        NpgsqlDataSource dataSource, CliProcess process, TimeSpan timeout, string? inBody = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         var inBodySql = inBody ?? "false";
@@ -59,10 +61,13 @@ internal sealed class CommitGate : IAsyncDisposable
                 var (pid, caughtInBody) = await connection.QueryFirstOrDefaultAsync<(int, bool)>(sql);
                 if (pid > 0 && (inBody is null || caughtInBody)) return pid;
                 if (pid > 0)
-                    throw new InvalidOperationException($"the run reached its commit without matching the body condition `{inBody}`\n{process}");
+                    throw new InvalidOperationException(
+                        $"the run reached its commit without matching the body condition `{inBody}`\n{process}");
             }
-            if (process.HasExited) throw new InvalidOperationException($"the process ended before its run blocked at commit\n{process}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no run blocked at commit within {timeout.TotalSeconds} s\n{process}");
+            if (process.HasExited)
+                throw new InvalidOperationException($"the process ended before its run blocked at commit\n{process}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"no run blocked at commit within {timeout.TotalSeconds} s\n{process}");
             await Task.Delay(20);
         }
     }

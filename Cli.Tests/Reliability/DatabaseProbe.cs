@@ -4,7 +4,9 @@ using Npgsql;
 
 namespace Inspections.Tests.Reliability;
 
-/// <summary>Looks at a database from the outside: what every table holds, and the sessions of other processes.</summary>
+/// <summary>
+/// Looks at a database from the outside: what every table holds, and the sessions of other processes.
+/// </summary>
 internal static class DatabaseProbe
 {
     /// <summary>The run history: a failed run adds to it, and should.</summary>
@@ -34,17 +36,26 @@ internal static class DatabaseProbe
     }
 
     /// <summary>Metadata rows and succeeded runs of one task instance, by task name and run date.</summary>
-    public static async Task<(long Metadata, long Succeeded)> RecordsOfAsync(NpgsqlDataSource dataSource, string task, string date) => (
-        await CountAsync(dataSource, "select count(*) from pipeline.task_metadata where task = @task and parameters->>'date' = @date", new { task, date }),
-        await CountAsync(dataSource, "select count(*) from pipeline.task_runs where task = @task and parameters->>'date' = @date and state = 'succeeded'", new { task, date }));
+    public static async Task<(long Metadata, long Succeeded)> RecordsOfAsync(
+        NpgsqlDataSource dataSource, string task, string date) => (
+        await CountAsync(dataSource,
+            "select count(*) from pipeline.task_metadata where task = @task and parameters->>'date' = @date",
+            new { task, date }),
+        await CountAsync(dataSource,
+            "select count(*) from pipeline.task_runs where task = @task and parameters->>'date' = @date " +
+            "and state = 'succeeded'", new { task, date }));
 
-    /// <summary>Waits until the server has ended the session <paramref name="pid"/> (a killed client's session ends when the server notices).</summary>
+    /// <summary>
+    /// Waits until the server has ended the session <paramref name="pid"/> (a killed client's session ends when the
+    /// server notices).
+    /// </summary>
     public static async Task WaitForSessionToEndAsync(NpgsqlDataSource dataSource, int pid, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (await CountAsync(dataSource, "select count(*) from pg_stat_activity where pid = @pid", new { pid }) > 0)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"session {pid} still open after {timeout.TotalSeconds} s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"session {pid} still open after {timeout.TotalSeconds} s");
             await Task.Delay(50);
         }
     }

@@ -33,7 +33,8 @@ public sealed class DatabaseStopTests : IAsyncLifetime
     [InlineData("immediate")]
     public async Task A_server_stopped_during_a_task_is_one_line_and_the_database_unavailable_code_and_the_next_run_completes(string mode)
     {
-        string[] run = ["run", "--until", "clean", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample];
+        string[] run =
+            ["run", "--until", "clean", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample];
         var ingested = await CliRunner.RunAsync([.. run[..2], "ingest", .. run[3..]], _config);
         ingested.ExitCode.ShouldBe(0, ingested.ToString());
         await using var db = NpgsqlDataSource.Create(_cluster.SuperuserConnectionString() + ";Pooling=false");
@@ -43,11 +44,15 @@ public sealed class DatabaseStopTests : IAsyncLifetime
         {
             await gate.WaitForRunAsync(db, child, TimeSpan.FromMinutes(2)); // clean, in its transaction
             await StopServerAsync(mode);
-            (await child.WaitForExitAsync(TimeSpan.FromMinutes(1))).ShouldBe(ExitCodes.DatabaseUnavailable, child.ToString());
+            (await child.WaitForExitAsync(TimeSpan.FromMinutes(1)))
+                .ShouldBe(ExitCodes.DatabaseUnavailable, child.ToString());
             try { await gate.OpenAsync(); } catch (NpgsqlException) { } // its session died with the server
         }
 
-        var errors = child.Error.Split('\n').Where(line => line.Contains("error", StringComparison.OrdinalIgnoreCase) || line.Contains("exception", StringComparison.OrdinalIgnoreCase)).ToList();
+        var errors = child.Error.Split('\n')
+            .Where(line => line.Contains("error", StringComparison.OrdinalIgnoreCase)
+                           || line.Contains("exception", StringComparison.OrdinalIgnoreCase))
+            .ToList();
         errors.ShouldHaveSingleItem(child.ToString()).ShouldStartWith("error: database unavailable");
         child.Error.ShouldNotContain("   at ", Case.Sensitive, child.ToString());
 
@@ -58,14 +63,23 @@ public sealed class DatabaseStopTests : IAsyncLifetime
         (await DatabaseProbe.RecordsOfAsync(db, "clean", SamplePipeline.FirstRun)).ShouldBe((1L, 1L));
     }
 
-    /// <summary><c>pg_ctl stop</c> in the given mode: fast ends sessions with an error, immediate just drops them (as a crash would).</summary>
+    /// <summary>
+    /// <c>pg_ctl stop</c> in the given mode: fast ends sessions with an error, immediate just drops them (as a crash
+    /// would).
+    /// </summary>
     private async Task StopServerAsync(string mode)
     {
-        var pgCtl = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_ctl")).Where(File.Exists)
+        var pgCtl = Directory.GetDirectories("/usr/lib/postgresql")
+            .Select(d => Path.Combine(d, "bin", "pg_ctl")).Where(File.Exists)
             .OrderDescending().FirstOrDefault() ?? "pg_ctl";
-        var start = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "runuser" : pgCtl) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Environment.IsPrivilegedProcess) foreach (var arg in (string[])["-u", "postgres", "--", pgCtl]) start.ArgumentList.Add(arg);
-        foreach (var arg in (string[])["stop", "-D", _cluster.DataDirectory, "-m", mode, "-w"]) start.ArgumentList.Add(arg);
+        var start = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "runuser" : pgCtl)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true
+        };
+        if (Environment.IsPrivilegedProcess)
+            foreach (var arg in (string[])["-u", "postgres", "--", pgCtl]) start.ArgumentList.Add(arg);
+        foreach (var arg in (string[])["stop", "-D", _cluster.DataDirectory, "-m", mode, "-w"])
+            start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

@@ -47,7 +47,9 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
         {
             File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await EmbeddedCluster.FromSettings(_settings, _logs.CreateLogger("test")).StopAsync(CancellationToken.None);
-            try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { Directory.Delete(_root, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
         _logs.Dispose();
     }
@@ -56,9 +58,11 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
     public async Task A_read_only_data_directory_is_one_line_naming_it_and_its_own_exit_code_not_a_hang()
     {
         Directory.CreateDirectory(_root);
-        // A mount namespace of the child's own: the read-only file system over the folder exists for it alone and ends with it.
+        // A mount namespace of the child's own: the read-only file system over the folder exists for it alone and
+        // ends with it.
         await using var child = CliProcess.Start(["db", "start"], Config,
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o ro,size=64k tmpfs \"$0\" && exec \"$@\"", _root]);
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             "mount -t tmpfs -o ro,size=64k tmpfs \"$0\" && exec \"$@\"", _root]);
 
         var exit = await child.WaitForExitAsync(Bound);
 
@@ -76,8 +80,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
     public async Task A_data_directory_an_ordinary_user_may_not_write_is_one_line_and_its_own_exit_code_not_a_stack_trace(string below)
     {
         Directory.CreateDirectory(_root);
-        File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var folder = Path.Combine(_root, below).TrimEnd('/');
         var config = Config;
         config["Database:DataDirectory"] = folder;
@@ -96,7 +100,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
     [RootFact]
     public async Task A_data_directory_the_postgres_user_cannot_enter_is_one_line_and_its_own_exit_code()
     {
-        // Root may write here, but the server runs as postgres, which may not enter a folder of mode 700 that root owns.
+        // Root may write here, but the server runs as postgres, which may not enter a folder of mode 700 that root
+        // owns.
         Directory.CreateDirectory(_root);
         File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
@@ -118,7 +123,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
         var cluster = EmbeddedCluster.FromSettings(_settings, _logs.CreateLogger("Database"));
         cluster.LockTimeout = TimeSpan.FromSeconds(3);
 
-        var e = await Should.ThrowAsync<UserException>(() => cluster.EnsureRunningAsync(new CancellationTokenSource(Bound).Token));
+        var e = await Should.ThrowAsync<UserException>(
+            () => cluster.EnsureRunningAsync(new CancellationTokenSource(Bound).Token));
 
         e.ExitCode.ShouldBe(ExitCodes.DatabaseUnavailable);
         e.Message.ShouldContain(lockFile);
@@ -132,7 +138,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
     public async Task A_cluster_lock_let_go_of_while_waiting_is_taken_and_the_cluster_starts()
     {
         Directory.CreateDirectory(_root);
-        var held = new FileStream(Path.Combine(_root, "cluster.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var held = new FileStream(
+            Path.Combine(_root, "cluster.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var cluster = EmbeddedCluster.FromSettings(_settings, _logs.CreateLogger("Database"));
 
         var starting = cluster.EnsureRunningAsync(new CancellationTokenSource(Bound).Token);
@@ -154,7 +161,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
 
         var badOption = await StartFailureAsync(new DatabaseSettings
         {
-            DataDirectory = _root, Port = _settings.Port, ServerOptions = $"{_settings.ServerOptions} -c shared_buffers=bogus",
+            DataDirectory = _root, Port = _settings.Port,
+            ServerOptions = $"{_settings.ServerOptions} -c shared_buffers=bogus",
         });
         badOption.ShouldContain("invalid value for parameter \"shared_buffers\": \"bogus\"");
 
@@ -162,10 +170,12 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
         taken.Start();
         var portInUse = await StartFailureAsync(new DatabaseSettings
         {
-            DataDirectory = _root, Port = ((IPEndPoint)taken.LocalEndpoint).Port, ServerOptions = _settings.ServerOptions,
+            DataDirectory = _root, Port = ((IPEndPoint)taken.LocalEndpoint).Port,
+            ServerOptions = _settings.ServerOptions,
         });
         portInUse.ShouldContain("Address already in use");
-        portInUse.ShouldNotContain("shared_buffers"); // the log still holds the earlier failure: only this start's lines count
+        // the log still holds the earlier failure: only this start's lines count
+        portInUse.ShouldNotContain("shared_buffers");
         taken.Stop();
 
         File.SetUnixFileMode(cluster.LogFile, UnixFileMode.None);
@@ -181,7 +191,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
     private async Task<string> StartFailureAsync(DatabaseSettings settings)
     {
         var cluster = EmbeddedCluster.FromSettings(settings, _logs.CreateLogger("Database"));
-        var e = await Should.ThrowAsync<UserException>(() => cluster.EnsureRunningAsync(new CancellationTokenSource(Bound).Token));
+        var e = await Should.ThrowAsync<UserException>(
+            () => cluster.EnsureRunningAsync(new CancellationTokenSource(Bound).Token));
         e.ExitCode.ShouldBe(ExitCodes.DatabaseUnavailable);
         e.Message.ShouldStartWith($"the embedded PostgreSQL server in {cluster.DataDirectory} did not start: ");
         e.Message.ShouldNotContain("\n");
@@ -208,7 +219,8 @@ public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
     {
-        if (!Environment.IsPrivilegedProcess) Skip = "needs root: the embedded server runs as the postgres OS user only when the CLI runs as root";
+        if (!Environment.IsPrivilegedProcess)
+            Skip = "needs root: the embedded server runs as the postgres OS user only when the CLI runs as root";
     }
 }
 
@@ -218,12 +230,15 @@ public sealed class RootFactAttribute : FactAttribute
 /// </summary>
 public sealed class OrdinaryUserTheoryAttribute : TheoryAttribute
 {
-    public static IReadOnlyList<string> RunUnder => Environment.IsPrivilegedProcess ? ["runuser", "-u", "nobody", "--"] : [];
+    public static IReadOnlyList<string> RunUnder =>
+        Environment.IsPrivilegedProcess ? ["runuser", "-u", "nobody", "--"] : [];
 
     public OrdinaryUserTheoryAttribute()
     {
-        if (Environment.IsPrivilegedProcess && !Succeeds("runuser", "-u", "nobody", "--", "test", "-r", CliProcess.Executable))
-            Skip = $"needs the OS user nobody to read {CliProcess.Executable} (runs as root, and nobody cannot reach the test binaries)";
+        if (Environment.IsPrivilegedProcess
+            && !Succeeds("runuser", "-u", "nobody", "--", "test", "-r", CliProcess.Executable))
+            Skip = $"needs the OS user nobody to read {CliProcess.Executable} " +
+                "(runs as root, and nobody cannot reach the test binaries)";
     }
 
     internal static bool Succeeds(string file, params string[] args)
@@ -244,12 +259,16 @@ public sealed class OrdinaryUserTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>Runs where the tests may mount a file system in a mount namespace of a child's own (root, or CAP_SYS_ADMIN).</summary>
+/// <summary>
+/// Runs where the tests may mount a file system in a mount namespace of a child's own (root, or CAP_SYS_ADMIN).
+/// </summary>
 public sealed class ReadOnlyMountFactAttribute : FactAttribute
 {
     public ReadOnlyMountFactAttribute()
     {
-        if (!OrdinaryUserTheoryAttribute.Succeeds("unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o ro,size=64k tmpfs /mnt"))
-            Skip = "needs to mount a read-only file system in a private mount namespace (unshare --mount: root or CAP_SYS_ADMIN)";
+        if (!OrdinaryUserTheoryAttribute.Succeeds("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs -o ro,size=64k tmpfs /mnt"))
+            Skip = "needs to mount a read-only file system in a private mount namespace " +
+                "(unshare --mount: root or CAP_SYS_ADMIN)";
     }
 }

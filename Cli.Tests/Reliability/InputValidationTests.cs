@@ -29,19 +29,29 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>Ingests <paramref name="path"/> at the run date, as the newer export of the database's source.</summary>
+    /// <summary>
+    /// Ingests <paramref name="path"/> at the run date, as the newer export of the database's source.
+    /// </summary>
     private async Task<CliResult> IngestAsync(string path, params string[] options) =>
         await db.RunAsync(["ingest", "--date", RunDate, "--source", await db.AsTheSourceAsync(path), .. options]);
 
-    /// <summary>Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ..., one in four a fail (clean's checks want some).</summary>
+    /// <summary>
+    /// Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ..., one in four a fail (clean's checks
+    /// want some).
+    /// </summary>
     private static Row[] Rows(long firstId, string month, int count) =>
-        [.. Enumerable.Range(0, count).Select(i => At(firstId + i, $"{month}{i % 28 + 1:00}", license: $"{2000 + i % 7}", result: i % 4 == 0 ? "Fail" : "Pass"))];
+        [.. Enumerable.Range(0, count)
+            .Select(i => At(firstId + i, $"{month}{i % 28 + 1:00}", license: $"{2000 + i % 7}",
+                result: i % 4 == 0 ? "Fail" : "Pass"))];
 
     private Task<string> RejectsAsync() =>
-        db.ScalarAsync<string>("select coalesce(string_agg('#' || record_number || ' ' || coalesce(inspection_id_text, '?') || ': ' || reason, ' / ' order by record_number), '') from raw.rejects");
+        db.ScalarAsync<string>(
+            "select coalesce(string_agg('#' || record_number || ' ' || coalesce(inspection_id_text, '?') || ': ' " +
+            "|| reason, ' / ' order by record_number), '') from raw.rejects");
 
     private static string SingleErrorLine(CliResult result) =>
-        result.Error.Split('\n').Where(line => line.StartsWith("error:", StringComparison.Ordinal)).ShouldHaveSingleItem(result.ToString());
+        result.Error.Split('\n').Where(line => line.StartsWith("error:", StringComparison.Ordinal))
+            .ShouldHaveSingleItem(result.ToString());
 
     private async Task ShouldBeRefusedAsync(string path, string expectedError)
     {
@@ -72,7 +82,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         var result = await db.RunAsync("ingest", "--date", "2014-08-29", "--source", stripped);
 
         result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
-        SingleErrorLine(result).ShouldBe($"error: {stripped} is not a full portal CSV export: it lacks the columns 'License #', 'Results', 'Violations', which the pipeline reads");
+        SingleErrorLine(result).ShouldBe($"error: {stripped} is not a full portal CSV export: it lacks the columns " +
+            "'License #', 'Results', 'Violations', which the pipeline reads");
         (await DatabaseProbe.FingerprintAsync(db.DataSource, DatabaseProbe.History)).ShouldBe(before);
         (await DatabaseProbe.RecordsOfAsync(db.DataSource, "ingest", "2014-08-29")).ShouldBe((0L, 0L));
     }
@@ -83,7 +94,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         using var writer = new CsvWriter(new StreamWriter(target), CultureInfo.InvariantCulture);
         reader.Read();
         reader.ReadHeader();
-        var kept = reader.HeaderRecord!.Select((name, index) => (name, index)).Where(c => !dropped.Contains(c.name)).ToList();
+        var kept = reader.HeaderRecord!.Select((name, index) => (name, index))
+            .Where(c => !dropped.Contains(c.name)).ToList();
         foreach (var (name, _) in kept) writer.WriteField(name);
         writer.NextRecord();
         while (reader.Read())
@@ -110,7 +122,9 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         var result = await IngestAsync(Write(Rows(101, "2013-02-", 10), without: ["City", "State", "Location"]));
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 110 and license is not null and city is null")).ShouldBe(10);
+        (await db.ScalarAsync<long>(
+            "select count(*) from raw.inspections where inspection_id between 101 and 110 " +
+            "and license is not null and city is null")).ShouldBe(10);
     }
 
     private static string WriteJson(params string[] records)
@@ -120,26 +134,32 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         return path;
     }
 
-    private static string JsonRecord(long id, string date, string fields = ""","license_":"2001","results":"Pass","violations":"33. CLEAN - Comments: OK" """) =>
+    private static string JsonRecord(long id, string date,
+        string fields = ""","license_":"2001","results":"Pass","violations":"33. CLEAN - Comments: OK" """) =>
         $$"""{"inspection_id":"{{id}}","dba_name":"CAFE","aka_name":"CAFE","facility_type":"Restaurant","risk":"Risk 1 (High)","address":"1 N STATE ST","zip":"60614","inspection_date":"{{date}}T00:00:00","inspection_type":"Canvass","latitude":"41.9","longitude":"-87.6"{{fields}}}""";
 
     [Fact]
     public async Task A_json_file_in_which_no_record_has_a_key_the_pipeline_reads_is_refused_before_anything_is_written()
     {
-        var path = WriteJson(JsonRecord(101, "2013-02-01", ""","violations":"33. CLEAN - Comments: OK" """), JsonRecord(102, "2013-02-02", ""","violations":null"""));
+        var path = WriteJson(JsonRecord(101, "2013-02-01", ""","violations":"33. CLEAN - Comments: OK" """),
+            JsonRecord(102, "2013-02-02", ""","violations":null"""));
         await ShouldBeRefusedAsync(path,
-            $"{path} is not a full SODA export: no record has the keys 'license_', 'results', which the pipeline reads");
+            $"{path} is not a full SODA export: no record has the keys 'license_', 'results', " +
+            "which the pipeline reads");
     }
 
     [Fact]
     public async Task A_json_record_without_a_key_loads_when_another_record_of_the_file_has_it()
     {
-        var path = WriteJson(JsonRecord(101, "2013-02-01"), JsonRecord(102, "2013-02-02", ""","license_":"2002","results":"Fail" """));
+        var path = WriteJson(JsonRecord(101, "2013-02-01"),
+            JsonRecord(102, "2013-02-02", ""","license_":"2002","results":"Fail" """));
 
         var result = await IngestAsync(path);
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        (await db.ScalarAsync<string>("select string_agg(inspection_id || ' ' || coalesce(violations, 'null'), ', ' order by inspection_id) from raw.inspections where inspection_id > 100"))
+        (await db.ScalarAsync<string>(
+                "select string_agg(inspection_id || ' ' || coalesce(violations, 'null'), ', ' " +
+                "order by inspection_id) from raw.inspections where inspection_id > 100"))
             .ShouldBe("101 33. CLEAN - Comments: OK, 102 null");
     }
 
@@ -147,17 +167,24 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     public async Task An_absent_field_never_replaces_a_stored_value_and_does_not_count_as_an_update()
     {
         var stored = Rows(1, "2013-01-", 30);
-        // Within the reread window: inspection 15 comes again without its licence and result; 16 with a new result but without its licence.
-        var path = Write([stored[14] with { License = "", Result = "" }, stored[15] with { License = "", Result = "Fail" }]);
+        // Within the reread window: inspection 15 comes again without its licence and result; 16 with a new result
+        // but without its licence.
+        var path = Write([stored[14] with { License = "", Result = "" },
+            stored[15] with { License = "", Result = "Fail" }]);
 
         var result = await IngestAsync(path);
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        (await db.ScalarAsync<string>("select string_agg(concat_ws(' ', inspection_id, coalesce(license, 'null'), coalesce(results, 'null'), revisions), ', ' order by inspection_id) from raw.inspections where inspection_id in (15, 16)"))
+        (await db.ScalarAsync<string>(
+                "select string_agg(concat_ws(' ', inspection_id, coalesce(license, 'null'), " +
+                "coalesce(results, 'null'), revisions), ', ' order by inspection_id) from raw.inspections " +
+                "where inspection_id in (15, 16)"))
             .ShouldBe("15 2000 Pass 0, 16 2001 Fail 1");
         var figures = $"select figures->>'{{0}}' from pipeline.task_metadata where parameters->>'date' = '{RunDate}'";
-        (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_updated"))).ShouldBe("1");
-        (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_unchanged"))).ShouldBe("1");
+        (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_updated")))
+            .ShouldBe("1");
+        (await db.ScalarAsync<string>(string.Format(CultureInfo.InvariantCulture, figures, "rows_unchanged")))
+            .ShouldBe("1");
     }
 
     // 2. A value PostgreSQL cannot cast blocked every later clean.
@@ -176,7 +203,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
             "#98 198: latitude '1e400' is not a finite number",
             "#99 199: latitude '1e-400' is out of range for double precision",
             "#100 200: longitude '-1E+400' is not a finite number"));
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 200")).ShouldBe(97);
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 200"))
+            .ShouldBe(97);
 
         var clean = await db.RunAsync("run", "--until", "clean", "--date", RunDate, "--source", path);
         clean.ExitCode.ShouldBe(0, clean.ToString());
@@ -188,13 +216,15 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task A_nul_byte_in_one_csv_record_is_a_reject_with_its_number_and_the_other_records_load()
     {
-        var path = Write([.. Rows(101, "2013-02-", 20), At(121, "2013-02-10") with { Name = "CAFE\0X" }, .. Rows(122, "2013-02-", 19)]);
+        var path = Write([.. Rows(101, "2013-02-", 20), At(121, "2013-02-10") with { Name = "CAFE\0X" },
+            .. Rows(122, "2013-02-", 19)]);
 
         var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await RejectsAsync()).ShouldBe("#21 121: dba_name holds a NUL character (character 5)");
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140")).ShouldBe(39);
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140"))
+            .ShouldBe(39);
         (await db.ScalarAsync<string>("select record->>'dba_name' from raw.rejects")).ShouldBe("CAFE\\x00X");
         result.Error.ShouldContain("1 of 40 records rejected");
     }
@@ -202,7 +232,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task Invalid_utf8_in_a_csv_record_is_a_reject_naming_the_field_and_nothing_is_stored_altered()
     {
-        var path = Write([.. Rows(101, "2013-02-", 20), At(121, "2013-02-10") with { Violations = "33. CAF__E - Comments: OK" }, .. Rows(122, "2013-02-", 19)]);
+        var path = Write([.. Rows(101, "2013-02-", 20),
+            At(121, "2013-02-10") with { Violations = "33. CAF__E - Comments: OK" }, .. Rows(122, "2013-02-", 19)]);
         var bytes = File.ReadAllBytes(path);
         var at = Encoding.ASCII.GetString(bytes).IndexOf("__", StringComparison.Ordinal);
         (bytes[at], bytes[at + 1]) = ((byte)0xC3, (byte)0x28); // a two-byte lead followed by '(': not UTF-8
@@ -212,9 +243,12 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await RejectsAsync()).ShouldBe("#21 121: violations is not valid UTF-8 (byte 0xC3 at character 8)");
-        (await db.ScalarAsync<string>("select record->>'violations' from raw.rejects")).ShouldBe("33. CAF\\xC3(E - Comments: OK");
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140")).ShouldBe(39);
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where strpos(violations || dba_name, U&'\\FFFD') > 0")).ShouldBe(0);
+        (await db.ScalarAsync<string>("select record->>'violations' from raw.rejects"))
+            .ShouldBe("33. CAF\\xC3(E - Comments: OK");
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 140"))
+            .ShouldBe(39);
+        (await db.ScalarAsync<long>(
+            "select count(*) from raw.inspections where strpos(violations || dba_name, U&'\\FFFD') > 0")).ShouldBe(0);
     }
 
     [Fact]
@@ -226,7 +260,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         var result = await IngestAsync(path);
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 110")).ShouldBe(10);
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 110"))
+            .ShouldBe(10);
     }
 
     [Fact]
@@ -255,7 +290,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
             "#22 122: aka_name is not valid UTF-8 (byte 0xC3 at character 4)",
             "#23 123: address holds an unpaired UTF-16 surrogate escape",
             "#24 124: :@computed_region_x holds a NUL character (character 1)"));
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 144")).ShouldBe(40);
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 144"))
+            .ShouldBe(40);
     }
 
     [Fact]
@@ -268,7 +304,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         File.WriteAllBytes(path, bytes);
 
         await ShouldBeRefusedAsync(path, $"{path} is not SODA JSON");
-        SingleErrorLine(await db.RunAsync("ingest", "--date", RunDate, "--source", path)).ShouldContain("LineNumber: 1 | BytePositionInLine: 0");
+        SingleErrorLine(await db.RunAsync("ingest", "--date", RunDate, "--source", path))
+            .ShouldContain("LineNumber: 1 | BytePositionInLine: 0");
     }
 
     // 4. Ids the API could not answer for, and coordinates off the Earth or far from Chicago.
@@ -278,16 +315,18 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     {
         Row[] bad =
         [
-            At(201, "2013-02-10", license: "2021619.5"), At(202, "2013-02-10", license: "2.021620E6"), At(203, "2013-02-10", license: "-2021621"),
-            At(204, "2013-02-10", license: "12345678901"), At(205, "2013-02-10", license: "20216 22"),
+            At(201, "2013-02-10", license: "2021619.5"), At(202, "2013-02-10", license: "2.021620E6"),
+            At(203, "2013-02-10", license: "-2021621"), At(204, "2013-02-10", license: "12345678901"),
+            At(205, "2013-02-10", license: "20216 22"),
             At(206, "2013-02-10") with { Latitude = "91" }, At(207, "2013-02-10") with { Longitude = "-181" },
             At(208, "2013-02-10") with { Latitude = "NaN" }, At(209, "2013-02-10") with { Longitude = "Infinity" },
             At(210, "2013-02-10") with { Latitude = "40.71" }, At(211, "2013-02-10") with { Date = "01/01/1900" },
         ];
         Row[] good =
         [
-            At(212, "2013-02-11", license: "2021618.0"), At(213, "2013-02-11", license: "002021617"), At(214, "2013-02-11", license: ""),
-            At(215, "2013-02-11", license: "0"), At(216, "2013-02-11") with { Latitude = "0", Longitude = "0" },
+            At(212, "2013-02-11", license: "2021618.0"), At(213, "2013-02-11", license: "002021617"),
+            At(214, "2013-02-11", license: ""), At(215, "2013-02-11", license: "0"),
+            At(216, "2013-02-11") with { Latitude = "0", Longitude = "0" },
             At(217, "2013-02-11") with { Latitude = "41.64467013219805", Longitude = "-87.5250941359867" },
         ];
         var path = Write([.. Rows(101, "2013-02-", 100), .. bad, .. good]);
@@ -307,14 +346,20 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
             "#109 209: longitude 'Infinity' is not a finite number",
             "#110 210: latitude '40.71' is not in the Chicago area (41 to 42.5, or 0 for none)",
             "#111 211: inspection date '01/01/1900' is before 2000-01-01"));
-        (await db.ScalarAsync<string>("select string_agg(inspection_id::text, ',' order by inspection_id) from raw.inspections where inspection_id > 200"))
+        (await db.ScalarAsync<string>(
+                "select string_agg(inspection_id::text, ',' order by inspection_id) from raw.inspections " +
+                "where inspection_id > 200"))
             .ShouldBe("212,213,214,215,216,217");
 
-        var clean = await db.RunAsync("run", "--until", "clean", "--date", RunDate, "--source", path, "--check", "ingest.max_reject_share=0.1");
+        var clean = await db.RunAsync("run", "--until", "clean", "--date", RunDate, "--source", path,
+            "--check", "ingest.max_reject_share=0.1");
         clean.ExitCode.ShouldBe(0, clean.ToString());
-        (await db.ScalarAsync<string>("select string_agg(inspection_id || ' ' || license || ' ' || coalesce(latitude::text, 'null'), ', ' order by inspection_id) from clean.inspections where inspection_id > 200"))
+        (await db.ScalarAsync<string>(
+                "select string_agg(inspection_id || ' ' || license || ' ' || coalesce(latitude::text, 'null'), ', ' " +
+                "order by inspection_id) from clean.inspections where inspection_id > 200"))
             .ShouldBe("212 2021618 41.9, 213 2021617 41.9, 216 1001 null, 217 1001 41.64467013219805");
-        (await db.ScalarAsync<long>("select count(*) from clean.inspections where license !~ '^[0-9]{1,10}$'")).ShouldBe(0);
+        (await db.ScalarAsync<long>("select count(*) from clean.inspections where license !~ '^[0-9]{1,10}$'"))
+            .ShouldBe(0);
     }
 
     [Fact]
@@ -327,7 +372,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await RejectsAsync()).ShouldBe("#41 141\u00A0: inspection id '141\u00A0' is not a positive integer");
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 141")).ShouldBe(40);
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections where inspection_id between 101 and 141"))
+            .ShouldBe(40);
     }
 
     // 5. Inputs that hold nothing, and dates that have not happened.
@@ -351,7 +397,9 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         var result = await IngestAsync(Write([]));
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        (await db.ScalarAsync<string>($"select figures->>'rows_read' from pipeline.task_metadata where parameters->>'date' = '{RunDate}'")).ShouldBe("0");
+        (await db.ScalarAsync<string>(
+                $"select figures->>'rows_read' from pipeline.task_metadata where parameters->>'date' = '{RunDate}'"))
+            .ShouldBe("0");
     }
 
     [Fact]
@@ -365,7 +413,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
         var result = await db.RunAsync("ingest", "--date", future, "--source", path);
 
         result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
-        SingleErrorLine(result).ShouldBe($"error: --date {future} is in the future (today in Chicago is {today:yyyy-MM-dd})");
+        SingleErrorLine(result)
+            .ShouldBe($"error: --date {future} is in the future (today in Chicago is {today:yyyy-MM-dd})");
         (await DatabaseProbe.FingerprintAsync(db.DataSource)).ShouldBe(before);
     }
 }

@@ -15,30 +15,37 @@ public sealed class KillTests(SamplePipeline sample)
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
     [Fact]
-    public Task An_ingest_killed_just_before_its_commit_leaves_nothing_and_the_next_ingest_completes() => KillAndResumeAsync("ingest", "2014-06-20", prepareUntil: null);
+    public Task An_ingest_killed_just_before_its_commit_leaves_nothing_and_the_next_ingest_completes() =>
+        KillAndResumeAsync("ingest", "2014-06-20", prepareUntil: null);
 
     [Fact]
-    public Task A_features_run_killed_just_before_its_commit_leaves_nothing_and_the_next_one_completes() => KillAndResumeAsync("features", "2014-07-01", prepareUntil: "clean");
+    public Task A_features_run_killed_just_before_its_commit_leaves_nothing_and_the_next_one_completes() =>
+        KillAndResumeAsync("features", "2014-07-01", prepareUntil: "clean");
 
     [Fact]
-    public Task A_training_killed_just_before_its_commit_leaves_no_model_and_the_next_training_completes() => KillAndResumeAsync("train", "2014-09-01", prepareUntil: "features");
+    public Task A_training_killed_just_before_its_commit_leaves_no_model_and_the_next_training_completes() =>
+        KillAndResumeAsync("train", "2014-09-01", prepareUntil: "features");
 
     [Fact]
-    public Task A_predict_killed_just_before_its_commit_keeps_earlier_predictions_and_the_next_predict_completes() => KillAndResumeAsync("predict", "2014-07-15", prepareUntil: "features");
+    public Task A_predict_killed_just_before_its_commit_keeps_earlier_predictions_and_the_next_predict_completes() =>
+        KillAndResumeAsync("predict", "2014-07-15", prepareUntil: "features");
 
     [Fact]
-    public Task A_store_api_killed_just_before_its_commit_keeps_the_serving_rows_and_the_next_store_api_completes() => KillAndResumeAsync("store-api", "2014-08-01", prepareUntil: "predict");
+    public Task A_store_api_killed_just_before_its_commit_keeps_the_serving_rows_and_the_next_store_api_completes() =>
+        KillAndResumeAsync("store-api", "2014-08-01", prepareUntil: "predict");
 
     // Caught in the act, where the body can be seen from the server (a run that reaches the gate first fails the test):
     // features with every earlier snapshot deleted and the new ones being inserted; training fitting models
     // in the process, its transaction open and idle; ingest streaming the file into its COPY.
     [Fact]
     public Task A_features_run_killed_while_replacing_the_snapshots_leaves_them_as_they_were() =>
-        KillAndResumeAsync("features", "2014-07-08", prepareUntil: "clean", inBody: "a.state = 'active' and a.query ilike '%insert into features.snapshots%'");
+        KillAndResumeAsync("features", "2014-07-08", prepareUntil: "clean",
+            inBody: "a.state = 'active' and a.query ilike '%insert into features.snapshots%'");
 
     [Fact]
     public Task A_training_killed_while_fitting_leaves_no_model_and_the_next_training_completes() =>
-        KillAndResumeAsync("train", "2014-09-08", prepareUntil: "features", inBody: "a.state = 'idle in transaction' and now() - a.state_change > interval '500 ms'");
+        KillAndResumeAsync("train", "2014-09-08", prepareUntil: "features",
+            inBody: "a.state = 'idle in transaction' and now() - a.state_change > interval '500 ms'");
 
     [Fact]
     public Task An_ingest_killed_while_copying_the_file_leaves_nothing_and_the_next_ingest_completes() =>
@@ -50,7 +57,8 @@ public sealed class KillTests(SamplePipeline sample)
     public async Task A_kill_in_the_body_whose_condition_matches_nothing_fails_rather_than_killing_at_the_commit()
     {
         var missed = await Should.ThrowAsync<InvalidOperationException>(() =>
-            KillAndResumeAsync("ingest", "2014-06-13", prepareUntil: null, inBody: "a.query ilike 'copy no_such_table%'"));
+            KillAndResumeAsync("ingest", "2014-06-13", prepareUntil: null,
+                inBody: "a.query ilike 'copy no_such_table%'"));
         missed.Message.ShouldContain("reached its commit without matching");
     }
 
@@ -59,10 +67,13 @@ public sealed class KillTests(SamplePipeline sample)
         var db = sample.Db.DataSource;
         if (prepareUntil is not null)
         {
-            var prepared = await sample.RunAsync("run", "--until", prepareUntil, "--date", date, "--source", SamplePipeline.Sample);
+            var prepared = await sample.RunAsync(
+                "run", "--until", prepareUntil, "--date", date, "--source", SamplePipeline.Sample);
             prepared.ExitCode.ShouldBe(0, prepared.ToString());
         }
-        var servedBefore = await DatabaseProbe.CountAsync(db, "select count(*) from api.predictions where prediction_date = @d::date", new { d = SamplePipeline.FirstRun });
+        var servedBefore = await DatabaseProbe.CountAsync(db,
+            "select count(*) from api.predictions where prediction_date = @d::date",
+            new { d = SamplePipeline.FirstRun });
         servedBefore.ShouldBeGreaterThan(0);
         var before = await DatabaseProbe.FingerprintAsync(db);
 
@@ -76,9 +87,12 @@ public sealed class KillTests(SamplePipeline sample)
             await DatabaseProbe.WaitForSessionToEndAsync(db, session, Patience);
         }
 
-        (await DatabaseProbe.FingerprintAsync(db)).ShouldBe(before, $"{verb} killed before its commit changed the database");
+        (await DatabaseProbe.FingerprintAsync(db))
+            .ShouldBe(before, $"{verb} killed before its commit changed the database");
         (await DatabaseProbe.RecordsOfAsync(db, verb, date)).ShouldBe((0L, 0L));
-        (await DatabaseProbe.CountAsync(db, "select count(*) from api.predictions where prediction_date = @d::date", new { d = SamplePipeline.FirstRun }))
+        (await DatabaseProbe.CountAsync(db,
+                "select count(*) from api.predictions where prediction_date = @d::date",
+                new { d = SamplePipeline.FirstRun }))
             .ShouldBe(servedBefore);
 
         var next = await sample.RunAsync(verb, "--date", date, "--source", SamplePipeline.Sample);

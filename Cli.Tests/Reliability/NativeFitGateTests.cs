@@ -38,8 +38,10 @@ public sealed class NativeFitGateTests
     [Fact]
     public async Task A_LightGBM_fit_waits_while_a_fit_with_another_thread_count_holds_the_gate()
     {
-        var rows = SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
-        var candidate = Candidate.Create(Candidate.LightGbm, new() { ["leaves"] = 8, ["trees"] = 20, ["min_leaf"] = 10, ["lr"] = 0.1 });
+        var rows = SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf)
+            .Where(r => r.LabelFail is not null).ToList();
+        var candidate = Candidate.Create(Candidate.LightGbm,
+            new() { ["leaves"] = 8, ["trees"] = 20, ["min_leaf"] = 10, ["lr"] = 0.1 });
         // Thread counts no other test uses, so the counts observed are this test's alone.
         const int held = 13, fitted = 11;
 

@@ -49,38 +49,51 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
         {
             var fresh = await CreateAsync(template: trained);
             await RunAsync(fresh, "run", "--date", date);
-            (await FingerprintAsync(shuffled, date, predicted: true)).ShouldBe(await FingerprintAsync(fresh, date, predicted: true), date);
+            (await FingerprintAsync(shuffled, date, predicted: true))
+                .ShouldBe(await FingerprintAsync(fresh, date, predicted: true), date);
         }
-        (await FingerprintAsync(shuffled, TrainDate, predicted: false)).ShouldBe(await FingerprintAsync(trained, TrainDate, predicted: false), TrainDate);
+        (await FingerprintAsync(shuffled, TrainDate, predicted: false))
+            .ShouldBe(await FingerprintAsync(trained, TrainDate, predicted: false), TrainDate);
 
         var early = await CreateAsync();
         await RunAsync(early, "run", "--until", "features", "--date", FeaturesOnly);
-        (await FingerprintAsync(shuffled, FeaturesOnly, predicted: false)).ShouldBe(await FingerprintAsync(early, FeaturesOnly, predicted: false), FeaturesOnly);
+        (await FingerprintAsync(shuffled, FeaturesOnly, predicted: false))
+            .ShouldBe(await FingerprintAsync(early, FeaturesOnly, predicted: false), FeaturesOnly);
     }
 
-    /// <summary>What a date's tasks wrote or read, without run ids, model ids or timestamps (those name runs, not data).</summary>
+    /// <summary>
+    /// What a date's tasks wrote or read, without run ids, model ids or timestamps (those name runs, not data).
+    /// </summary>
     private static async Task<string> FingerprintAsync(string connectionString, string date, bool predicted)
     {
         string[] queries =
         [
-            "select count(*) || ' ' || md5(string_agg(concat_ws(',', inspection_id, license, name, aka, address, zip, latitude, longitude, facility_group, " +
-                "risk_level, inspection_date, inspection_type, outcome, passed_with_conditions, closes_business, violations_total), '|' order by inspection_id)) " +
+            "select count(*) || ' ' || md5(string_agg(concat_ws(',', inspection_id, license, name, aka, address, " +
+                "zip, latitude, longitude, facility_group, risk_level, inspection_date, inspection_type, outcome, " +
+                "passed_with_conditions, closes_business, violations_total), '|' order by inspection_id)) " +
                 "from clean.inspections where inspection_date <= @date::date",
-            "select count(*) || ' ' || md5(string_agg(v::text, '|' order by inspection_id, position)) from clean.violations v " +
-                "where inspection_id in (select inspection_id from clean.inspections where inspection_date <= @date::date)",
-            "select count(*) || ' ' || md5(string_agg(c::text, '|' order by license)) from features.cohort c where as_of_date = @date::date",
-            "select count(*) || ' ' || md5(string_agg(s::text, '|' order by as_of_date, license)) from features.snapshots s where as_of_date + 60 <= @date::date",
+            "select count(*) || ' ' || md5(string_agg(v::text, '|' order by inspection_id, position)) " +
+                "from clean.violations v where inspection_id in " +
+                "(select inspection_id from clean.inspections where inspection_date <= @date::date)",
+            "select count(*) || ' ' || md5(string_agg(c::text, '|' order by license)) " +
+                "from features.cohort c where as_of_date = @date::date",
+            "select count(*) || ' ' || md5(string_agg(s::text, '|' order by as_of_date, license)) " +
+                "from features.snapshots s where as_of_date + 60 <= @date::date",
             .. predicted ? (string[])
             [
-                "select count(*) || ' ' || md5(string_agg(concat_ws(',', license, score, label), '|' order by license)) from predictions.scores where prediction_date = @date::date",
-                "select count(*) || ' ' || md5(string_agg(concat_ws(',', license, name, address, facility_group, risk_level, score, label, rank, threshold), '|' " +
-                    "order by license)) from api.predictions where prediction_date = @date::date",
+                "select count(*) || ' ' || md5(string_agg(concat_ws(',', license, score, label), '|' " +
+                    "order by license)) from predictions.scores where prediction_date = @date::date",
+                "select count(*) || ' ' || md5(string_agg(concat_ws(',', license, name, address, facility_group, " +
+                    "risk_level, score, label, rank, threshold), '|' order by license)) " +
+                    "from api.predictions where prediction_date = @date::date",
                 "select concat_ws(',', establishments, fails) from api.days where prediction_date = @date::date",
-                "select concat_ws(',', reference_rows, current_rows, psi, ks, mean_current, fail_share_current, status) from monitoring.drift where monitor_date = @date::date",
+                "select concat_ws(',', reference_rows, current_rows, psi, ks, mean_current, fail_share_current, " +
+                    "status) from monitoring.drift where monitor_date = @date::date",
             ] : [],
         ];
         // No pooled session may stay open on a database that is copied next.
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await using var connection = new NpgsqlConnection(
+            new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         var lines = new List<string>();
         foreach (var sql in queries)
         {
@@ -97,12 +110,14 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
         var name = $"t_{Guid.NewGuid():N}";
         _databases.Add(name);
         if (template is null) return await TestCluster.CreateDatabaseAsync(name);
-        return await TestCluster.CreateDatabaseAsync(name, template: new NpgsqlConnectionStringBuilder(template).Database);
+        return await TestCluster.CreateDatabaseAsync(
+            name, template: new NpgsqlConnectionStringBuilder(template).Database);
     }
 
     private static async Task RunAsync(string connectionString, params string[] args)
     {
-        var result = await CliRunner.RunAsync([.. args, "--source", SharedData.ChicagoCsv], new() { ["ConnectionStrings:Postgres"] = connectionString });
+        var result = await CliRunner.RunAsync(
+            [.. args, "--source", SharedData.ChicagoCsv], new() { ["ConnectionStrings:Postgres"] = connectionString });
         result.ExitCode.ShouldBe(0, $"{string.Join(' ', args)}\n{result}");
     }
 
@@ -110,9 +125,12 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
     private static async Task RunTwoAtOnceAsync(string connectionString, string first, string second)
     {
         var environment = new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString };
-        await using var one = CliProcess.Start(["run", "--date", first, "--source", SharedData.ChicagoCsv], environment);
-        await using var two = CliProcess.Start(["run", "--date", second, "--source", SharedData.ChicagoCsv], environment);
-        var exits = await Task.WhenAll(one.WaitForExitAsync(TimeSpan.FromMinutes(3)), two.WaitForExitAsync(TimeSpan.FromMinutes(3)));
+        await using var one = CliProcess.Start(
+            ["run", "--date", first, "--source", SharedData.ChicagoCsv], environment);
+        await using var two = CliProcess.Start(
+            ["run", "--date", second, "--source", SharedData.ChicagoCsv], environment);
+        var exits = await Task.WhenAll(
+            one.WaitForExitAsync(TimeSpan.FromMinutes(3)), two.WaitForExitAsync(TimeSpan.FromMinutes(3)));
         exits.ShouldBe([0, 0], $"{first}:\n{one}\n{second}:\n{two}");
     }
 }

@@ -23,10 +23,14 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>Serves the saved page by $offset/$limit; <paramref name="fault"/> picks, by request number (from 1), a status to answer instead, or <see cref="Hang"/>.</summary>
+    /// <summary>
+    /// Serves the saved page by $offset/$limit; <paramref name="fault"/> picks, by request number (from 1), a status
+    /// to answer instead, or <see cref="Hang"/>.
+    /// </summary>
     private static async Task<(WebApplication App, ConcurrentQueue<string> Requests)> ServeAsync(Func<int, int?> fault)
     {
-        var records = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(SharedData.SocrataFolder, "inspections-2013-02-page.json")))
+        var records = JsonDocument.Parse(await File.ReadAllTextAsync(
+                Path.Combine(SharedData.SocrataFolder, "inspections-2013-02-page.json")))
             .RootElement.EnumerateArray().Select(e => e.GetRawText()).ToArray();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -96,9 +100,12 @@ public sealed class PortalFaultTests(TestDatabase db) : IClassFixture<TestDataba
         error.ShouldContain("no answer within 2 s after 4 attempts");
         error.ShouldContain("--source FILE.csv");
         result.Error.ShouldNotContain("   at ");
-        (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(0); // the first page's 400 records were not kept
+        // the first page's 400 records were not kept
+        (await db.ScalarAsync<long>("select count(*) from raw.inspections")).ShouldBe(0);
         (await DatabaseProbe.RecordsOfAsync(db.DataSource, "ingest", RunDate)).ShouldBe((0L, 0L));
-        (await db.ScalarAsync<string>("select error from pipeline.task_runs where task = 'ingest' and state = 'failed'")).ShouldContain("kept failing");
+        (await db.ScalarAsync<string>(
+                "select error from pipeline.task_runs where task = 'ingest' and state = 'failed'"))
+            .ShouldContain("kept failing");
     }
 
     [RealDataFact]

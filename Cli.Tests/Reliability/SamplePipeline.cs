@@ -25,7 +25,8 @@ public sealed class SamplePipeline : IAsyncLifetime
     public TestDatabase Db { get; } = new();
 
     /// <summary>Configuration for in-process runs and, as environment variables, for child processes.</summary>
-    public Dictionary<string, string?> Config => new(SmallTraining) { ["ConnectionStrings:Postgres"] = Db.ConnectionString };
+    public Dictionary<string, string?> Config =>
+        new(SmallTraining) { ["ConnectionStrings:Postgres"] = Db.ConnectionString };
 
     public async Task InitializeAsync()
     {

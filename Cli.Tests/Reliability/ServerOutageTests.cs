@@ -70,7 +70,8 @@ public sealed class ServerOutageTests : IAsyncLifetime
     public async Task Ready_says_database_unavailable_without_paths_or_server_text_and_the_log_says_why_once_per_outage()
     {
         await using var server = await Served.StartAsync("serve-api", _config, "/health");
-        (await server.ReadyAsync()).Detail.ShouldContain("no predictions"); // the database answers; it holds nothing yet
+        // the database answers; it holds nothing yet
+        (await server.ReadyAsync()).Detail.ShouldContain("no predictions");
 
         await StopServerAsync();
         for (var request = 0; request < 3; request++)
@@ -100,7 +101,8 @@ public sealed class ServerOutageTests : IAsyncLifetime
         body.ShouldNotContain("No such file");
     }
 
-    private static List<string> LinesOf(string log, string text) => [.. log.Split('\n').Where(l => l.Contains(text, StringComparison.Ordinal))];
+    private static List<string> LinesOf(string log, string text) =>
+        [.. log.Split('\n').Where(l => l.Contains(text, StringComparison.Ordinal))];
 
     /// <summary>Stops the server fast (sessions end with an error) and checks that it is down.</summary>
     private async Task StopServerAsync()
@@ -143,7 +145,8 @@ public sealed class ServerOutageTests : IAsyncLifetime
         public async Task<(HttpStatusCode Status, string? Type, string Body)> GetAsync(string path)
         {
             using var response = await client.GetAsync(path);
-            return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+            return (response.StatusCode, response.Content.Headers.ContentType?.MediaType,
+                await response.Content.ReadAsStringAsync());
         }
 
         public async Task<(HttpStatusCode Status, string Detail, string Body)> ReadyAsync()

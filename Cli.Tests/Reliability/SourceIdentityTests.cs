@@ -16,7 +16,8 @@ public sealed class SourceIdentityTests(TestDatabase db) : IClassFixture<TestDat
 
     private static readonly Row[] History =
     [
-        At(1, "2013-01-02", "1001"), At(2, "2013-01-05", "1002", "Fail"), At(3, "2013-01-09", "1003"), At(4, "2013-01-15", "1001"),
+        At(1, "2013-01-02", "1001"), At(2, "2013-01-05", "1002", "Fail"), At(3, "2013-01-09", "1003"),
+        At(4, "2013-01-15", "1001"),
     ];
 
     private Task<CliResult> CleanAsync(params string[] args) => db.RunAsync([
@@ -38,7 +39,8 @@ public sealed class SourceIdentityTests(TestDatabase db) : IClassFixture<TestDat
         result.LastErrorLine.ShouldBe("exit code 2 (UsageError)");
         line.ShouldStartWith($"error: this database holds the records of {first}; --source {other} is another source");
         result.Out.ShouldBeEmpty();
-        (await DatabaseProbe.FingerprintAsync(db.DataSource)).ShouldBe(before, "nothing written, not even a failed run");
+        (await DatabaseProbe.FingerprintAsync(db.DataSource))
+            .ShouldBe(before, "nothing written, not even a failed run");
         (await db.ScalarAsync<string>("select source from pipeline.source")).ShouldBe(first);
     }
 
@@ -62,7 +64,8 @@ public sealed class SourceIdentityTests(TestDatabase db) : IClassFixture<TestDat
     public async Task A_failed_first_load_binds_no_source_so_another_one_may_follow()
     {
         var empty = Write([]);
-        (await db.RunAsync("ingest", "--date", "2013-01-31", "--source", empty)).ExitCode.ShouldBe(ExitCodes.CheckFailed);
+        (await db.RunAsync("ingest", "--date", "2013-01-31", "--source", empty))
+            .ExitCode.ShouldBe(ExitCodes.CheckFailed);
         (await db.ScalarAsync<long>("select count(*) from pipeline.source")).ShouldBe(0);
 
         var export = Write(History);

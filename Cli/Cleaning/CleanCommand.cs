@@ -4,7 +4,9 @@ using Inspections.Pipeline;
 
 namespace Inspections.Cleaning;
 
-/// <summary><c>inspections clean --date D</c>: ingest then clean for one date (the same as <c>run --until clean</c>).</summary>
+/// <summary>
+/// <c>inspections clean --date D</c>: ingest then clean for one date (the same as <c>run --until clean</c>).
+/// </summary>
 internal static class CleanCommand
 {
     public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> clean) =>

@@ -18,7 +18,9 @@ namespace Inspections.Cleaning;
 /// 30-63 (good retail practices) to minor: an approximation of the new priority / priority
 /// foundation / core classes, which the public data does not carry per violation.
 /// </remarks>
-/// <summary>What a clean run did, and the shares its checks bound, over the clean inspections dated up to its date.</summary>
+/// <summary>
+/// What a clean run did, and the shares its checks bound, over the clean inspections dated up to its date.
+/// </summary>
 internal sealed record CleanResult(
     long RowsRemoved, long RowsCleaned, long RowsNotEstablishments, long ViolationsCleaned, long InspectionsUpToDate,
     double FailShare, double NullNameShare, double UnknownRiskShare, double ExcludedShare) : TaskResult
@@ -45,31 +47,39 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         var inserted = await ctx.ExecuteAsync(InsertInspections, parameters, ct);
         await ctx.ExecuteAsync("analyze clean.inspections", null, ct);
         ctx.Progress.Report(2, 3, "steps");
-        var violations = await ctx.ExecuteAsync("insert into clean.violations select * from batch_violations", null, ct);
+        var violations = await ctx.ExecuteAsync(
+            "insert into clean.violations select * from batch_violations", null, ct);
         ctx.Progress.Report(3, 3, "steps");
 
-        var shares = await ctx.SingleAsync<(long Total, double FailShare, double NullName, double UnknownRisk, double Excluded)>(
-            Shares, new { date = Date }, ct);
+        var shares = await ctx
+            .SingleAsync<(long Total, double FailShare, double NullName, double UnknownRisk, double Excluded)>(
+                Shares, new { date = Date }, ct);
         return new CleanResult(removed, inserted, batch - inserted, violations, shares.Total,
             shares.FailShare, shares.NullName, shares.UnknownRisk, shares.Excluded);
     }
 
     public override async Task CheckAsync(TaskContext ctx, CleanResult result, CheckSet checks, CancellationToken ct)
     {
-        checks.AtLeast("min_fail_share", result.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
-        checks.AtMost("max_fail_share", result.FailShare, "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
+        checks.AtLeast("min_fail_share", result.FailShare,
+            "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
+        checks.AtMost("max_fail_share", result.FailShare,
+            "share of fail among pass/fail inspections up to {date} (the City's is about 0.2)");
         checks.AtMost("max_null_name_share", result.NullNameShare, "inspections without a DBA or AKA name");
-        checks.AtMost("max_unknown_risk_share", result.UnknownRiskShare, "inspections whose risk is not Risk 1/2/3 or All");
-        checks.AtMost("max_excluded_share", result.ExcludedShare, "raw inspections up to {date} with an empty or 0 license (not establishments)");
+        checks.AtMost("max_unknown_risk_share", result.UnknownRiskShare,
+            "inspections whose risk is not Risk 1/2/3 or All");
+        checks.AtMost("max_excluded_share", result.ExcludedShare,
+            "raw inspections up to {date} with an empty or 0 license (not establishments)");
 
         var late = await ctx.QueryAsync<string>(
-            "select c.inspection_id::text from clean.inspections c join clean_batch b using (inspection_id) where c.inspection_date > @date limit 10",
+            "select c.inspection_id::text from clean.inspections c join clean_batch b using (inspection_id) " +
+            "where c.inspection_date > @date limit 10",
             new { date = Date }, ct);
         checks.None("no_date_after_run_date", late.Count, "this run cleaned no inspection dated after {date}", late);
 
         var uncleaned = await ctx.QueryAsync<string>(Uncleaned, new { date = Date }, ct);
         checks.None("every_raw_row_cleaned", uncleaned.Count,
-            "every raw inspection dated up to {date} with a license is cleaned, as its latest ingested version", uncleaned);
+            "every raw inspection dated up to {date} with a license is cleaned, as its latest ingested version",
+            uncleaned);
     }
 
     // Rows whose raw record changed since they were cleaned and that were, or now are, dated up to D, with
@@ -108,7 +118,8 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
             cross join lateral string_to_table(b.violations, ' | ') with ordinality as item(text, position)
             where b.license_clean is not null and btrim(coalesce(b.violations, '')) <> ''
         ), split as materialized (
-            select *, substring(left(text, 5) from '^(\d{1,3})\.')::int as number, strpos(text, ' - Comments:') as comments_at
+            select *, substring(left(text, 5) from '^(\d{1,3})\.')::int as number,
+                   strpos(text, ' - Comments:') as comments_at
             from items
         ), parts as (
             select *, case when comments_at > 0 then left(text, comments_at - 1) else text end as head from split
@@ -122,7 +133,8 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                    when number = 70 then 'other'
                    else 'unknown'
                end as severity,
-               nullif(btrim(case when number is null then head else substr(head, strpos(head, '.') + 1) end), '') as title,
+               nullif(btrim(case when number is null then head
+                                 else substr(head, strpos(head, '.') + 1) end), '') as title,
                case when comments_at > 0 then nullif(btrim(substr(text, comments_at + 12)), '') end as comments
         from parts
         where text <> ''
@@ -133,8 +145,11 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         with facility as materialized (
             select spelling.facility_type,
                    case when btrim(spelling.facility_type) = '' then 'unknown'
-                        else coalesce((select rule.grp from unnest(@groups::text[], @patterns::text[]) with ordinality as rule(grp, pattern, n)
-                                       where lower(btrim(spelling.facility_type)) ~ rule.pattern order by rule.n limit 1), 'other')
+                        else coalesce((select rule.grp
+                                       from unnest(@groups::text[], @patterns::text[])
+                                            with ordinality as rule(grp, pattern, n)
+                                       where lower(btrim(spelling.facility_type)) ~ rule.pattern
+                                       order by rule.n limit 1), 'other')
                    end as facility_group
             from (select distinct coalesce(facility_type, '') as facility_type from clean_batch) spelling
         ), counts as (
@@ -162,7 +177,8 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
             select b.inspection_id, b.license_clean, b.dba_name, b.aka_name, b.address, b.zip, b.latitude, b.longitude,
                    b.facility_type, b.risk, b.inspection_date, b.inspection_type, b.results, b.ingest_run_id,
                    btrim(coalesce(b.violations, '')) <> '' as has_violation_text,
-                   lower(btrim(coalesce(b.inspection_type, ''))) as itype, lower(btrim(coalesce(b.results, ''))) as result
+                   lower(btrim(coalesce(b.inspection_type, ''))) as itype,
+                   lower(btrim(coalesce(b.results, ''))) as result
             from clean_batch b where b.license_clean is not null
         )
         insert into clean.inspections
@@ -174,15 +190,18 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
                nullif(t.latitude::double precision, 0),  -- ingest rejected records whose coordinates are not numbers
                nullif(t.longitude::double precision, 0),
                t.facility_type, f.facility_group,
-               case when t.risk ilike 'risk 1%' then 'high' when t.risk ilike 'risk 2%' then 'medium' when t.risk ilike 'risk 3%' then 'low'
+               case when t.risk ilike 'risk 1%' then 'high' when t.risk ilike 'risk 2%' then 'medium'
+                    when t.risk ilike 'risk 3%' then 'low'
                     when lower(btrim(t.risk)) = 'all' then 'all' else 'unknown' end,
                t.inspection_date, t.inspection_type,
                k.inspection_type, k.is_canvass, k.is_complaint, k.is_license, k.is_reinspection,
                t.results,
-               case when t.result = 'fail' then 'fail' when t.result in ('pass', 'pass w/ conditions') then 'pass' else 'none' end,
+               case when t.result = 'fail' then 'fail' when t.result in ('pass', 'pass w/ conditions') then 'pass'
+                    else 'none' end,
                t.result = 'pass w/ conditions',
                t.result in ('out of business', 'business not located'),
-               coalesce(c.total, 0), coalesce(c.critical, 0), coalesce(c.serious, 0), coalesce(c.minor, 0), coalesce(c.other, 0),
+               coalesce(c.total, 0), coalesce(c.critical, 0), coalesce(c.serious, 0),
+               coalesce(c.minor, 0), coalesce(c.other, 0),
                t.has_violation_text,
                t.ingest_run_id
         from typed t
@@ -195,17 +214,21 @@ internal sealed class CleanTask(DateOnly date, string source, IReadOnlyList<Pipe
         select r.inspection_id::text from raw.inspections r
         where r.inspection_date <= @date
           and clean.license_number(r.license) is not null
-          and not exists (select 1 from clean.inspections c where c.inspection_id = r.inspection_id and c.source_run_id = r.ingest_run_id)
+          and not exists (select 1 from clean.inspections c
+                          where c.inspection_id = r.inspection_id and c.source_run_id = r.ingest_run_id)
         limit 10
         """;
 
     private const string Shares = """
         select count(*) as total,
-               coalesce((count(*) filter (where outcome = 'fail'))::float8 / nullif(count(*) filter (where outcome <> 'none'), 0), 0) as fail_share,
+               coalesce((count(*) filter (where outcome = 'fail'))::float8
+                        / nullif(count(*) filter (where outcome <> 'none'), 0), 0) as fail_share,
                coalesce((count(*) filter (where name is null))::float8 / nullif(count(*), 0), 0) as null_name,
-               coalesce((count(*) filter (where risk_level = 'unknown'))::float8 / nullif(count(*), 0), 0) as unknown_risk,
+               coalesce((count(*) filter (where risk_level = 'unknown'))::float8
+                        / nullif(count(*), 0), 0) as unknown_risk,
                coalesce((select (count(*) filter (where clean.license_number(license) is null))::float8
-                                / nullif(count(*), 0) from raw.inspections where inspection_date <= @date), 0) as excluded
+                                / nullif(count(*), 0)
+                         from raw.inspections where inspection_date <= @date), 0) as excluded
         from clean.inspections
         where inspection_date <= @date
         """;

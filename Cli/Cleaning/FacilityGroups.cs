@@ -14,8 +14,11 @@ internal static class FacilityGroups
         ("hospital-care", @"hospital|long.term care|nursing|assisted living|senior|golden diner|rehab|care facility"),
         ("mobile", @"mobile|truck|cart|push|peddler"),
         ("bakery", @"bakery|pastry|donut|doughnut|cake"),
-        ("restaurant", @"restaurant|restuarant|cafe|coffee|catering|banquet|diner|grill|pizz|taqueria|deli$|kitchen|juice|tea|ice cream|rooftop|roof top|stadium"),
-        ("grocery", @"grocery|convenience|market|store|mart|deli|wholesale|gas station|produce|meat|butcher|poultry|fish"),
+        ("restaurant",
+            @"restaurant|restuarant|cafe|coffee|catering|banquet|diner|grill|pizz|taqueria|deli$|kitchen|juice|tea|" +
+            @"ice cream|rooftop|roof top|stadium"),
+        ("grocery",
+            @"grocery|convenience|market|store|mart|deli|wholesale|gas station|produce|meat|butcher|poultry|fish"),
         ("liquor-tavern", @"tavern|\mbar\M|liquor|lounge|\mpub\M|night ?club|brewery|wine"),
     ];
 

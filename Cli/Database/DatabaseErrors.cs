@@ -25,7 +25,9 @@ internal static class DatabaseErrors
                 case NpgsqlException npgsql when npgsql.InnerException is IOException or SocketException:
                     return true;
                 // Something that is not PostgreSQL answered on that port (an HTTP server answers 'H').
-                case NpgsqlException npgsql when npgsql is not PostgresException && npgsql.Message.StartsWith("Received unknown response", StringComparison.Ordinal):
+                case NpgsqlException npgsql
+                    when npgsql is not PostgresException
+                         && npgsql.Message.StartsWith("Received unknown response", StringComparison.Ordinal):
                     return true;
             }
         }
@@ -34,7 +36,8 @@ internal static class DatabaseErrors
 
     public static string Describe(Exception e)
     {
-        if (e is NpgsqlException { Message: var m } && m.StartsWith("Received unknown response", StringComparison.Ordinal))
+        if (e is NpgsqlException { Message: var m }
+            && m.StartsWith("Received unknown response", StringComparison.Ordinal))
             return "what answered there is not a PostgreSQL server";
         var innermost = e;
         while (innermost.InnerException is not null) innermost = innermost.InnerException;

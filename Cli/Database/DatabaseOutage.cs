@@ -15,7 +15,10 @@ internal sealed class DatabaseOutage(NpgsqlDataSource dataSource, ILogger log)
 {
     private int _down;
 
-    /// <summary>Runs <paramref name="read"/>; throws what it threw when the database is unavailable (see <see cref="DatabaseErrors.IsUnavailable"/>).</summary>
+    /// <summary>
+    /// Runs <paramref name="read"/>; throws what it threw when the database is unavailable
+    /// (see <see cref="DatabaseErrors.IsUnavailable"/>).
+    /// </summary>
     public async Task<T> ReadAsync<T>(Func<Task<T>> read)
     {
         try
@@ -36,7 +39,8 @@ internal sealed class DatabaseOutage(NpgsqlDataSource dataSource, ILogger log)
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
             if (Interlocked.Exchange(ref _down, 1) == 0)
-                log.LogWarning("database unavailable: {Reason}; answering 503 until it answers again", DatabaseErrors.Describe(e));
+                log.LogWarning("database unavailable: {Reason}; answering 503 until it answers again",
+                    DatabaseErrors.Describe(e));
             throw;
         }
     }

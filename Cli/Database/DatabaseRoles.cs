@@ -24,7 +24,8 @@ internal static class DatabaseRoles
     public const string Dashboard = "inspections_dashboard";
 
     /// <summary>The schemas the migrations create, all owned by the pipeline's role.</summary>
-    public static IReadOnlyList<string> Schemas { get; } = ["pipeline", "raw", "clean", "features", "models", "predictions", "api", "monitoring"];
+    public static IReadOnlyList<string> Schemas { get; } =
+        ["pipeline", "raw", "clean", "features", "models", "predictions", "api", "monitoring"];
 
     public static string NameOf(DatabaseRole role) => role switch
     {
@@ -80,20 +81,24 @@ internal static class DatabaseRoles
         """;
 
     /// <summary>
-    /// Gives the servers' roles their reads where one is missing (after a migration made a table, or an administrator
-    /// made the roles), as the tables' owner, under the migration lock; a database whose grants are in place is only read.
+    /// Gives the servers' roles their reads where one is missing (after a migration made a table, or an
+    /// administrator made the roles), as the tables' owner, under the migration lock; a database whose grants
+    /// are in place is only read.
     /// </summary>
     public static async Task GrantServerReadsAsync(NpgsqlConnection owner, CancellationToken ct)
     {
         if (!await owner.ExecuteScalarAsync<bool>(new CommandDefinition(GrantsMissing, cancellationToken: ct))) return;
-        await owner.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = Migrator.LockKey }, cancellationToken: ct));
+        await owner.ExecuteAsync(new CommandDefinition(
+            "select pg_advisory_lock(@key)", new { key = Migrator.LockKey }, cancellationToken: ct));
         try
         {
             await owner.ExecuteAsync(new CommandDefinition(Grants, cancellationToken: ct));
         }
         finally
         {
-            await owner.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key = Migrator.LockKey }, cancellationToken: CancellationToken.None));
+            await owner.ExecuteAsync(new CommandDefinition(
+                "select pg_advisory_unlock(@key)", new { key = Migrator.LockKey },
+                cancellationToken: CancellationToken.None));
         }
     }
 
@@ -106,7 +111,8 @@ internal static class DatabaseRoles
         begin
             if not exists (select from pg_roles where rolname = '{Pipeline}') then create role {Pipeline} login; end if;
             if not exists (select from pg_roles where rolname = '{Api}') then create role {Api} login; end if;
-            if not exists (select from pg_roles where rolname = '{Dashboard}') then create role {Dashboard} login; end if;
+            if not exists (select from pg_roles where rolname = '{Dashboard}')
+                then create role {Dashboard} login; end if;
             execute format('alter database %I owner to {Pipeline}', current_database());
             for item in
                 select n.nspname from pg_namespace n
@@ -126,20 +132,25 @@ internal static class DatabaseRoles
         $$;
         """;
 
-    /// <summary>Creates the roles on the embedded cluster and gives the pipeline's role the database (as its superuser).</summary>
+    /// <summary>
+    /// Creates the roles on the embedded cluster and gives the pipeline's role the database (as its superuser).
+    /// </summary>
     public static async Task SetUpEmbeddedAsync(NpgsqlConnection superuser, CancellationToken ct)
     {
         // A DO block takes no parameters: the schema list is written into it (constants, never input).
         var sql = EmbeddedSetup.Replace("@schemas", $"array['{string.Join("', '", Schemas)}']");
         // Two processes setting up at once would race on "create role": the migration lock serialises them.
-        await superuser.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = Migrator.LockKey }, cancellationToken: ct));
+        await superuser.ExecuteAsync(new CommandDefinition(
+            "select pg_advisory_lock(@key)", new { key = Migrator.LockKey }, cancellationToken: ct));
         try
         {
             await superuser.ExecuteAsync(new CommandDefinition(sql, cancellationToken: ct));
         }
         finally
         {
-            await superuser.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key = Migrator.LockKey }, cancellationToken: CancellationToken.None));
+            await superuser.ExecuteAsync(new CommandDefinition(
+                "select pg_advisory_unlock(@key)", new { key = Migrator.LockKey },
+                cancellationToken: CancellationToken.None));
         }
     }
 }

@@ -11,7 +11,8 @@ internal static class DbCommand
 {
     public static Command Create(CliContext cli)
     {
-        var db = new Command("db", "Manage the database: the embedded PostgreSQL cluster, or the external server configured");
+        var db = new Command("db",
+            "Manage the database: the embedded PostgreSQL cluster, or the external server configured");
 
         var start = new Command("start", "Create the embedded cluster if needed, start it, and apply migrations");
         start.SetAction((parseResult, ct) => StartAsync(cli, parseResult, ct));
@@ -25,7 +26,11 @@ internal static class DbCommand
         var migrate = new Command("migrate", "Apply the migrations not applied yet");
         migrate.SetAction((parseResult, ct) => MigrateAsync(cli, parseResult, ct));
 
-        var psqlArgs = new Argument<string[]>("psql-arguments") { Description = "Passed to psql as they are (e.g. -c \"select 1\")", Arity = ArgumentArity.ZeroOrMore };
+        var psqlArgs = new Argument<string[]>("psql-arguments")
+        {
+            Description = "Passed to psql as they are (e.g. -c \"select 1\")",
+            Arity = ArgumentArity.ZeroOrMore
+        };
         var psql = new Command("psql", "Open psql on the database (arguments after -- go to psql)") { psqlArgs };
         psql.SetAction((parseResult, ct) => PsqlAsync(cli, parseResult, parseResult.GetValue(psqlArgs) ?? [], ct));
 
@@ -89,13 +94,15 @@ internal static class DbCommand
 
         await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var info = await connection.QuerySingleAsync<(string Version, string Name, string Size)>(new CommandDefinition(StatusQuery, cancellationToken: ct));
+        var info = await connection.QuerySingleAsync<(string Version, string Name, string Size)>(
+            new CommandDefinition(StatusQuery, cancellationToken: ct));
         var migrations = await Migrator.ListAppliedAsync(connection, ct);
         output.WriteLine("State:      running");
         output.WriteLine($"Server:     {info.Version}");
         output.WriteLine($"Size:       {info.Size}");
         output.WriteLine($"Migrations: {migrations.Count} applied of {Migrator.All.Count} known");
-        foreach (var m in migrations) output.WriteLine($"  {m.Version:0000} {m.Name,-32} {m.AppliedAt.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z");
+        foreach (var m in migrations)
+            output.WriteLine($"  {m.Version:0000} {m.Name,-32} {m.AppliedAt.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z");
         return ExitCodes.Success;
     }
 
@@ -106,11 +113,13 @@ internal static class DbCommand
         await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var migrations = await Migrator.ListAppliedAsync(connection, ct);
-        cli.Terminal.Out.WriteLine($"{migrations.Count} migrations applied; the newest is {migrations.LastOrDefault()?.Version:0000} {migrations.LastOrDefault()?.Name}.");
+        cli.Terminal.Out.WriteLine($"{migrations.Count} migrations applied; the newest is " +
+            $"{migrations.LastOrDefault()?.Version:0000} {migrations.LastOrDefault()?.Name}.");
         return ExitCodes.Success;
     }
 
-    private static async Task<int> PsqlAsync(CliContext cli, ParseResult parseResult, string[] psqlArgs, CancellationToken ct)
+    private static async Task<int> PsqlAsync(
+        CliContext cli, ParseResult parseResult, string[] psqlArgs, CancellationToken ct)
     {
         var settings = cli.LoadSettings(parseResult);
         using var logs = cli.CreateLoggerFactory(parseResult);
@@ -133,7 +142,8 @@ internal static class DbCommand
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new UserException(ExitCodes.UsageError, "psql is not installed: apt-get install postgresql-client-15");
+            throw new UserException(ExitCodes.UsageError,
+                "psql is not installed: apt-get install postgresql-client-15");
         }
     }
 }

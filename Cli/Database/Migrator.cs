@@ -12,28 +12,35 @@ namespace Inspections.Database;
 /// </summary>
 internal static class Migrator
 {
-    /// <summary>Any fixed 64-bit number: the key of the one lock that serialises migrations (and the roles' setup).</summary>
+    /// <summary>
+    /// Any fixed 64-bit number: the key of the one lock that serialises migrations (and the roles' setup).
+    /// </summary>
     public const long LockKey = 0x1A5BEC7_0001;
 
     public sealed record Migration(int Version, string Name, string Sql);
 
     public static IReadOnlyList<Migration> All { get; } = Load();
 
-    public static async Task<IReadOnlyList<Migration>> ApplyAsync(NpgsqlDataSource dataSource, ILogger log, CancellationToken ct)
+    public static async Task<IReadOnlyList<Migration>> ApplyAsync(
+        NpgsqlDataSource dataSource, ILogger log, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = LockKey }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "select pg_advisory_lock(@key)", new { key = LockKey }, cancellationToken: ct));
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
-            var applied = (await connection.QueryAsync<int>(new CommandDefinition("select version from schema_migrations", cancellationToken: ct))).ToHashSet();
+            var applied = (await connection.QueryAsync<int>(new CommandDefinition(
+                "select version from schema_migrations", cancellationToken: ct))).ToHashSet();
             var newlyApplied = new List<Migration>();
             foreach (var migration in All.Where(m => !applied.Contains(m.Version)))
             {
                 log.LogInformation("Applying migration {Version:0000} {Name}", migration.Version, migration.Name);
                 await using var tx = await connection.BeginTransactionAsync(ct);
-                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: tx, cancellationToken: ct));
-                await connection.ExecuteAsync(new CommandDefinition(Record, new { migration.Version, migration.Name }, tx, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    migration.Sql, transaction: tx, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    Record, new { migration.Version, migration.Name }, tx, cancellationToken: ct));
                 await tx.CommitAsync(ct);
                 newlyApplied.Add(migration);
             }
@@ -41,15 +48,18 @@ internal static class Migrator
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(@key)", new { key = LockKey }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "select pg_advisory_unlock(@key)", new { key = LockKey }, cancellationToken: CancellationToken.None));
         }
     }
 
     public sealed record Applied(int Version, string Name, DateTime AppliedAt);
 
-    public static async Task<IReadOnlyList<Applied>> ListAppliedAsync(NpgsqlConnection connection, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<Applied>> ListAppliedAsync(
+        NpgsqlConnection connection, CancellationToken ct) =>
         (await connection.QueryAsync<Applied>(new CommandDefinition(
-            "select version, name, applied_at as AppliedAt from schema_migrations order by version", cancellationToken: ct))).ToList();
+            "select version, name, applied_at as AppliedAt from schema_migrations order by version",
+            cancellationToken: ct))).ToList();
 
     private const string CreateTable = """
         create table if not exists schema_migrations (
@@ -71,7 +81,8 @@ internal static class Migrator
                 var fileName = n["Migrations.".Length..^".sql".Length];
                 var underscore = fileName.IndexOf('_');
                 using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
-                return new Migration(int.Parse(fileName[..underscore]), fileName[(underscore + 1)..], reader.ReadToEnd());
+                return new Migration(
+                    int.Parse(fileName[..underscore]), fileName[(underscore + 1)..], reader.ReadToEnd());
             })
             .OrderBy(m => m.Version)
             .ToList();

@@ -19,7 +19,9 @@ internal sealed class AppSettings
 
     public DatabaseSettings Database => Bind<DatabaseSettings>("Database");
 
-    /// <summary>Binds a section to a settings type; a missing section is a broken installation, not a user error.</summary>
+    /// <summary>
+    /// Binds a section to a settings type; a missing section is a broken installation, not a user error.
+    /// </summary>
     public T Bind<T>(string section) where T : new() =>
         Configuration.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = false) ?? new T();
 
@@ -43,6 +45,8 @@ internal sealed class DatabaseSettings
     /// <summary>Folder of the PostgreSQL server binaries; empty means search the usual places.</summary>
     public string BinDirectory { get; set; } = "";
 
-    /// <summary>Extra <c>postgres</c> options for the embedded server, e.g. <c>-c fsync=off</c> for throwaway clusters.</summary>
+    /// <summary>
+    /// Extra <c>postgres</c> options for the embedded server, e.g. <c>-c fsync=off</c> for throwaway clusters.
+    /// </summary>
     public string ServerOptions { get; set; } = "";
 }

@@ -32,7 +32,9 @@ internal sealed class CliContext(Terminal terminal, IReadOnlyDictionary<string, 
         return AppSettings.Load(overrides);
     }
 
-    /// <summary>Log lines go to <paramref name="error"/> when given (a server batches them), else to the terminal's stderr.</summary>
+    /// <summary>
+    /// Log lines go to <paramref name="error"/> when given (a server batches them), else to the terminal's stderr.
+    /// </summary>
     public ILoggerFactory CreateLoggerFactory(ParseResult parseResult, TextWriter? error = null) =>
         LoggerFactory.Create(logging => logging
             .SetMinimumLevel(parseResult.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information)

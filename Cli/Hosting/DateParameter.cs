@@ -14,7 +14,10 @@ internal readonly record struct DateParameter(DateOnly Value)
         return parsed;
     }
 
-    /// <summary>Why <paramref name="text"/> is not a date, as a sentence (a problem's detail, a page's paragraph); null when it is one.</summary>
+    /// <summary>
+    /// Why <paramref name="text"/> is not a date, as a sentence (a problem's detail, a page's paragraph); null when
+    /// it is one.
+    /// </summary>
     public static string? Problem(string? text) => Dates.TryParse(text, out _, out var problem) ? null : problem + ".";
 
     public override string ToString() => Dates.Text(Value);

@@ -17,7 +17,8 @@ internal static class Dates
     public static bool TryParse(string? text, out DateOnly date, out string problem)
     {
         problem = "";
-        if (DateOnly.TryParseExact(text?.Trim(), Format, CultureInfo.InvariantCulture, DateTimeStyles.None, out date)) return true;
+        if (DateOnly.TryParseExact(text?.Trim(), Format, CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+            return true;
         var parts = text?.Trim().Split('-') ?? [];
         var quoted = text is { Length: > QuotedLength } ? text[..QuotedLength] + "…" : text;
         problem = parts is [{ Length: 4 } y, { Length: 2 } m, { Length: 2 } d]
@@ -25,7 +26,9 @@ internal static class Dates
                   && int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var month)
                   && int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out _)
             ? month is >= 1 and <= 12
-                ? $"'{quoted}' is not a date: {new DateOnly(year, month, 1).ToString("MMMM yyyy", CultureInfo.InvariantCulture)} has {DateTime.DaysInMonth(year, month)} days"
+                ? $"'{quoted}' is not a date: " +
+                  $"{new DateOnly(year, month, 1).ToString("MMMM yyyy", CultureInfo.InvariantCulture)} " +
+                  $"has {DateTime.DaysInMonth(year, month)} days"
                 : $"'{quoted}' is not a date: there is no month {month}"
             : $"'{quoted}' is not a date of the form {Format}";
         return false;
@@ -35,7 +38,9 @@ internal static class Dates
 
     /// <summary>For dates in configuration and other places where a bad date is the user's to fix.</summary>
     public static DateOnly Parse(string text, string what) =>
-        TryParse(text, out var date, out var problem) ? date : throw new UserException(ExitCodes.UsageError, $"{what}: {problem}");
+        TryParse(text, out var date, out var problem)
+            ? date
+            : throw new UserException(ExitCodes.UsageError, $"{what}: {problem}");
 
     public static string Text(DateOnly date) => date.ToString(Format, CultureInfo.InvariantCulture);
 

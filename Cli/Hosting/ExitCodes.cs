@@ -34,14 +34,17 @@ internal static class ExitCodes
 
     /// <summary>
     /// The embedded cluster's folder (<c>Database:DataDirectory</c>) cannot be used: a read-only file system, or not
-    /// writable by the user the server runs as. Unlike <see cref="DatabaseUnavailable"/>, waiting will not help: fix the folder.
+    /// writable by the user the server runs as. Unlike <see cref="DatabaseUnavailable"/>, waiting will not help:
+    /// fix the folder.
     /// </summary>
     public const int DataDirectoryUnusable = 9;
 
     /// <summary><c>status</c>: nothing failed, but some task instance of the DAG has not run yet.</summary>
     public const int Incomplete = 10;
 
-    /// <summary>The name of an exit code, as the README's table gives it (<c>Exit3</c> for a code that has none).</summary>
+    /// <summary>
+    /// The name of an exit code, as the README's table gives it (<c>Exit3</c> for a code that has none).
+    /// </summary>
     public static string Name(int code) => Names.TryGetValue(code, out var name) ? name : $"Exit{code}";
 
     private static readonly Dictionary<int, string> Names = typeof(ExitCodes)

@@ -28,7 +28,8 @@ internal sealed class TerminalLoggerProvider(TextWriter error, bool timed = true
                 LogLevel.Trace => "trace", LogLevel.Debug => "debug", LogLevel.Information => "info",
                 LogLevel.Warning => "warn", LogLevel.Error => "error", _ => "crit",
             };
-            var line = $"{(timed ? $"{DateTime.UtcNow:HH:mm:ss} " : "")}{level,-5} {_shortCategory}: {formatter(state, exception)}";
+            var line = $"{(timed ? $"{DateTime.UtcNow:HH:mm:ss} " : "")}{level,-5} " +
+                $"{_shortCategory}: {formatter(state, exception)}";
             if (exception is not null) line += $" ({exception.GetType().Name}: {exception.Message})";
             lock (error) error.WriteLine(line);
         }

@@ -2,11 +2,14 @@ using Spectre.Console;
 
 namespace Inspections.Hosting;
 
-/// <summary>A live progress bar around a piece of work, on a terminal only: cron logs get no control characters.</summary>
+/// <summary>
+/// A live progress bar around a piece of work, on a terminal only: cron logs get no control characters.
+/// </summary>
 internal static class TerminalProgress
 {
     /// <param name="body">Gets a callback (done, total, what), or null when nothing is displayed.</param>
-    public static async Task ShowAsync(Terminal terminal, string title, Func<Action<double, double?, string?>?, Task> body)
+    public static async Task ShowAsync(
+        Terminal terminal, string title, Func<Action<double, double?, string?>?, Task> body)
     {
         if (!terminal.IsInteractive)
         {

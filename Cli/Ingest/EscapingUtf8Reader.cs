@@ -32,7 +32,8 @@ internal sealed class EscapingUtf8Reader(Stream stream) : TextReader
 
     public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
 
-    public override Task<int> ReadAsync(char[] buffer, int index, int count) => Task.FromResult(Read(buffer.AsSpan(index, count)));
+    public override Task<int> ReadAsync(char[] buffer, int index, int count) =>
+        Task.FromResult(Read(buffer.AsSpan(index, count)));
 
     public override ValueTask<int> ReadAsync(Memory<char> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Read(buffer.Span));

@@ -3,7 +3,9 @@ using Inspections.Hosting;
 
 namespace Inspections.Ingest;
 
-/// <summary>A hidden verb that regenerates the shipped synthetic sample (<c>samples/synthetic-food-inspections.csv</c>).</summary>
+/// <summary>
+/// A hidden verb that regenerates the shipped synthetic sample (<c>samples/synthetic-food-inspections.csv</c>).
+/// </summary>
 internal static class GenerateSampleCommand
 {
     public static Command Create(CliContext cli)
@@ -14,7 +16,8 @@ internal static class GenerateSampleCommand
             Description = "How many establishments (the shipped sample has 1,500; more makes a load test)",
             DefaultValueFactory = _ => SyntheticSample.ShippedEstablishments,
         };
-        var command = new Command("generate-sample", "Write the synthetic sample, a portal-format CSV export, from its fixed seed")
+        var command = new Command("generate-sample",
+            "Write the synthetic sample, a portal-format CSV export, from its fixed seed")
         {
             output,
             establishments,
@@ -23,7 +26,8 @@ internal static class GenerateSampleCommand
         command.SetAction((parseResult, ct) =>
         {
             var path = parseResult.GetValue(output)!;
-            using (var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
+            using (var writer =
+                   new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
                 SyntheticSample.Write(writer, parseResult.GetValue(establishments));
             cli.Terminal.Out.WriteLine($"wrote {path}");
             return Task.FromResult(ExitCodes.Success);

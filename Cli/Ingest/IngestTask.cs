@@ -23,10 +23,13 @@ namespace Inspections.Ingest;
 /// unchanged stay as they are, changed ones are updated, and the run's earlier rejects are replaced.
 /// It does not remove records an earlier run stored (they are the source's records, whoever brought them).
 /// </remarks>
-/// <summary>What an ingest run read and stored; every record read is counted in exactly one of the rows_ figures.</summary>
+/// <summary>
+/// What an ingest run read and stored; every record read is counted in exactly one of the rows_ figures.
+/// </summary>
 internal sealed record IngestResult(
     DateOnly? LastStoredDate, DateOnly? WindowStart, long RowsRead, long RowsNew, long RowsUpdated, long RowsUnchanged,
-    long RowsRejected, long RowsAfterDate, long RowsBeforeWindow, long DuplicateIdsInSource, double RejectShare, int? Pages) : TaskResult
+    long RowsRejected, long RowsAfterDate, long RowsBeforeWindow, long DuplicateIdsInSource, double RejectShare,
+    int? Pages) : TaskResult
 {
     public override long RowsWritten => RowsNew + RowsUpdated + RowsRejected;
 }
@@ -54,7 +57,8 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             await foreach (var record in Read(ctx, windowStart, page => pages = page, ct))
             {
                 counts.Read++;
-                if (counts.Read % 5000 == 0) ctx.Progress.Report(counts.Read, null, pages > 0 ? $"rows ({pages} pages)" : "rows");
+                if (counts.Read % 5000 == 0)
+                    ctx.Progress.Report(counts.Read, null, pages > 0 ? $"rows ({pages} pages)" : "rows");
                 var keys = record.Parse();
                 if (keys.RejectReason is { } reason)
                 {
@@ -78,19 +82,22 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         ctx.Progress.Report(counts.Read, counts.Read, "rows");
 
         await ctx.ExecuteAsync("analyze ingest_batch", null, ct);
-        var merged = await ctx.SingleAsync<(long Incoming, long New, long Updated)>(Upsert, new { run = ctx.RunId }, ct);
+        var merged = await ctx.SingleAsync<(long Incoming, long New, long Updated)>(
+            Upsert, new { run = ctx.RunId }, ct);
 
         if (merged.Incoming > 0) await DatabaseSource.BindAsync(connection, ctx.Transaction, Source, ctx.RunId, ct);
 
         // Downstream stages read raw.inspections in this run's wake: give the planner its new size.
         await ctx.ExecuteAsync("analyze raw.inspections", null, ct);
-        await ctx.ExecuteAsync("delete from raw.rejects where run_date = @date and source = @source", new { date = Date, source = Source }, ct);
+        await ctx.ExecuteAsync("delete from raw.rejects where run_date = @date and source = @source",
+            new { date = Date, source = Source }, ct);
         await WriteRejectsAsync(ctx, rejects, ct);
         if (rejects.Count > 0)
         {
             // Rejects within the threshold still pass: say so where the operator looks, not only in raw.rejects.
             var reasons = rejects.Select(r => $"#{r.Record.Number} {r.Reason}").Take(3);
-            ctx.Log.LogWarning("{Rejected} of {Read} records rejected, kept with their reasons in raw.rejects: {Reasons}{More}",
+            ctx.Log.LogWarning(
+                "{Rejected} of {Read} records rejected, kept with their reasons in raw.rejects: {Reasons}{More}",
                 rejects.Count, counts.Read, string.Join("; ", reasons), rejects.Count > 3 ? "; ..." : "");
         }
 
@@ -100,7 +107,8 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
             RejectShare: counts.Read == 0 ? 0 : (double)rejects.Count / counts.Read, Pages: pages > 0 ? pages : null);
     }
 
-    private IAsyncEnumerable<SourceRecord> Read(TaskContext ctx, DateOnly? windowStart, Action<int> pageDone, CancellationToken ct)
+    private IAsyncEnumerable<SourceRecord> Read(
+        TaskContext ctx, DateOnly? windowStart, Action<int> pageDone, CancellationToken ct)
     {
         if (Source == "socrata")
         {
@@ -116,7 +124,8 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         };
     }
 
-    private async Task WriteRejectsAsync(TaskContext ctx, List<(SourceRecord Record, string Reason)> rejects, CancellationToken ct)
+    private async Task WriteRejectsAsync(
+        TaskContext ctx, List<(SourceRecord Record, string Reason)> rejects, CancellationToken ct)
     {
         await using var writer = await ctx.Connection.BeginBinaryImportAsync(CopyRejects, ct);
         foreach (var (record, reason) in rejects)
@@ -135,31 +144,40 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
 
     public override async Task CheckAsync(TaskContext ctx, IngestResult r, CheckSet checks, CancellationToken ct)
     {
-        var accounted = r.RowsNew + r.RowsUpdated + r.RowsUnchanged + r.RowsRejected + r.RowsAfterDate + r.RowsBeforeWindow + r.DuplicateIdsInSource;
+        var accounted = r.RowsNew + r.RowsUpdated + r.RowsUnchanged + r.RowsRejected + r.RowsAfterDate
+                        + r.RowsBeforeWindow + r.DuplicateIdsInSource;
         checks.Equal("rows_accounted_for", r.RowsRead, accounted,
-            "every record read is new, updated, unchanged, rejected, dated after {date}, before the window, or a repeated id");
+            "every record read is new, updated, unchanged, rejected, dated after {date}, before the window, " +
+            "or a repeated id");
 
         checks.AtMost("max_reject_share", r.RejectShare,
             "{rows_rejected} of {rows_read} records were malformed (see raw.rejects for the reasons)",
-            await KeysAsync(ctx, "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects where ingest_run_id = @run limit 10", ct));
+            await KeysAsync(ctx,
+                "select coalesce(inspection_id_text, '#' || record_number) || ': ' || reason from raw.rejects " +
+                "where ingest_run_id = @run limit 10", ct));
 
         checks.AtMost("max_duplicate_ids", r.DuplicateIdsInSource,
             "records that repeat an inspection id already read in this run (the last one read is kept)");
 
         var late = await KeysAsync(ctx,
-            "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_date > @date limit 10", ct);
+            "select inspection_id::text from raw.inspections " +
+            "where ingest_run_id = @run and inspection_date > @date limit 10", ct);
         checks.None("no_date_after_run_date", late.Count, "no record this run stored is dated after {date}", late);
 
         // A first load of nothing (a header-only file, a date before the data) would leave every later stage
         // empty, and fail three tasks on. Counted only up to the threshold: an index scan of a few rows.
         var atLeast = (long)Math.Ceiling(Math.Max(0, checks.Threshold("min_stored_rows")));
         var stored = await ctx.ScalarAsync<long>(
-            "select count(*) from (select from raw.inspections where inspection_date <= @date limit @atLeast) s", new { date = Date, atLeast }, ct);
-        checks.AtLeast("min_stored_rows", stored, "raw inspections dated up to {date} once this run is done, counted up to the threshold");
+            "select count(*) from (select from raw.inspections where inspection_date <= @date limit @atLeast) s",
+            new { date = Date, atLeast }, ct);
+        checks.AtLeast("min_stored_rows", stored,
+            "raw inspections dated up to {date} once this run is done, counted up to the threshold");
 
         var unparsable = await KeysAsync(ctx,
-            "select inspection_id::text from raw.inspections where ingest_run_id = @run and inspection_id_text !~ '^\\s*[0-9]+\\s*$' limit 10", ct);
-        checks.None("ids_are_integers", unparsable.Count, "every stored record's id is the integer it is keyed by", unparsable);
+            "select inspection_id::text from raw.inspections " +
+            "where ingest_run_id = @run and inspection_id_text !~ '^\\s*[0-9]+\\s*$' limit 10", ct);
+        checks.None("ids_are_integers", unparsable.Count,
+            "every stored record's id is the integer it is keyed by", unparsable);
     }
 
     private Task<IReadOnlyList<string>> KeysAsync(TaskContext ctx, string sql, CancellationToken ct) =>
@@ -204,21 +222,23 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
         ), incoming as (
             select b.inspection_id, b.inspection_date, b.inspection_id_text, b.inspection_date_text,
                    coalesce(b.dba_name, r.dba_name) as dba_name, coalesce(b.aka_name, r.aka_name) as aka_name,
-                   coalesce(b.license, r.license) as license, coalesce(b.facility_type, r.facility_type) as facility_type,
+                   coalesce(b.license, r.license) as license,
+                   coalesce(b.facility_type, r.facility_type) as facility_type,
                    coalesce(b.risk, r.risk) as risk, coalesce(b.address, r.address) as address,
                    coalesce(b.city, r.city) as city, coalesce(b.state, r.state) as state, coalesce(b.zip, r.zip) as zip,
-                   coalesce(b.inspection_type, r.inspection_type) as inspection_type, coalesce(b.results, r.results) as results,
+                   coalesce(b.inspection_type, r.inspection_type) as inspection_type,
+                   coalesce(b.results, r.results) as results,
                    coalesce(b.violations, r.violations) as violations, coalesce(b.latitude, r.latitude) as latitude,
                    coalesce(b.longitude, r.longitude) as longitude, coalesce(b.location, r.location) as location,
                    coalesce(b.extra, r.extra) as extra
             from latest b left join raw.inspections r on r.inspection_id = b.inspection_id
         ), merged as (
-            insert into raw.inspections as r (inspection_id, inspection_date, inspection_id_text, dba_name, aka_name, license,
-                facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type, results, violations,
-                latitude, longitude, location, extra, ingest_run_id, first_run_id)
+            insert into raw.inspections as r (inspection_id, inspection_date, inspection_id_text, dba_name, aka_name,
+                license, facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type,
+                results, violations, latitude, longitude, location, extra, ingest_run_id, first_run_id)
             select inspection_id, inspection_date, inspection_id_text, dba_name, aka_name, license,
-                facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type, results, violations,
-                latitude, longitude, location, extra, @run, @run
+                facility_type, risk, address, city, state, zip, inspection_date_text, inspection_type, results,
+                violations, latitude, longitude, location, extra, @run, @run
             from incoming
             on conflict (inspection_id) do update set
                 inspection_date = excluded.inspection_date, inspection_id_text = excluded.inspection_id_text,
@@ -230,11 +250,13 @@ internal sealed class IngestTask(DateOnly date, string source, IReadOnlyList<Pip
                 longitude = excluded.longitude, location = excluded.location, extra = excluded.extra,
                 ingest_run_id = excluded.ingest_run_id, revisions = r.revisions + 1
             where (r.inspection_date, r.dba_name, r.aka_name, r.license, r.facility_type, r.risk, r.address, r.city,
-                   r.state, r.zip, r.inspection_type, r.results, r.violations, r.latitude::numeric, r.longitude::numeric)
+                   r.state, r.zip, r.inspection_type, r.results, r.violations, r.latitude::numeric,
+                   r.longitude::numeric)
                is distinct from
-                  (excluded.inspection_date, excluded.dba_name, excluded.aka_name, excluded.license, excluded.facility_type,
-                   excluded.risk, excluded.address, excluded.city, excluded.state, excluded.zip, excluded.inspection_type,
-                   excluded.results, excluded.violations, excluded.latitude::numeric, excluded.longitude::numeric)
+                  (excluded.inspection_date, excluded.dba_name, excluded.aka_name, excluded.license,
+                   excluded.facility_type, excluded.risk, excluded.address, excluded.city, excluded.state,
+                   excluded.zip, excluded.inspection_type, excluded.results, excluded.violations,
+                   excluded.latitude::numeric, excluded.longitude::numeric)
             returning (xmax = 0) as inserted
         )
         select (select count(*) from incoming) as incoming,

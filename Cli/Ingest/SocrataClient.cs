@@ -16,7 +16,9 @@ internal sealed class SocrataSettings
     public int PageSize { get; set; }
     /// <summary>Retries after the first attempt of a page, on 429, 5xx, timeouts and network errors.</summary>
     public int Retries { get; set; }
-    /// <summary>The first retry's delay; each further retry doubles it (a Retry-After header wins when longer).</summary>
+    /// <summary>
+    /// The first retry's delay; each further retry doubles it (a Retry-After header wins when longer).
+    /// </summary>
     public int RetryDelayMs { get; set; }
     public int TimeoutSeconds { get; set; }
 }
@@ -29,7 +31,9 @@ internal sealed class SocrataClient(SocrataSettings settings, ILogger log)
 {
     public string Describe() => $"{settings.BaseUrl.TrimEnd('/')}/resource/{settings.DatasetId}.json";
 
-    /// <summary>Records dated in [<paramref name="from"/>, <paramref name="through"/>] (from null: the whole history).</summary>
+    /// <summary>
+    /// Records dated in [<paramref name="from"/>, <paramref name="through"/>] (from null: the whole history).
+    /// </summary>
     public async IAsyncEnumerable<SourceRecord> ReadAsync(DateOnly? from, DateOnly through, Action<int> pageDone,
         [EnumeratorCancellation] CancellationToken ct)
     {
@@ -57,7 +61,8 @@ internal sealed class SocrataClient(SocrataSettings settings, ILogger log)
         }
     }
 
-    private static string Timestamp(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00";
+    private static string Timestamp(DateOnly date) =>
+        date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00";
 
     private async Task<JsonDocument> GetPageAsync(HttpClient http, string url, CancellationToken ct)
     {
@@ -78,9 +83,11 @@ internal sealed class SocrataClient(SocrataSettings settings, ILogger log)
                         $"the Socrata portal answered {url} with something other than a JSON array; " + Offline);
                 }
                 problem = $"{(int)response.StatusCode} {response.ReasonPhrase}";
-                var transient = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
+                var transient = response.StatusCode == HttpStatusCode.TooManyRequests
+                                || (int)response.StatusCode >= 500;
                 if (!transient)
-                    throw new UserException(ExitCodes.SourceUnavailable, $"the Socrata portal refused {url}: {problem}; " + Offline);
+                    throw new UserException(ExitCodes.SourceUnavailable,
+                        $"the Socrata portal refused {url}: {problem}; " + Offline);
                 if (response.Headers.RetryAfter?.Delta is { } after && after > delay) delay = after;
             }
             catch (HttpRequestException e)
@@ -104,7 +111,8 @@ internal sealed class SocrataClient(SocrataSettings settings, ILogger log)
             }
         }
         throw new UserException(ExitCodes.SourceUnavailable,
-            $"the Socrata portal ({Describe()}) kept failing: {problem} after {settings.Retries + 1} attempts; " + Offline);
+            $"the Socrata portal ({Describe()}) kept failing: {problem} after {settings.Retries + 1} attempts; " +
+            Offline);
     }
 
     private const string Offline =

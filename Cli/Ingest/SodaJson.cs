@@ -19,10 +19,12 @@ namespace Inspections.Ingest;
 internal static class SodaJson
 {
     private static readonly Dictionary<string, int> FieldOf =
-        SourceRecord.Keys.Select((key, index) => (key, index)).ToDictionary(p => p.key, p => p.index, StringComparer.Ordinal);
+        SourceRecord.Keys.Select((key, index) => (key, index))
+            .ToDictionary(p => p.key, p => p.index, StringComparer.Ordinal);
 
     /// <summary>Streams a saved SODA JSON file (a JSON array) record by record.</summary>
-    public static async IAsyncEnumerable<SourceRecord> ReadFileAsync(string path, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<SourceRecord> ReadFileAsync(
+        string path, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var stream = File.OpenRead(path);
         var elements = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, cancellationToken: ct);
@@ -37,7 +39,8 @@ internal static class SodaJson
             }
             catch (JsonException e)
             {
-                throw new UserException(ExitCodes.UsageError, $"{path} is not SODA JSON (a JSON array of records): {e.Message}");
+                throw new UserException(ExitCodes.UsageError,
+                    $"{path} is not SODA JSON (a JSON array of records): {e.Message}");
             }
             yield return ToRecord(enumerator.Current, ++number, seen);
         }
@@ -46,7 +49,8 @@ internal static class SodaJson
         var missing = SourceRecord.Read.Where(i => !seen[i]).Select(i => $"'{SourceRecord.Keys[i]}'").ToList();
         if (number > 0 && missing.Count > 0)
             throw new UserException(ExitCodes.UsageError,
-                $"{path} is not a full SODA export: no record has the keys {string.Join(", ", missing)}, which the pipeline reads");
+                $"{path} is not a full SODA export: no record has the keys {string.Join(", ", missing)}, " +
+                "which the pipeline reads");
     }
 
     /// <summary>
@@ -72,7 +76,8 @@ internal static class SodaJson
                 if (problem is not null) record.ReadProblem ??= $"{name} {problem}";
                 if (seen is not null) seen[field] = true;
             }
-            else if ((SourceText.Problem(name) is { } keyProblem ? $"key {keyProblem}" : Problem(property.Value)) is { } problem)
+            else if ((SourceText.Problem(name) is { } keyProblem ? $"key {keyProblem}" : Problem(property.Value))
+                     is { } problem)
             {
                 // Kept as jsonb, which can hold neither a NUL nor a lone surrogate.
                 record.ReadProblem ??= $"{SourceText.Printable(name)} {problem}";
@@ -86,7 +91,10 @@ internal static class SodaJson
         return record;
     }
 
-    /// <summary>The field's text (a string's value, else its JSON); when that cannot be read, the raw bytes with a problem that says why.</summary>
+    /// <summary>
+    /// The field's text (a string's value, else its JSON); when that cannot be read, the raw bytes with a problem
+    /// that says why.
+    /// </summary>
     private static string? Text(JsonElement value, out string? problem)
     {
         problem = null;
@@ -128,7 +136,9 @@ internal static class SodaJson
                 foreach (var property in value.EnumerateObject())
                 {
                     if (!TryGetName(property, out var name)) return "has a key that is not valid UTF-8";
-                    if ((SourceText.Problem(name) is { } keyProblem ? $"has a key that {keyProblem}" : Problem(property.Value)) is { } problem)
+                    if ((SourceText.Problem(name) is { } keyProblem
+                            ? $"has a key that {keyProblem}"
+                            : Problem(property.Value)) is { } problem)
                         return problem;
                 }
                 return null;
@@ -155,7 +165,10 @@ internal static class SodaJson
         }
     }
 
-    /// <summary>The value's JSON text as received, bytes that are not UTF-8 escaped (<see cref="SourceText.Decode"/>); a string without its quotes.</summary>
+    /// <summary>
+    /// The value's JSON text as received, bytes that are not UTF-8 escaped (<see cref="SourceText.Decode"/>);
+    /// a string without its quotes.
+    /// </summary>
     private static string Raw(JsonElement value)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value);

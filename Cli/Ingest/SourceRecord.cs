@@ -19,8 +19,8 @@ internal sealed class SourceRecord
     /// <summary>The portal CSV export's header, column for column with <see cref="Keys"/>.</summary>
     public static readonly string[] CsvHeader =
     [
-        "Inspection ID", "DBA Name", "AKA Name", "License #", "Facility Type", "Risk", "Address", "City", "State", "Zip",
-        "Inspection Date", "Inspection Type", "Results", "Violations", "Latitude", "Longitude", "Location",
+        "Inspection ID", "DBA Name", "AKA Name", "License #", "Facility Type", "Risk", "Address", "City", "State",
+        "Zip", "Inspection Date", "Inspection Type", "Results", "Violations", "Latitude", "Longitude", "Location",
     ];
 
     public const int Id = 0;
@@ -44,7 +44,10 @@ internal sealed class SourceRecord
 
     private const string AsciiBlanks = " \t\n\v\f\r";
 
-    /// <summary>Earlier dates are typos (the dataset starts in 2010), and features would schedule a snapshot for every month since.</summary>
+    /// <summary>
+    /// Earlier dates are typos (the dataset starts in 2010), and features would schedule a snapshot for every
+    /// month since.
+    /// </summary>
     private static readonly DateOnly EarliestDate = new(2000, 1, 1);
 
     // The Chicago area with 40 km or more to spare beyond the city limits on every side (the real data
@@ -90,18 +93,24 @@ internal sealed class SourceRecord
             if (Values[field] is { } value && SourceText.Problem(value) is { } textProblem)
                 return ParsedKeys.Reject($"{Keys[field]} {textProblem}");
         if (this[Id] is not { } idText) return ParsedKeys.Reject("no inspection id");
-        // Only the blanks PostgreSQL's \s matches (the check ids_are_integers): String.Trim() also drops a no-break space.
-        if (!long.TryParse(idText.AsSpan().Trim(AsciiBlanks), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+        // Only the blanks PostgreSQL's \s matches (the check ids_are_integers): String.Trim() also drops a no-break
+        // space.
+        if (!long.TryParse(
+                idText.AsSpan().Trim(AsciiBlanks), NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            || id <= 0)
             return ParsedKeys.Reject($"inspection id '{idText}' is not a positive integer");
         if (this[Date] is not { } dateText) return ParsedKeys.Reject("no inspection date");
-        if (!DateTime.TryParseExact(dateText.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        if (!DateTime.TryParseExact(
+                dateText.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
             return ParsedKeys.Reject($"inspection date '{dateText}' is not MM/dd/yyyy or yyyy-MM-ddTHH:mm:ss[.fff]");
         var date = DateOnly.FromDateTime(time);
         if (date < EarliestDate)
-            return ParsedKeys.Reject($"inspection date '{dateText}' is before {EarliestDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+            return ParsedKeys.Reject($"inspection date '{dateText}' is before " +
+                $"{EarliestDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
         if (this[License] is { } license && LicenseProblem(license) is { } licenseProblem)
             return ParsedKeys.Reject($"license '{license}' {licenseProblem}");
-        if ((CoordinateProblem(Latitude, MinLatitude, MaxLatitude) ?? CoordinateProblem(Longitude, MinLongitude, MaxLongitude)) is { } where)
+        if ((CoordinateProblem(Latitude, MinLatitude, MaxLatitude)
+             ?? CoordinateProblem(Longitude, MinLongitude, MaxLongitude)) is { } where)
             return ParsedKeys.Reject(where);
         return new ParsedKeys(id, date, null);
     }
@@ -122,30 +131,41 @@ internal sealed class SourceRecord
         return null;
     }
 
-    /// <summary>Why clean could not cast the coordinate to a double in the Chicago area (or 0, "none"); null when it can or there is none.</summary>
+    /// <summary>
+    /// Why clean could not cast the coordinate to a double in the Chicago area (or 0, "none"); null when it can or
+    /// there is none.
+    /// </summary>
     private string? CoordinateProblem(int field, double min, double max)
     {
         if (this[field] is not { } text) return null;
         var name = Keys[field];
         // .NET reads 1e400 as Infinity and 1e-400 as 0 without failing; PostgreSQL refuses both.
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return $"{name} '{text}' is not a number";
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            return $"{name} '{text}' is not a number";
         if (!double.IsFinite(value)) return $"{name} '{text}' is not a finite number";
         if (value == 0)
         {
             var exponent = text.AsSpan().IndexOfAny('e', 'E');
             var mantissa = exponent < 0 ? text.AsSpan() : text.AsSpan(0, exponent);
-            return mantissa.IndexOfAnyInRange('1', '9') < 0 ? null : $"{name} '{text}' is out of range for double precision";
+            return mantissa.IndexOfAnyInRange('1', '9') < 0
+                ? null
+                : $"{name} '{text}' is out of range for double precision";
         }
         if (value < min || value > max)
-            return string.Create(CultureInfo.InvariantCulture, $"{name} '{text}' is not in the Chicago area ({min} to {max}, or 0 for none)");
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{name} '{text}' is not in the Chicago area ({min} to {max}, or 0 for none)");
         return null;
     }
 
-    /// <summary>The record as a JSON object, for <c>raw.rejects</c>, text it could not store shown as <see cref="SourceText.Printable"/>.</summary>
+    /// <summary>
+    /// The record as a JSON object, for <c>raw.rejects</c>, text it could not store shown as
+    /// <see cref="SourceText.Printable"/>.
+    /// </summary>
     public string ToJson()
     {
         var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
-        for (var i = 0; i < Keys.Length; i++) if (Values[i] is not null) fields[Keys[i]] = SourceText.Printable(Values[i]);
+        for (var i = 0; i < Keys.Length; i++)
+            if (Values[i] is not null) fields[Keys[i]] = SourceText.Printable(Values[i]);
         if (Extra is not null) fields["extra"] = Extra;
         return JsonSerializer.Serialize(fields);
     }

@@ -20,7 +20,8 @@ internal static class SourceText
     /// each byte that is not UTF-8 as one lone surrogate; an incomplete sequence at the end is left unread
     /// unless <paramref name="final"/>.
     /// </summary>
-    public static void Decode(ReadOnlySpan<byte> bytes, Span<char> chars, bool final, out int bytesRead, out int charsWritten)
+    public static void Decode(
+        ReadOnlySpan<byte> bytes, Span<char> chars, bool final, out int bytesRead, out int charsWritten)
     {
         bytesRead = 0;
         charsWritten = 0;
@@ -43,7 +44,9 @@ internal static class SourceText
         return new string(chars, 0, written);
     }
 
-    /// <summary>Why <paramref name="text"/> cannot be stored as received, or null; one vectorised scan when it is plain.</summary>
+    /// <summary>
+    /// Why <paramref name="text"/> cannot be stored as received, or null; one vectorised scan when it is plain.
+    /// </summary>
     public static string? Problem(string text)
     {
         var span = text.AsSpan();
@@ -55,13 +58,17 @@ internal static class SourceText
             var c = span[i];
             if (c == '\0') return $"holds a NUL character (character {i + 1})";
             if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1])) { i++; continue; }
-            if (c is >= '\uDC00' and <= '\uDCFF') return $"is not valid UTF-8 (byte 0x{c - EscapedByte:X2} at character {i + 1})";
+            if (c is >= '\uDC00' and <= '\uDCFF')
+                return $"is not valid UTF-8 (byte 0x{c - EscapedByte:X2} at character {i + 1})";
             if (char.IsSurrogate(c)) return $"holds an unpaired UTF-16 surrogate (character {i + 1})";
         }
         return null;
     }
 
-    /// <summary>The text with a NUL shown as <c>\x00</c> and an escaped byte as <c>\xC3</c>, for <c>raw.rejects</c> (which could store neither).</summary>
+    /// <summary>
+    /// The text with a NUL shown as <c>\x00</c> and an escaped byte as <c>\xC3</c>, for <c>raw.rejects</c>
+    /// (which could store neither).
+    /// </summary>
     public static string? Printable(string? text)
     {
         if (text is null || Problem(text) is null) return text;
@@ -69,7 +76,8 @@ internal static class SourceText
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) printable.Append(c).Append(text[++i]);
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                printable.Append(c).Append(text[++i]);
             else if (c == '\0') printable.Append("\\x00");
             else if (c is >= '\uDC00' and <= '\uDCFF') printable.Append($"\\x{c - EscapedByte:X2}");
             else if (char.IsSurrogate(c)) printable.Append($"\\u{(int)c:X4}");

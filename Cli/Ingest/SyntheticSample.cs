@@ -46,13 +46,15 @@ internal static class SyntheticSample
         (8, "SANITIZING RINSE FOR EQUIPMENT AND UTENSILS:  CLEAN, PROPER TEMPERATURE, CONCENTRATION, EXPOSURE TIME"),
         (11, "ADEQUATE NUMBER, CONVENIENT, ACCESSIBLE, DESIGNED, AND MAINTAINED"),
         (16, "FOOD PROTECTED DURING STORAGE, PREPARATION, DISPLAY, SERVICE AND TRANSPORTATION"),
-        (18, "NO EVIDENCE OF RODENT OR INSECT OUTER OPENINGS PROTECTED/RODENT PROOFED, A WRITTEN LOG SHALL BE MAINTAINED AVAILABLE TO THE INSPECTORS"),
+        (18, "NO EVIDENCE OF RODENT OR INSECT OUTER OPENINGS PROTECTED/RODENT PROOFED, " +
+             "A WRITTEN LOG SHALL BE MAINTAINED AVAILABLE TO THE INSPECTORS"),
         (21, "* CERTIFIED FOOD MANAGER ON SITE WHEN POTENTIALLY HAZARDOUS FOODS ARE PREPARED AND SERVED"),
         (24, "DISH WASHING FACILITIES: PROPERLY DESIGNED, CONSTRUCTED, MAINTAINED, INSTALLED, LOCATED AND OPERATED"),
         (32, "FOOD AND NON-FOOD CONTACT SURFACES PROPERLY DESIGNED, CONSTRUCTED AND MAINTAINED"),
         (33, "FOOD AND NON-FOOD CONTACT EQUIPMENT UTENSILS CLEAN, FREE OF ABRASIVE DETERGENTS"),
         (34, "FLOORS: CONSTRUCTED PER CODE, CLEANED, GOOD REPAIR, COVING INSTALLED, DUST-LESS CLEANING METHODS USED"),
-        (35, "WALLS, CEILINGS, ATTACHED EQUIPMENT CONSTRUCTED PER CODE: GOOD REPAIR, SURFACES CLEAN AND DUST-LESS CLEANING METHODS"),
+        (35, "WALLS, CEILINGS, ATTACHED EQUIPMENT CONSTRUCTED PER CODE: GOOD REPAIR, " +
+             "SURFACES CLEAN AND DUST-LESS CLEANING METHODS"),
         (38, "VENTILATION: ROOMS AND EQUIPMENT VENTED AS REQUIRED: PLUMBING: INSTALLED AND MAINTAINED"),
         (41, "PREMISES MAINTAINED FREE OF LITTER, UNNECESSARY ARTICLES, CLEANING  EQUIPMENT PROPERLY STORED"),
         (70, "NO SMOKING REGULATIONS"),
@@ -73,7 +75,8 @@ internal static class SyntheticSample
 
     private static readonly string[] NameKinds =
     [
-        "GRILL", "CAFE", "PIZZA", "TAQUERIA", "KITCHEN", "FOOD MART", "BAKERY", "DINER", "BBQ", "SUSHI", "DELI", "TAVERN",
+        "GRILL", "CAFE", "PIZZA", "TAQUERIA", "KITCHEN", "FOOD MART", "BAKERY", "DINER", "BBQ", "SUSHI", "DELI",
+        "TAVERN",
     ];
 
     private static readonly string[] Streets =
@@ -84,9 +87,10 @@ internal static class SyntheticSample
 
     private static readonly string[] Zips =
     [
-        "60601", "60605", "60607", "60608", "60609", "60611", "60612", "60613", "60614", "60615", "60616", "60617", "60618",
-        "60619", "60620", "60622", "60623", "60624", "60625", "60626", "60628", "60629", "60630", "60632", "60634", "60636",
-        "60637", "60639", "60640", "60641", "60643", "60644", "60647", "60649", "60651", "60652", "60657", "60659", "60660",
+        "60601", "60605", "60607", "60608", "60609", "60611", "60612", "60613", "60614", "60615", "60616", "60617",
+        "60618", "60619", "60620", "60622", "60623", "60624", "60625", "60626", "60628", "60629", "60630", "60632",
+        "60634", "60636", "60637", "60639", "60640", "60641", "60643", "60644", "60647", "60649", "60651", "60652",
+        "60657", "60659", "60660",
     ];
 
     private sealed record Establishment(string License, string Name, string FacilityType, string Risk, string Address,
@@ -110,7 +114,8 @@ internal static class SyntheticSample
         foreach (var header in SourceRecord.CsvHeader) csv.WriteField(header);
         csv.NextRecord();
         var id = 60000;
-        foreach (var inspection in inspections.OrderBy(x => x.Date).ThenBy(x => x.Place.License, StringComparer.Ordinal))
+        foreach (var inspection in
+                 inspections.OrderBy(x => x.Date).ThenBy(x => x.Place.License, StringComparer.Ordinal))
         {
             id += 1 + random.Next(40);
             var p = inspection.Place;
@@ -120,7 +125,8 @@ internal static class SyntheticSample
             [
                 id.ToString(CultureInfo.InvariantCulture), p.Name, p.Name, p.License, p.FacilityType, p.Risk, p.Address,
                 "CHICAGO", "IL", p.Zip, inspection.Date.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture),
-                inspection.Type, inspection.Result, inspection.Violations, latitude, longitude, $"({latitude}, {longitude})",
+                inspection.Type, inspection.Result, inspection.Violations, latitude, longitude,
+                $"({latitude}, {longitude})",
             ];
             foreach (var field in fields) csv.WriteField(field);
             csv.NextRecord();
@@ -142,9 +148,11 @@ internal static class SyntheticSample
         var zip = Zips[random.Next(Zips.Length)];
         var zipOffset = Array.IndexOf(Zips, zip) / (double)Zips.Length;
         return new Establishment(license.ToString(CultureInfo.InvariantCulture),
-            $"{NameWords[random.Next(NameWords.Length)]} {NameWords[random.Next(NameWords.Length)]} {NameKinds[random.Next(NameKinds.Length)]}",
+            $"{NameWords[random.Next(NameWords.Length)]} {NameWords[random.Next(NameWords.Length)]} " +
+            $"{NameKinds[random.Next(NameKinds.Length)]}",
             type, risk, $"{random.Next(100, 9900)} {Streets[random.Next(Streets.Length)]} ", zip,
-            41.98 - 0.25 * zipOffset + random.NextDouble() * 0.02, -87.75 + random.NextDouble() * 0.15, propensity, opened, closes);
+            41.98 - 0.25 * zipOffset + random.NextDouble() * 0.02, -87.75 + random.NextDouble() * 0.15,
+            propensity, opened, closes);
     }
 
     private static IEnumerable<Inspection> History(Random random, Establishment place)
@@ -165,7 +173,9 @@ internal static class SyntheticSample
             {
                 var complaintRate = 0.035 * Math.Exp(place.Propensity + 2.0);
                 var gap = (int)(interval * (0.6 + random.NextDouble() * 0.8));
-                type = random.NextDouble() < complaintRate ? (random.NextDouble() < 0.3 ? "Short Form Complaint" : "Complaint") : "Canvass";
+                type = random.NextDouble() < complaintRate
+                    ? (random.NextDouble() < 0.3 ? "Short Form Complaint" : "Complaint")
+                    : "Canvass";
                 date = date.AddDays(firstVisit ? random.Next(interval) : gap);
             }
             firstVisit = false;
@@ -180,7 +190,8 @@ internal static class SyntheticSample
 
             var typeEffect = type.Contains("Complaint", StringComparison.Ordinal) ? 0.8 : type == "License" ? 0.3 : 0;
             var failed = random.NextDouble() < Sigmoid(place.Propensity + typeEffect);
-            var result = failed ? "Fail" : random.NextDouble() < 0.16 + 0.1 * Sigmoid(place.Propensity) ? "Pass w/ Conditions" : "Pass";
+            var result = failed ? "Fail"
+                : random.NextDouble() < 0.16 + 0.1 * Sigmoid(place.Propensity) ? "Pass w/ Conditions" : "Pass";
             yield return new Inspection(date, place, type, result, Violations(random, place, result));
 
             // A failure brings a re-inspection within weeks, until the place passes (or gives up).
@@ -189,17 +200,23 @@ internal static class SyntheticSample
             {
                 date = Weekday(date.AddDays(7 + random.Next(21)));
                 if (date > end) yield break;
-                var reType = type == "Canvass" ? "Canvass Re-Inspection" : type == "License" ? "License Re-Inspection" : "Complaint Re-Inspection";
+                var reType = type == "Canvass" ? "Canvass Re-Inspection"
+                    : type == "License" ? "License Re-Inspection"
+                    : "Complaint Re-Inspection";
                 result = random.NextDouble() < Sigmoid(place.Propensity + 0.5) ? "Fail" : "Pass";
                 yield return new Inspection(date, place, reType, result, Violations(random, place, result));
             }
         }
         if (place.Closes is { } closed && closed <= End && closed >= Start)
-            yield return new Inspection(Weekday(closed), place, random.NextDouble() < 0.9 ? "Canvass" : "Out of Business",
+            yield return new Inspection(Weekday(closed), place,
+                random.NextDouble() < 0.9 ? "Canvass" : "Out of Business",
                 random.NextDouble() < 0.97 ? "Out of Business" : "Business Not Located", "");
     }
 
-    /// <summary>Violations text in the portal's format, "N. TITLE - Comments: text | ...", worse for failures and for risky places.</summary>
+    /// <summary>
+    /// Violations text in the portal's format, "N. TITLE - Comments: text | ...", worse for failures and for risky
+    /// places.
+    /// </summary>
     private static string Violations(Random random, Establishment place, string result)
     {
         var count = result switch
@@ -211,9 +228,11 @@ internal static class SyntheticSample
         var chosen = new SortedSet<int>();
         if (result == "Fail") chosen.Add(random.Next(0, 6));          // a critical or serious one
         if (result == "Pass w/ Conditions") chosen.Add(random.Next(3, 8));
-        while (chosen.Count < count) chosen.Add(result == "Pass" ? random.Next(8, ViolationTitles.Length) : random.Next(ViolationTitles.Length));
+        while (chosen.Count < count)
+            chosen.Add(result == "Pass" ? random.Next(8, ViolationTitles.Length) : random.Next(ViolationTitles.Length));
         return string.Join(" | ", chosen.Select(i =>
-            $"{ViolationTitles[i].Number}. {ViolationTitles[i].Title} - Comments: {Comments[random.Next(Comments.Length)]}"));
+            $"{ViolationTitles[i].Number}. {ViolationTitles[i].Title} - Comments: " +
+            $"{Comments[random.Next(Comments.Length)]}"));
     }
 
     private static DateOnly Weekday(DateOnly date) => date.DayOfWeek switch
