@@ -19,7 +19,6 @@ public sealed class SamplePipeline : IAsyncLifetime
     private static readonly Dictionary<string, string?> SmallTraining = new()
     {
         ["Training:Folds"] = "2",
-        ["Training:FastTree:0:Trees"] = "20",
         ["Training:LightGbm:0:Trees"] = "20",
     };
 

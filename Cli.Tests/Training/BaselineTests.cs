@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Inspections.Training;
 
 namespace Inspections.Tests.Training;
@@ -32,7 +33,7 @@ public sealed class BaselineTests
         var fitted = ModelScorer.Fit(candidate, rows);
         var bytes = fitted.Save();
         bytes.ShouldBeEmpty();
-        var loaded = ModelScorer.Load(bytes, Candidate.Baseline, fitted.HyperParametersJson(candidate), FeatureSet.All, ModelScorer.Sha256(bytes));
+        var loaded = ModelScorer.Load(bytes, Candidate.Baseline, fitted.HyperParametersJson(candidate), FeatureSet.All, null, ModelScorer.Sha256(bytes));
         FeatureRow[] probe = [Row("high", false), Row("medium", false), Row("low", false)];
         loaded.Score(probe).ShouldBe(fitted.Score(probe));
         loaded.Score(probe).ShouldBe([0.5, 0.5, 0.25], tolerance: 1e-12);
@@ -41,7 +42,7 @@ public sealed class BaselineTests
     [Fact]
     public void A_model_trained_on_other_features_is_refused()
     {
-        Should.Throw<InvalidOperationException>(() => ModelScorer.Load([], Candidate.Baseline, "{}", ["fails_before"]))
+        Should.Throw<InvalidOperationException>(() => ModelScorer.Load([], Candidate.Baseline, "{}", ["fails_before"], null))
             .Message.ShouldContain("features");
     }
 }

@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Dapper;
 using Inspections.Hosting;
 using Inspections.Pipeline;

@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Inspections.Training;
 
 namespace Inspections.Tests.Training;
@@ -22,7 +23,7 @@ public sealed class ModelScorerTests
         var before = fitted.Score(Rows);
         var bytes = fitted.Save();
 
-        var loaded = ModelScorer.Load(bytes, algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All, ModelScorer.Sha256(bytes));
+        var loaded = ModelScorer.Load(bytes, algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All, fitted.TransformJson, ModelScorer.Sha256(bytes));
 
         var after = loaded.Score(Rows);
         before.Distinct().Count().ShouldBeGreaterThan(10);
@@ -62,7 +63,7 @@ public sealed class ModelScorerTests
     {
         var candidate = Small(Candidate.LightGbm);
         var bytes = ModelScorer.Fit(candidate, Rows).Save();
-        Should.Throw<InvalidOperationException>(() => ModelScorer.Load(bytes, Candidate.LightGbm, "{}", FeatureSet.All, ModelScorer.Sha256([1, 2, 3])))
+        Should.Throw<InvalidOperationException>(() => ModelScorer.Load(bytes, Candidate.LightGbm, "{}", FeatureSet.All, null, ModelScorer.Sha256([1, 2, 3])))
             .Message.ShouldContain("sha256");
     }
 }

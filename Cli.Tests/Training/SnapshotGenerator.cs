@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Inspections.Training;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Dapper;
 using Inspections.Hosting;
 using Inspections.Pipeline;
@@ -19,7 +20,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var model = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
 
         model.Algorithm.ShouldNotBe(Candidate.Baseline);
-        double Mean(string candidate) => results.Where(r => r.Candidate == candidate).Average(r => r.PrecisionAt10);
+        double Mean(string candidate) => results.Where(r => r.Candidate == candidate).Average(r => r.RocAuc!.Value);
         Mean(model.Candidate).ShouldBeGreaterThan(Mean(Candidate.Baseline));
         results.Where(r => r.Candidate != Candidate.Baseline).ShouldAllBe(r => r.RocAuc > 0.6);
         results.GroupBy(r => r.Candidate).ShouldAllBe(g => g.Count() == 3);
@@ -30,7 +31,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     public async Task Train_prints_the_candidates_with_the_selected_one_marked()
     {
         var model = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
-        trained.Train.Out.ShouldContain("roc_auc   p@5    p@10   p@20   brier");
+        trained.Train.Out.ShouldContain("roc_auc   p@5    p@10   p@20   r@10   lift10  brier    days");
         trained.Train.Out.ShouldContain($"* {model}");
         trained.Train.Out.ShouldContain($"  {Candidate.Baseline}");
         trained.Train.Out.ShouldContain("DAG green: 3 ran");
@@ -75,7 +76,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var training = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
         var candidate = Candidate.Grid(settings).Single(c => c.Name == stored.Candidate);
-        var original = ModelScorer.Fit(candidate, training);
+        var original = ModelScorer.Fit(candidate, training, settings.RecencyHalfLifeMonths);
 
         // Rows read back from features.cohort (no labels), as the predict task will.
         var asOf = TrainedDatabase.FirstAsOf.AddDays(7 * 23);
@@ -99,7 +100,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         // The same labelled rows the pipeline read, handed over in another order: the folds sort them.
         var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).Reverse().ToList();
         var grid = Candidate.Grid(settings);
-        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings)).Metrics;
+        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings), settings.RecencyHalfLifeMonths).Metrics;
 
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var stored = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
@@ -109,6 +110,40 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
 
         var selected = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
         TemporalValidation.Rank(inProcess, grid.Select(c => c.Name).ToList(), settings.SelectionMetric)[0].Candidate.ShouldBe(selected);
+    }
+
+    [Fact]
+    public async Task The_reference_cohort_holds_each_fold_dates_whole_cohort_scored_by_that_folds_own_model()
+    {
+        var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
+        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        var folds = TemporalValidation.Folds(labelled, settings);
+        await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
+        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>("select model_id as ModelId, candidate as Candidate from models.registry");
+        var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score, double[] Features)>(
+            "select as_of_date, license, score, features from models.reference_cohort where model_id = @id order by as_of_date, license",
+            new { id = selected.ModelId })).ToList();
+
+        // Every fold date, every licence of its cohort (200), labelled in the window or not.
+        var foldDates = folds.SelectMany(f => f.Valid.Select(r => r.AsOfDate)).Distinct().Order().ToList();
+        foldDates.Count.ShouldBe(6);
+        stored.Select(s => DateOnly.FromDateTime(s.AsOf)).Distinct().ShouldBe(foldDates);
+        stored.Count.ShouldBe(6 * 200);
+
+        // Recomputed here: each fold's model fitted on what was known before the fold scores its dates' cohorts as stored.
+        var candidate = Candidate.Grid(settings).Single(c => c.Name == selected.Candidate);
+        foreach (var fold in folds)
+        {
+            var model = ModelScorer.Fit(candidate, fold.Train, settings.RecencyHalfLifeMonths);
+            foreach (var date in fold.Valid.Select(r => r.AsOfDate).Distinct())
+            {
+                var cohort = await FeatureRows.ReadAsync(connection, null, FeatureRows.FoldCohort, date, default);
+                var kept = stored.Where(s => DateOnly.FromDateTime(s.AsOf) == date).ToList();
+                kept.Select(s => s.License).ShouldBe(cohort.Select(r => r.License));
+                kept.Select(s => s.Score).ShouldBe(model.Score(cohort), $"fold {fold.Number}, {date}");
+                kept[0].Features.ShouldBe(cohort[0].Numeric.Select(v => (double)v).ToArray());
+            }
+        }
     }
 
     [Fact]
@@ -123,7 +158,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         foreach (var candidate in grid)
         {
             // Fitted here, independently of the pipeline: train's kept scores must be this model's, row for row.
-            var expected = ModelScorer.Fit(candidate, latest.Train).Score(latest.Valid);
+            var expected = ModelScorer.Fit(candidate, latest.Train, settings.RecencyHalfLifeMonths).Score(latest.Valid);
             var kept = await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, candidate.Name, latest.Valid, default);
             kept.ShouldBe(expected, candidate.Name);
         }
@@ -186,7 +221,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         report.ExitCode.ShouldBe(ExitCodes.CheckFailed, output.ToString() + errors);
         report.Outcomes[0].State.ShouldBe(TaskState.AlreadyComplete);
         report.Outcomes[1].Checks.Single(c => !c.Passed).Name.ShouldBe("min_lift_over_baseline");
-        errors.ToString().ShouldContain("must beat the risk-category baseline on mean precision_at_10");
+        errors.ToString().ShouldContain("must beat the risk-category baseline on mean roc_auc");
         (await trained.Db.ScalarAsync<long>(
             "select count(*) from pipeline.task_metadata where task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(0);
         (await trained.Db.ScalarAsync<long>(

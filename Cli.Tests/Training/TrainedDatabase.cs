@@ -21,9 +21,11 @@ public sealed class TrainedDatabase : IAsyncLifetime
         ["Features:LabelWindowDays"] = "28",
         ["Training:Folds"] = "3",
         ["Training:FoldAsOfDates"] = "2",
-        ["Training:FastTree:0:Trees"] = "50",
         ["Training:LightGbm:0:Trees"] = "50",
     };
+
+    /// <summary>The first of the six validation fold dates (3 folds x 2 as-of dates): the 19th weekly as-of date.</summary>
+    public static readonly DateOnly FoldDatesStart = FirstAsOf.AddDays(7 * 18);
 
     public TestDatabase Db { get; } = new();
 
@@ -37,6 +39,9 @@ public sealed class TrainedDatabase : IAsyncLifetime
     {
         await Db.InitializeAsync();
         await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.Snapshots, Rows);
+        // The whole cohort (every licence, labelled or not) of the six fold dates, as the features task writes it.
+        await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.FoldCohort,
+            Rows.Where(r => r.AsOfDate >= FoldDatesStart).Select(r => r with { LabelFail = null }));
         Train = await TrainAsync();
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Dapper;
 using Inspections.Database;
@@ -12,13 +13,14 @@ using Npgsql;
 
 namespace Inspections.Api;
 
-internal sealed record HealthStatus(string Status);
+internal sealed record HealthStatus([property: Description("Always `up`: the process answers.")] string Status);
 
-/// <summary>
-/// <c>ServedFromMemory</c>: the prediction date the API holds in memory, null while it holds none.
-/// <c>ReplicationLagSeconds</c>: on a hot standby, how far behind its primary it is (at the last poll); null on a primary.
-/// </summary>
-internal sealed record Readiness(string Status, DateOnly LatestPredictionDate, DateOnly? ServedFromMemory, double? ReplicationLagSeconds);
+/// <summary><c>ServedFromMemory</c>: the prediction date the API holds in memory, null while it holds none.</summary>
+internal sealed record Readiness(
+    [property: Description("Always `ready` in a 200; a 503 is a problem saying why not.")] string Status,
+    [property: Description("The newest date with stored predictions.")] DateOnly LatestPredictionDate,
+    [property: Description("The prediction date the API holds in memory, or null while it holds none (then it reads the database).")] DateOnly? ServedFromMemory,
+    [property: Description("On a read replica (hot standby), how many seconds it is behind its primary, at the last poll; null on a primary.")] double? ReplicationLagSeconds);
 
 /// <summary>
 /// Liveness (the process answers) and readiness (the database answers and has predictions to serve, and, when it is a

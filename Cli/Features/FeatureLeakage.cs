@@ -1,92 +1,143 @@
 using System.Globalization;
-using Dapper;
 using Npgsql;
 
 namespace Inspections.Features;
 
 /// <summary>
-/// The leakage check: recomputes the features of a sample of stored (license, as-of) pairs, from
+/// The leakage check: recomputes every feature of a sample of stored (license, as-of) pairs, from
 /// scratch and in plain C#, out of only the inspections dated strictly before the as-of date, and
 /// lists the pairs whose stored features differ. Half the sample are pairs whose establishment was
-/// inspected on the as-of date or within the following days: where a leak would show first.
+/// inspected on the as-of date or within the following days: where a leak would show first. The own-history
+/// features come from the licence's inspections; the name and place blocks, which read every other licence,
+/// from <see cref="FeatureRecomputation"/> over all inspections before the run date.
 /// </summary>
 internal static class FeatureLeakage
 {
+    private sealed record Stored(string Table, DateOnly AsOfDate, string License, IReadOnlyDictionary<string, object?> Values)
+    {
+        public double Number(string column) => Convert.ToDouble(Values[column], CultureInfo.InvariantCulture);
+
+        public string? Text(string column) => Values[column] as string;
+    }
+
     private sealed record Inspection(
         string License, long InspectionId, DateOnly InspectionDate, string FacilityGroup, string RiskLevel, string? Zip,
         string Outcome, bool PassedWithConditions, int ViolationsTotal, int ViolationsCritical, int ViolationsSerious,
         bool IsComplaint, bool IsReinspection);
 
-    private sealed record Stored(
-        string Table, DateOnly AsOfDate, string License, string FacilityGroup, string RiskLevel, string? Zip,
-        float DaysSinceLastInspection, float DaysSinceFirstInspection, float InspectionsBefore, float FailsBefore,
-        float FailShareBefore, float LastResultFail, float LastResultConditions, float ViolationsAtLast,
-        float CriticalAtLast, float SeriousAtLast, float ComplaintsBefore, float ReinspectionsBefore);
-
     public sealed record Result(int Checked, IReadOnlyList<string> Mismatches);
+
 
     public static async Task<Result> FindMismatchesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
         DateOnly runDate, int sampleSize, CancellationToken ct)
     {
-        var sample = (await connection.QueryAsync<Stored>(new CommandDefinition(Sample,
-            new { date = runDate, half = Math.Max(1, sampleSize / 2) }, transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+        var sample = await ReadSampleAsync(connection, transaction, runDate, Math.Max(1, sampleSize / 2), ct);
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
-        var inspections = (await connection.QueryAsync<Inspection>(new CommandDefinition("""
-                select license, inspection_id as InspectionId, inspection_date as InspectionDate, facility_group as FacilityGroup,
-                       risk_level as RiskLevel, zip, outcome, passed_with_conditions as PassedWithConditions,
-                       violations_total as ViolationsTotal, violations_critical as ViolationsCritical,
-                       violations_serious as ViolationsSerious, is_complaint as IsComplaint, is_reinspection as IsReinspection
-                from clean.inspections where license = any(@licenses) order by license, inspection_date, inspection_id
-                """, new { licenses }, transaction, cancellationToken: ct, commandTimeout: 0)))
-            .ToLookup(i => i.License);
+        var inspections = (await ReadInspectionsAsync(connection, transaction, licenses, ct)).ToLookup(i => i.License);
 
         var mismatches = new List<string>();
+        var pairs = new List<(DateOnly, string)>();
         foreach (var stored in sample)
         {
-            var difference = Compare(stored, inspections[stored.License].Where(i => i.InspectionDate < stored.AsOfDate).ToList());
+            var difference = CompareOwn(stored, inspections[stored.License].Where(i => i.InspectionDate < stored.AsOfDate).ToList());
             if (difference is not null) mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
+            else pairs.Add((stored.AsOfDate, stored.License));
+        }
+
+        if (pairs.Count > 0)
+        {
+            var events = await FeatureEvents.ReadAsync(connection, transaction, runDate, ct);
+            var recomputed = FeatureRecomputation.Compute(events, pairs);
+            foreach (var stored in sample)
+            {
+                if (!recomputed.TryGetValue((stored.AsOfDate, stored.License), out var expected)) continue;
+                var difference = FeatureSet.Neighbourhood
+                    .Select(c => Difference(c, stored.Number(c), expected[c]))
+                    .FirstOrDefault(d => d is not null);
+                if (difference is not null) mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
+            }
         }
         return new Result(sample.Count, mismatches);
     }
 
-    /// <summary>The first feature that differs from its recomputation, or null when all agree.</summary>
-    private static string? Compare(Stored s, List<Inspection> before)
+    /// <summary>The first own-history feature that differs from its recomputation, or null when all agree.</summary>
+    private static string? CompareOwn(Stored s, List<Inspection> before)
     {
         if (before.Count == 0) return "stored, but the establishment has no inspection before the as-of date";
         var last = before[^1];
         var lastPassFail = before.LastOrDefault(i => i.Outcome != "none");
         var passFails = before.Count(i => i.Outcome != "none");
         var fails = before.Count(i => i.Outcome == "fail");
-        (string Name, double StoredValue, double Expected)[] numbers =
+        (string Name, double Expected)[] numbers =
         [
-            ("days_since_last_inspection", s.DaysSinceLastInspection, s.AsOfDate.DayNumber - last.InspectionDate.DayNumber),
-            ("days_since_first_inspection", s.DaysSinceFirstInspection, s.AsOfDate.DayNumber - before[0].InspectionDate.DayNumber),
-            ("inspections_before", s.InspectionsBefore, before.Count),
-            ("fails_before", s.FailsBefore, fails),
-            ("fail_share_before", s.FailShareBefore, passFails == 0 ? 0 : (double)fails / passFails),
-            ("last_result_fail", s.LastResultFail, lastPassFail?.Outcome == "fail" ? 1 : 0),
-            ("last_result_conditions", s.LastResultConditions, lastPassFail?.PassedWithConditions == true ? 1 : 0),
-            ("violations_at_last", s.ViolationsAtLast, lastPassFail?.ViolationsTotal ?? 0),
-            ("critical_at_last", s.CriticalAtLast, lastPassFail?.ViolationsCritical ?? 0),
-            ("serious_at_last", s.SeriousAtLast, lastPassFail?.ViolationsSerious ?? 0),
-            ("complaints_before", s.ComplaintsBefore, before.Count(i => i.IsComplaint)),
-            ("reinspections_before", s.ReinspectionsBefore, before.Count(i => i.IsReinspection)),
+            ("days_since_last_inspection", s.AsOfDate.DayNumber - last.InspectionDate.DayNumber),
+            ("days_since_first_inspection", s.AsOfDate.DayNumber - before[0].InspectionDate.DayNumber),
+            ("inspections_before", before.Count),
+            ("fails_before", fails),
+            ("fail_share_before", passFails == 0 ? 0 : (double)fails / passFails),
+            ("last_result_fail", lastPassFail?.Outcome == "fail" ? 1 : 0),
+            ("last_result_conditions", lastPassFail?.PassedWithConditions == true ? 1 : 0),
+            ("violations_at_last", lastPassFail?.ViolationsTotal ?? 0),
+            ("critical_at_last", lastPassFail?.ViolationsCritical ?? 0),
+            ("serious_at_last", lastPassFail?.ViolationsSerious ?? 0),
+            ("complaints_before", before.Count(i => i.IsComplaint)),
+            ("reinspections_before", before.Count(i => i.IsReinspection)),
+            ("conditions_before", before.Count(i => i.Outcome != "none" && i.PassedWithConditions)),
         ];
-        foreach (var (name, stored, expected) in numbers)
-            if (Math.Abs(stored - expected) > 1e-4 * Math.Max(1, Math.Abs(expected)))
-                return $"{name} stored {Format(stored)}, recomputed {Format(expected)}";
-        if (s.FacilityGroup != last.FacilityGroup) return $"facility_group stored {s.FacilityGroup}, recomputed {last.FacilityGroup}";
-        if (s.RiskLevel != last.RiskLevel) return $"risk_level stored {s.RiskLevel}, recomputed {last.RiskLevel}";
-        if (s.Zip != last.Zip) return $"zip stored {s.Zip}, recomputed {last.Zip}";
+        foreach (var (name, expected) in numbers)
+            if (Difference(name, s.Number(name), expected) is { } difference) return difference;
+        if (s.Text("facility_group") != last.FacilityGroup) return $"facility_group stored {s.Text("facility_group")}, recomputed {last.FacilityGroup}";
+        if (s.Text("risk_level") != last.RiskLevel) return $"risk_level stored {s.Text("risk_level")}, recomputed {last.RiskLevel}";
+        if (s.Text("zip") != last.Zip) return $"zip stored {s.Text("zip")}, recomputed {last.Zip}";
         return null;
     }
 
+    /// <summary>Null when the stored value (a float4) is the recomputed one, to its precision.</summary>
+    private static string? Difference(string name, double stored, double expected) =>
+        Math.Abs(stored - expected) > 1e-4 * Math.Max(1, Math.Abs(expected)) ? $"{name} stored {Format(stored)}, recomputed {Format(expected)}" : null;
+
     private static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+
+    private static async Task<List<Inspection>> ReadInspectionsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        string[] licenses, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            select license, inspection_id, inspection_date, facility_group, risk_level, zip, outcome, passed_with_conditions,
+                   violations_total, violations_critical, violations_serious, is_complaint, is_reinspection
+            from clean.inspections where license = any(@licenses) order by license, inspection_date, inspection_id
+            """, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("licenses", licenses);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<Inspection>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(new Inspection(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3),
+                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetBoolean(7),
+                reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetBoolean(11), reader.GetBoolean(12)));
+        return rows;
+    }
+
+    /// <summary>The sampled pairs with every stored column, by name.</summary>
+    private static async Task<List<Stored>> ReadSampleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        DateOnly runDate, int half, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(Sample, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("date", runDate);
+        command.Parameters.AddWithValue("half", half);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var sample = new List<Stored>();
+        while (await reader.ReadAsync(ct))
+        {
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 1; i < reader.FieldCount; i++) values[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            sample.Add(new Stored(reader.GetString(0), reader.GetFieldValue<DateOnly>(reader.GetOrdinal("as_of_date")), (string)values["license"]!, values));
+        }
+        return sample;
+    }
 
     // Half: pairs whose establishment has an inspection in the first week from the as-of date; half: any pair.
     // Drawn from the cohort of the run date and from the snapshots, in a fixed pseudo-random order.
     // Keys are sampled first (narrow rows), then only the sampled rows are read whole.
-    private const string Sample = """
+    private static readonly string Sample = $"""
         with keys as (
             select 'cohort' as "table", as_of_date, license from features.cohort where as_of_date = @date
             union all
@@ -102,11 +153,10 @@ internal static class FeatureLeakage
         ), picked as (
             select * from near union select * from any_pair
         )
-        select p."table", c.as_of_date as AsOfDate, c.license, c.facility_group as FacilityGroup, c.risk_level as RiskLevel, c.zip, c.days_since_last_inspection as DaysSinceLastInspection, c.days_since_first_inspection as DaysSinceFirstInspection, c.inspections_before as InspectionsBefore, c.fails_before as FailsBefore, c.fail_share_before as FailShareBefore, c.last_result_fail as LastResultFail, c.last_result_conditions as LastResultConditions, c.violations_at_last as ViolationsAtLast, c.critical_at_last as CriticalAtLast, c.serious_at_last as SeriousAtLast, c.complaints_before as ComplaintsBefore, c.reinspections_before as ReinspectionsBefore
+        select p."table", {FeatureSet.SqlColumns("c")}
         from picked p join features.cohort c on p."table" = 'cohort' and c.as_of_date = p.as_of_date and c.license = p.license
         union all
-        select p."table", s.as_of_date as AsOfDate, s.license, s.facility_group as FacilityGroup, s.risk_level as RiskLevel, s.zip, s.days_since_last_inspection as DaysSinceLastInspection, s.days_since_first_inspection as DaysSinceFirstInspection, s.inspections_before as InspectionsBefore, s.fails_before as FailsBefore, s.fail_share_before as FailShareBefore, s.last_result_fail as LastResultFail, s.last_result_conditions as LastResultConditions, s.violations_at_last as ViolationsAtLast, s.critical_at_last as CriticalAtLast, s.serious_at_last as SeriousAtLast, s.complaints_before as ComplaintsBefore, s.reinspections_before as ReinspectionsBefore
+        select p."table", {FeatureSet.SqlColumns("s")}
         from picked p join features.snapshots s on p."table" = 'snapshots' and s.as_of_date = p.as_of_date and s.license = p.license
         """;
-
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text.Json.Serialization;
 using Dapper;
 using Inspections.Hosting;
 using Inspections.Pipeline;
@@ -23,8 +23,9 @@ internal sealed class FeatureSettings
 }
 
 /// <summary>
-/// Writes <c>features.snapshots</c> (labelled training rows on a schedule of as-of dates up to D) and
-/// <c>features.cohort</c> (the active establishments to score on D). Both come from one computation,
+/// Writes <c>features.snapshots</c> (labelled training rows on a schedule of as-of dates up to D),
+/// <c>features.cohort</c> (the active establishments to score on D) and <c>features.fold_cohort</c> (every active
+/// establishment of the as-of dates train validates on: monitoring's reference). All come from one computation,
 /// <see cref="FeatureQuery"/>, run once over every as-of date: a feature has one definition. A feature
 /// uses only inspections strictly before its as-of date; the label is the outcome of the first
 /// pass/fail inspection in [as-of, as-of + window), known from as-of + window on.
@@ -35,14 +36,15 @@ internal sealed class FeatureSettings
 /// whose window closed by D (late records can change old ones) and leaves those of later as-of dates,
 /// written by later dates' runs, alone; train at D reads only the windows closed by D. A snapshot whose
 /// window closed without a pass/fail inspection can never be labelled and is not stored (nine rows in ten).
-/// The cohort of D is replaced, with each establishment's name and address as of D for store-api.
+/// The cohort of D is replaced, with each establishment's name and address as of D for store-api; so are the fold
+/// cohorts of this run's fold dates, which, like snapshots, depend on the records before their date alone.
 /// </remarks>
 internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
-    : StageTask(date, source, upstream)
+    : StageTask<FeaturesResult>(date, source, upstream)
 {
     public override string Name => "features";
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<FeaturesResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var first = await ctx.Connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
@@ -50,15 +52,20 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         // Only as-of dates whose label window has closed by D: their snapshots no longer depend on D.
         var schedule = Schedule(settings, first, Date.AddDays(-settings.LabelWindowDays));
-        ctx.Figures["snapshot_dates"] = schedule.Count;
-        ctx.Figures["first_as_of"] = schedule.Count > 0 ? schedule[0] : null;
+        // Train at D reads the snapshots of the last Training:HistoryMonths only: older ones are not computed again.
+        var historyMonths = ctx.Settings.Configuration.GetValue<int>("Training:HistoryMonths");
+        if (historyMonths > 0) schedule.RemoveAll(d => d < Date.AddMonths(-historyMonths));
+        // Train validates on the last Training:Folds x FoldAsOfDates of them: their whole cohorts are monitoring's reference.
+        var foldDates = schedule.TakeLast(ctx.Settings.Configuration.GetValue<int>("Training:Folds")
+                                          * ctx.Settings.Configuration.GetValue<int>("Training:FoldAsOfDates")).ToArray();
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var computed = await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, [.. schedule, Date], Date, settings, ct);
-        ctx.Log.LogDebug("{Rows} feature rows for {Dates} as-of dates in {Ms} ms", computed, schedule.Count + 1, started.ElapsedMilliseconds);
+        await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, schedule, [.. foldDates, Date], Date, settings, ct,
+            (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
+        ctx.Log.LogDebug("Features of {Dates} as-of dates in {Ms} ms", schedule.Count + 1, started.ElapsedMilliseconds);
 
         ctx.Progress.Report(1, 3, "steps");
-        var parameters = new { date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray() };
+        var parameters = new { date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(), folds = foldDates };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         async Task<int> Execute(string sql)
         {
@@ -68,17 +75,24 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             return rows;
         }
 
-        await Execute("delete from features.snapshots where as_of_date + @window <= @date");
+        await Execute("delete from features.snapshots where as_of_date = any(@schedule)");
         var snapshots = await Execute(InsertSnapshots);
         ctx.Progress.Report(2, 3, "steps");
         await Execute("delete from features.cohort where as_of_date = @date");
         var cohort = await Execute(InsertCohort);
+        await Execute("delete from features.fold_cohort where as_of_date = any(@folds)");
+        var foldCohort = await Execute(InsertFoldCohort);
 
         ctx.Progress.Report(3, 3, "steps");
-        ctx.Figures["snapshot_rows"] = (long)snapshots;
-        ctx.Figures["labelled_rows"] = (long)snapshots;
-        ctx.Figures["cohort_rows"] = (long)cohort;
-        ctx.RowsWritten = snapshots + cohort;
+        // The leakage check reads what the body wrote (same transaction); its verdict is for CheckAsync.
+        var leakClock = System.Diagnostics.Stopwatch.StartNew();
+        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, settings.LeakageSample, ct);
+        ctx.Log.LogDebug("leakage check of {Pairs} pairs in {Ms} ms", leaks.Checked, leakClock.ElapsedMilliseconds);
+        return new FeaturesResult(schedule.Count, schedule.Count > 0 ? schedule[0] : null, snapshots, snapshots, cohort, foldDates.Length,
+            foldCohort, leaks.Checked)
+        {
+            Leaks = leaks.Mismatches,
+        };
     }
 
     /// <summary>The as-of dates of the training snapshots, oldest first, none after <paramref name="through"/>.</summary>
@@ -107,7 +121,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         return dates;
     }
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, FeaturesResult result, CheckSet checks, CancellationToken ct)
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var parameters = new { date = Date, window = settings.LabelWindowDays };
@@ -122,7 +136,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         checks.None("label_from_window_after_as_of", badLabels.Count,
             "every label comes from an inspection in [as_of, as_of + window) dated no later than {date}", badLabels);
 
-        checks.AtLeast("min_cohort", Convert.ToDouble(ctx.Figures["cohort_rows"], CultureInfo.InvariantCulture),
+        checks.AtLeast("min_cohort", result.CohortRows,
             "active establishments to score on {date}: inspected within Features:ActiveWithinDays, not closed");
 
         var nullZip = await ctx.Connection.ExecuteScalarAsync<double>(new CommandDefinition(
@@ -130,18 +144,14 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
         checks.AtMost("max_null_zip_share", nullZip, "cohort rows of {date} without a ZIP code (area unknown)");
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, settings.LeakageSample, ct);
-        ctx.Figures["leakage_pairs_checked"] = leaks.Checked;
-        ctx.Log.LogDebug("leakage check of {Pairs} pairs in {Ms} ms", leaks.Checked, clock.ElapsedMilliseconds);
-        checks.AtMost("max_leaking_pairs", leaks.Mismatches.Count,
+        checks.AtMost("max_leaking_pairs", result.Leaks.Count,
             "of {leakage_pairs_checked} (license, as-of) pairs recomputed from inspections strictly before the as-of date, these differ from the stored features",
-            leaks.Mismatches);
+            result.Leaks);
     }
 
     // The label of (license, as-of): its first pass/fail inspection in [as_of, as_of + window), found by
     // joining each pass/fail inspection to the as-of dates it can label (set-based, not one probe per row).
-    private const string InsertSnapshots = $"""
+    private static readonly string InsertSnapshots = $"""
         with label as (
             select distinct on (n.license, a.as_of_date) n.license, a.as_of_date, n.outcome = 'fail' as fail, n.inspection_date
             from clean.inspections n
@@ -157,7 +167,12 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         """;
 
     // Name and address from the establishment's last inspection before D, as its other attributes.
-    private const string InsertCohort = $"""
+    private static readonly string InsertFoldCohort = $"""
+        insert into features.fold_cohort ({FeatureQuery.Columns})
+        select {FeatureQuery.Columns} from feature_rows where as_of_date = any(@folds)
+        """;
+
+    private static readonly string InsertCohort = $"""
         insert into features.cohort ({FeatureQuery.Columns}, name, address)
         select {FeatureQuery.Columns}, last.name, last.address
         from feature_rows f
@@ -170,4 +185,18 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         where f.as_of_date = @date
         """;
 
+}
+
+/// <summary>What the features task wrote, and what the leakage check found in it.</summary>
+/// <param name="SnapshotDates">As-of dates whose snapshots this run computed (label windows closed by the run date).</param>
+/// <param name="LeakagePairsChecked">Stored (licence, as-of) pairs recomputed from the inspections before their as-of date.</param>
+/// <param name="FoldCohortRows">Every active establishment of the <paramref name="FoldDates"/> latest as-of dates (<c>features.fold_cohort</c>).</param>
+internal sealed record FeaturesResult(int SnapshotDates, DateOnly? FirstAsOf, long SnapshotRows, long LabelledRows, long CohortRows,
+    int FoldDates, long FoldCohortRows, int LeakagePairsChecked) : TaskResult
+{
+    public override long RowsWritten => SnapshotRows + CohortRows + FoldCohortRows;
+
+    /// <summary>The recomputed pairs whose stored features differ, one line each.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Leaks { get; init; } = [];
 }

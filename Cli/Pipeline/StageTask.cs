@@ -21,19 +21,6 @@ internal abstract class StageTask<TResult>(DateOnly date, string source, IReadOn
         Task.FromResult(upstream);
 }
 
-/// <summary>A stage task still on the figures dictionary (see <see cref="FiguresTask"/>); goes with it.</summary>
-internal abstract class StageTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : FiguresTask
-{
-    public DateOnly Date { get; } = date;
-
-    public string Source { get; } = source;
-
-    public override IReadOnlyDictionary<string, string> Parameters => StageParameters.Of(Date, Source);
-
-    public override Task<IReadOnlyList<PipelineTask>> RequiresAsync(NpgsqlConnection connection, CancellationToken ct) =>
-        Task.FromResult(upstream);
-}
-
 internal static class StageParameters
 {
     public static IReadOnlyDictionary<string, string> Of(DateOnly date, string source) => new Dictionary<string, string>

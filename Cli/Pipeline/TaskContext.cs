@@ -33,12 +33,6 @@ internal sealed class TaskContext(
     /// <summary>Reports progress (a live bar on a terminal, nothing in cron logs).</summary>
     public TaskProgress Progress { get; } = progress;
 
-    /// <summary>Figures of a task not yet moved to a typed result (see <see cref="FiguresTask"/>).</summary>
-    public Dictionary<string, object?> Figures { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Rows written, for a task not yet moved to a typed result.</summary>
-    public long RowsWritten { get; set; }
-
     /// <summary>Runs a statement (or several, separated by semicolons); the rows it affected.</summary>
     public Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken ct) =>
         Timed(sql, () => Connection.ExecuteAsync(Command(sql, parameters, ct)));

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dapper;
 using Inspections.Pipeline;
 using Npgsql;
@@ -10,7 +11,7 @@ namespace Inspections.Training;
 /// latest validation fold (<c>models.validation_scores</c> joined to the snapshots for the attributes),
 /// and writes <c>models.bias_audit</c>. See <see cref="BiasAudit"/> for the metrics.
 /// </summary>
-internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask(date, source, upstream)
+internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask<BiasResult>(date, source, upstream)
 {
     public override string Name => "bias";
 
@@ -22,7 +23,7 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
         order by v.as_of_date, v.license
         """;
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<BiasResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var model = await ModelRegistry.TrainedOnAsync(ctx.Connection, ctx.Transaction, Date, ct)
             ?? throw new InvalidOperationException($"no model was selected on {Date:yyyy-MM-dd}: run select first");
@@ -36,15 +37,10 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
             "select count(*) from models.validation_scores where model_id = @modelId", new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct));
 
         var audit = BiasAudit.Compute(rows, model.Threshold);
-        ctx.RowsWritten = await WriteAsync(ctx.Connection, model.ModelId, audit, ct);
-
-        ctx.Figures["model_id"] = model.ModelId;
-        ctx.Figures["threshold"] = model.Threshold;
-        ctx.Figures["validation_rows"] = validationRows;
-        ctx.Figures["audited_rows"] = rows.Count;
-        ctx.Figures["groups"] = audit.Count;
-        ctx.Figures["groups_outside_fpr_parity"] = audit.Count(g => g.FprDisparity is not null && !BiasAudit.IsParity(g.FprDisparity));
-        ctx.Figures["groups_outside_fnr_parity"] = audit.Count(g => g.FnrDisparity is not null && !BiasAudit.IsParity(g.FnrDisparity));
+        var written = await WriteAsync(ctx.Connection, model.ModelId, audit, ct);
+        return new BiasResult(model.ModelId, model.Threshold, validationRows, rows.Count, audit.Count,
+            audit.Count(g => g.FprDisparity is not null && !BiasAudit.IsParity(g.FprDisparity)),
+            audit.Count(g => g.FnrDisparity is not null && !BiasAudit.IsParity(g.FnrDisparity)), written);
     }
 
     private const string GroupsPerAttribute = """
@@ -64,10 +60,10 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
         order by 1
         """;
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, BiasResult result, CheckSet checks, CancellationToken ct)
     {
-        var modelId = (string)ctx.Figures["model_id"]!;
-        checks.Equal("validation_rows_audited", (long)ctx.Figures["validation_rows"]!, (long)(int)ctx.Figures["audited_rows"]!,
+        var modelId = result.ModelId;
+        checks.Equal("validation_rows_audited", result.ValidationRows, (long)result.AuditedRows,
             "every validation score of {model_id} finds its snapshot (for the attributes)");
 
         var perAttribute = (await ctx.Connection.QueryAsync<(string Attribute, int Groups)>(new CommandDefinition(
@@ -108,4 +104,12 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
         }
         return (long)await writer.CompleteAsync(ct);
     }
+}
+
+/// <summary>The audit bias wrote for the model selected on the run date.</summary>
+/// <param name="GroupsOutsideFprParity">Groups whose false positive rate disparity is outside 0.8-1.25 (likewise FNR).</param>
+internal sealed record BiasResult(string ModelId, double Threshold, long ValidationRows, int AuditedRows, int Groups,
+    int GroupsOutsideFprParity, int GroupsOutsideFnrParity, [property: JsonIgnore] long Written) : TaskResult
+{
+    public override long RowsWritten => Written;
 }

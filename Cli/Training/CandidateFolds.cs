@@ -8,15 +8,17 @@ internal static class CandidateFolds
 {
     private const string Columns = """
         candidate, algorithm, hyper_parameters, fold, fold_start, fold_end, train_rows, valid_rows, valid_positives,
-        roc_auc, precision_at_5, precision_at_10, precision_at_20, recall_at_5, recall_at_10, recall_at_20, brier
+        roc_auc, precision_at_5, precision_at_10, precision_at_20, recall_at_5, recall_at_10, recall_at_20, brier,
+        lift_at_10, days_earlier, oracle_days_earlier
         """;
 
-    /// <summary>Removes what an earlier run of train at <paramref name="trainDate"/> wrote: its fold metrics and latest-fold scores.</summary>
+    /// <summary>Removes what an earlier run of train at <paramref name="trainDate"/> wrote: its fold metrics, latest-fold and fold-cohort scores.</summary>
     public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DateOnly trainDate, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
             delete from models.candidate_folds where train_date = @trainDate;
-            delete from models.candidate_scores where train_date = @trainDate
+            delete from models.candidate_scores where train_date = @trainDate;
+            delete from models.candidate_cohort_scores where train_date = @trainDate
             """, connection, tx);
         command.Parameters.AddWithValue("trainDate", trainDate);
         await command.ExecuteNonQueryAsync(ct);
@@ -86,7 +88,8 @@ internal static class CandidateFolds
             await writer.WriteAsync(r.TrainRows, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(r.ValidRows, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(r.ValidPositives, NpgsqlDbType.Integer, ct);
-            foreach (var value in new[] { r.RocAuc, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RecallAt5, r.RecallAt10, r.RecallAt20, r.Brier })
+            foreach (var value in new[] { r.RocAuc, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RecallAt5, r.RecallAt10, r.RecallAt20, r.Brier,
+                         r.LiftAt10, r.DaysEarlier, r.OracleDaysEarlier })
             {
                 if (value is { } v) await writer.WriteAsync(v, NpgsqlDbType.Double, ct);
                 else await writer.WriteNullAsync(ct);
@@ -110,7 +113,7 @@ internal static class CandidateFolds
             rows.Add(new FoldMetrics(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
                 reader.GetFieldValue<DateOnly>(4), reader.GetFieldValue<DateOnly>(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8),
                 Nullable(9), reader.GetDouble(10), reader.GetDouble(11), reader.GetDouble(12), Nullable(13), Nullable(14), Nullable(15),
-                reader.GetDouble(16)));
+                reader.GetDouble(16), Nullable(17), Nullable(18), Nullable(19)));
         }
         return rows;
     }

@@ -1,3 +1,4 @@
+using Inspections.Features;
 using System.Text;
 using Npgsql;
 
@@ -10,7 +11,8 @@ namespace Inspections.Training;
 /// <param name="Numeric">Values aligned with <see cref="FeatureSet.Numeric"/>.</param>
 /// <param name="Categorical">Values aligned with <see cref="FeatureSet.Categorical"/>.</param>
 /// <param name="LabelFail">Whether the next pass/fail inspection in the label window failed; null in the cohort.</param>
-internal sealed record FeatureRow(DateOnly AsOfDate, string License, float[] Numeric, string[] Categorical, bool? LabelFail)
+/// <param name="LabelDate">The date of that inspection (what "days earlier" reorders); null in the cohort.</param>
+internal sealed record FeatureRow(DateOnly AsOfDate, string License, float[] Numeric, string[] Categorical, bool? LabelFail, DateOnly? LabelDate = null)
 {
     public string FacilityGroup => Categorical[FeatureSet.CategoricalIndex("facility_group")];
 
@@ -26,16 +28,17 @@ internal static class FeatureRows
 {
     public const string Snapshots = "features.snapshots";
     public const string Cohort = "features.cohort";
+    public const string FoldCohort = "features.fold_cohort";
 
-    /// <summary>The rows of <paramref name="table"/> (<see cref="Snapshots"/> or <see cref="Cohort"/>), of one as-of date or all.</summary>
+    /// <summary>The rows of <paramref name="table"/> (<see cref="Snapshots"/>, <see cref="Cohort"/> or <see cref="FoldCohort"/>), of one as-of date or all.</summary>
     public static Task<IReadOnlyList<FeatureRow>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string table,
         DateOnly? asOfDate, CancellationToken ct)
     {
         var labelled = table switch
         {
             Snapshots => true,
-            Cohort => false,
-            _ => throw new ArgumentException($"features are read from {Snapshots} or {Cohort}, not '{table}'", nameof(table)),
+            Cohort or FoldCohort => false,
+            _ => throw new ArgumentException($"features are read from {Snapshots}, {Cohort} or {FoldCohort}, not '{table}'", nameof(table)),
         };
         // Column and table names come from FeatureSet and the two constants above, never from input.
         var sql = Select(table, labelled) + (asOfDate is null ? "" : " where as_of_date = @asOf") + " order by as_of_date, license";
@@ -83,7 +86,7 @@ internal static class FeatureRows
     {
         var sql = new StringBuilder("select as_of_date, license");
         foreach (var column in FeatureSet.All) sql.Append(", ").Append(column);
-        if (labelled) sql.Append(", label_fail");
+        if (labelled) sql.Append(", label_fail, label_inspection_date");
         return sql.Append(" from ").Append(table).ToString();
     }
 
@@ -108,8 +111,10 @@ internal static class FeatureRows
                 var value = reader.GetString(2 + numeric + i);
                 categories[i] = pool.TryGetValue(value, out var pooled) ? pooled : pool[value] = value;
             }
-            bool? label = labelled && !reader.IsDBNull(2 + numeric + categorical) ? reader.GetBoolean(2 + numeric + categorical) : null;
-            rows.Add(new FeatureRow(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), values, categories, label));
+            var labelColumn = 2 + numeric + categorical;
+            bool? label = labelled && !reader.IsDBNull(labelColumn) ? reader.GetBoolean(labelColumn) : null;
+            DateOnly? labelDate = labelled && !reader.IsDBNull(labelColumn + 1) ? reader.GetFieldValue<DateOnly>(labelColumn + 1) : null;
+            rows.Add(new FeatureRow(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), values, categories, label, labelDate));
         }
         return rows;
     }

@@ -10,10 +10,10 @@ namespace Inspections.Training;
 /// </summary>
 internal sealed record RegisteredModel(
     string ModelId, DateOnly TrainedOn, string Candidate, string Algorithm, string HyperParameters,
-    IReadOnlyList<string> Features, double Threshold, byte[] Model, string ModelSha256, string? Source)
+    IReadOnlyList<string> Features, double Threshold, byte[] Model, string ModelSha256, string? Source, string? Transform, string Explanation)
 {
-    /// <summary>The scorer of this model; refuses bytes that do not match their sha256 or a different feature list.</summary>
-    public ModelScorer Scorer() => ModelScorer.Load(Model, Algorithm, HyperParameters, Features, ModelSha256);
+    /// <summary>The scorer of this model, with the feature transform it was fitted with; refuses bytes that do not match their sha256 or a different feature list.</summary>
+    public ModelScorer Scorer() => ModelScorer.Load(Model, Algorithm, HyperParameters, Features, Transform, ModelSha256);
 }
 
 /// <summary>
@@ -55,7 +55,7 @@ internal static class ModelRegistry
 
     private const string Select = """
         select model_id, trained_on, candidate, algorithm, hyper_parameters::text, features::text, threshold, model, model_sha256,
-               task_parameters ->> 'source'
+               task_parameters ->> 'source', transform::text, explanation::text
         from models.registry
         """;
 
@@ -75,6 +75,7 @@ internal static class ModelRegistry
         if (!await reader.ReadAsync(ct)) return null;
         return new RegisteredModel(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetString(3),
             reader.GetString(4), JsonSerializer.Deserialize<string[]>(reader.GetString(5))!, reader.GetDouble(6),
-            reader.GetFieldValue<byte[]>(7), reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9));
+            reader.GetFieldValue<byte[]>(7), reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9),
+            reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetString(11));
     }
 }

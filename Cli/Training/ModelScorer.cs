@@ -1,6 +1,8 @@
+using Inspections.Features;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
@@ -9,10 +11,10 @@ using Microsoft.ML.Trainers.LightGbm;
 namespace Inspections.Training;
 
 /// <summary>
-/// A fitted model that scores <see cref="FeatureRow"/>s: an ML.NET pipeline (one-hot categoricals,
-/// numeric features, a binary classifier's calibrated probability), or the risk-category baseline
-/// (a table of one probability per risk category, no ML.NET model). Fitting is a pure function of the
-/// rows and the candidate: each fit gets its own <c>MLContext(seed: 1)</c> and one thread, so the
+/// A fitted model that scores <see cref="FeatureRow"/>s: a <see cref="FeatureTransform"/> of the numeric features
+/// and an ML.NET pipeline (one-hot categoricals, a binary classifier's calibrated probability), or the risk-category
+/// baseline (a table of one probability per risk category, no ML.NET model). Fitting is a pure function of the
+/// rows, the candidate and the recency half-life: each fit gets its own <c>MLContext(seed: 1)</c> and one thread, so the
 /// same rows give the same model whatever was fitted before. Scoring is batched through
 /// <c>Transform</c> (no shared PredictionEngine), so one scorer may serve concurrent callers.
 /// </summary>
@@ -23,58 +25,77 @@ internal sealed class ModelScorer
     private readonly MLContext? _ml;
     private readonly ITransformer? _model;
     private readonly BaselineRiskTable? _baseline;
+    private readonly FeatureTransform? _transform;
 
-    private ModelScorer(string algorithm, MLContext? ml, ITransformer? model, BaselineRiskTable? baseline)
+    private ModelScorer(string algorithm, MLContext? ml, ITransformer? model, BaselineRiskTable? baseline, FeatureTransform? transform,
+        double recencyHalfLifeMonths)
     {
         Algorithm = algorithm;
         _ml = ml;
         _model = model;
         _baseline = baseline;
+        _transform = transform;
+        RecencyHalfLifeMonths = recencyHalfLifeMonths;
     }
 
     public string Algorithm { get; }
+
+    /// <summary>The half-life of the training rows' weights this model was fitted with (0: every row weighed the same).</summary>
+    public double RecencyHalfLifeMonths { get; }
 
     /// <summary>Every LightGBM fit of the process passes this gate; see <see cref="NativeThreadGate"/>.</summary>
     internal static NativeThreadGate LightGbmThreads { get; } = new();
 
     /// <summary>
-    /// Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order.
-    /// <paramref name="treeThreads"/> threads build FastTree and LightGBM trees: their models do not depend on
-    /// the number (each feature's histogram is summed by one thread; ModelScorerTests holds them to it), so one
-    /// fit alone may use every core. L-BFGS sums gradients in one chunk per thread, so logistic stays on one.
+    /// Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order, each row
+    /// weighted by <see cref="RecencyWeight"/>. <paramref name="treeThreads"/> threads build FastTree and LightGBM trees: their
+    /// models do not depend on the number (each feature's histogram is summed by one thread; ModelScorerTests holds them to it),
+    /// so one fit alone may use every core. L-BFGS sums gradients in one chunk per thread, so logistic stays on one.
     /// </summary>
-    public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows, int treeThreads = 1)
+    public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows, double recencyHalfLifeMonths = 0, int treeThreads = 1)
     {
         if (rows.Count == 0) throw new InvalidOperationException($"no training rows for {candidate.Name}");
         // L-BFGS sums and tree split ties depend on row order: fix it, so a model is a function of the set of rows.
         rows = FeatureRows.InCanonicalOrder(rows);
-        if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows));
+        if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows), null, 0);
         var ml = new MLContext(seed: 1);
-        var data = ToDataView(ml, rows);
+        var transform = FeatureTransform.Fit(rows);
+        var newest = rows[^1].AsOfDate;
+        var data = ToDataView(ml, rows, transform, r => RecencyWeight(r.AsOfDate, newest, recencyHalfLifeMonths));
         var estimator = Estimator(ml, candidate, treeThreads);
         ITransformer model;
         using (candidate.Algorithm == Candidate.LightGbm ? LightGbmThreads.Enter(treeThreads) : null)
         {
             model = estimator.Fit(data);
         }
-        return new(candidate.Algorithm, ml, model, null);
+        return new(candidate.Algorithm, ml, model, null, transform, recencyHalfLifeMonths);
     }
 
     /// <summary>
-    /// A model stored in <c>models.registry</c>: its zip bytes (empty for the baseline), algorithm and
-    /// hyper-parameters (the baseline's risk table lives there), and the feature list it was trained on,
-    /// which must be today's <see cref="FeatureSet.All"/>. When <paramref name="sha256"/> is given the bytes must match it.
+    /// A training row's weight: 0.5^(age / half-life), its age being the months (of 30.4375 days) from its as-of date to
+    /// the newest training as-of date; 1 when the half-life is 0. The City's practice and its inspectors change: last
+    /// year's rows say more about next month than those of three years ago.
     /// </summary>
-    public static ModelScorer Load(byte[] model, string algorithm, string hyperParametersJson, IReadOnlyList<string> features, string? sha256 = null)
+    public static float RecencyWeight(DateOnly asOf, DateOnly newest, double halfLifeMonths) =>
+        halfLifeMonths <= 0 ? 1f : (float)Math.Pow(0.5, (newest.DayNumber - asOf.DayNumber) / 30.4375 / halfLifeMonths);
+
+    /// <summary>
+    /// A model stored in <c>models.registry</c>: its zip bytes (empty for the baseline), algorithm and
+    /// hyper-parameters (the baseline's risk table lives there), the feature list it was trained on,
+    /// which must be today's <see cref="FeatureSet.All"/>, and its feature transform. When <paramref name="sha256"/> is given the bytes must match it.
+    /// </summary>
+    public static ModelScorer Load(byte[] model, string algorithm, string hyperParametersJson, IReadOnlyList<string> features,
+        string? transformJson, string? sha256 = null)
     {
         if (!features.SequenceEqual(FeatureSet.All))
             throw new InvalidOperationException($"the model was trained on features [{string.Join(", ", features)}], not on today's [{string.Join(", ", FeatureSet.All)}]");
         if (sha256 is not null && Sha256(model) != sha256)
             throw new InvalidOperationException("the stored model's bytes do not match its sha256");
-        if (algorithm == Candidate.Baseline) return new(algorithm, null, null, BaselineRiskTable.FromJson(hyperParametersJson));
+        if (algorithm == Candidate.Baseline) return new(algorithm, null, null, BaselineRiskTable.FromJson(hyperParametersJson), null, 0);
+        var transform = FeatureTransform.FromJson(transformJson ?? throw new InvalidOperationException("the stored model has no feature transform"));
         var ml = new MLContext(seed: 1);
         using var stream = new MemoryStream(model, writable: false);
-        return new(algorithm, ml, ml.Model.Load(stream, out _), null);
+        return new(algorithm, ml, ml.Model.Load(stream, out _), null, transform, HalfLifeOf(hyperParametersJson));
     }
 
     /// <summary>Probabilities of failing, in the order of <paramref name="rows"/>.</summary>
@@ -83,8 +104,57 @@ internal sealed class ModelScorer
         var list = rows as IReadOnlyList<FeatureRow> ?? rows.ToList();
         if (_baseline is not null) return list.Select(_baseline.Score).ToArray();
         if (list.Count == 0) return [];
-        var scored = _model!.Transform(ToDataView(_ml!, list));
+        var scored = _model!.Transform(ToDataView(_ml!, list, _transform!, _ => 1f));
         return scored.GetColumn<float>(ProbabilityColumn).Select(p => (double)p).ToArray();
+    }
+
+    /// <summary>The fitted feature transform as the registry stores it; null for the baseline.</summary>
+    public string? TransformJson => _transform?.ToJson();
+
+    /// <summary>
+    /// What the model weighs, by feature: a logistic regression's coefficients (per standard deviation of a numeric feature,
+    /// per category of a categorical one; positive raises the risk), a tree ensemble's gain importances (how much its splits
+    /// on the feature reduced the loss, larger first, no sign); the baseline's score per risk category. Largest magnitude first.
+    /// </summary>
+    public IReadOnlyList<(string Feature, double Weight)> Explanation()
+    {
+        if (_baseline is not null)
+            return _baseline.Scores.OrderByDescending(p => p.Value).Select(p => ($"risk_level={p.Key}", p.Value)).ToList();
+        // A fitted or loaded pipeline is a chain whose last link is the predictor.
+        var last = ((IEnumerable<ITransformer>)_model!).Last();
+        var parameters = ((ISingleFeaturePredictionTransformer<object>)last).Model;
+        var weights = default(VBuffer<float>);
+        switch (parameters)
+        {
+            case CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator> linear:
+                weights = new VBuffer<float>(linear.SubModel.Weights.Count, [.. linear.SubModel.Weights]);
+                break;
+            case CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> fastTree:
+                fastTree.SubModel.GetFeatureWeights(ref weights);
+                break;
+            case CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> lightGbm:
+                lightGbm.SubModel.GetFeatureWeights(ref weights);
+                break;
+            default:
+                throw new InvalidOperationException($"{Algorithm} does not report feature weights ({parameters.GetType().Name})");
+        }
+        var names = SlotNames();
+        var dense = weights.DenseValues().ToArray();
+        return dense.Select((w, i) => (Feature: i < names.Count ? names[i] : $"slot {i}", Weight: (double)w))
+            .Where(p => p.Weight != 0)
+            .OrderByDescending(p => Math.Abs(p.Weight)).ThenBy(p => p.Feature, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The name of each slot of the Features vector: the numeric features, then the one-hot categories ("risk_level=high").</summary>
+    private List<string> SlotNames()
+    {
+        var schema = _model!.GetOutputSchema(InputSchema(_ml!));
+        var names = new List<string>(FeatureSet.Numeric);
+        var oneHot = schema["CategoricalOneHot"];
+        var slots = default(VBuffer<ReadOnlyMemory<char>>);
+        oneHot.GetSlotNames(ref slots);
+        names.AddRange(slots.DenseValues().Select(n => n.ToString()));
+        return names;
     }
 
     /// <summary>The ML.NET model zip; empty for the baseline.</summary>
@@ -96,21 +166,33 @@ internal sealed class ModelScorer
         return stream.ToArray();
     }
 
-    /// <summary>What the registry stores as hyper_parameters: the candidate's, plus the baseline's fitted risk table.</summary>
-    public string HyperParametersJson(Candidate candidate) => _baseline?.ToJson() ?? candidate.HyperParametersJson;
+    /// <summary>What the registry stores as hyper_parameters: the candidate's and the recency half-life, or the baseline's fitted risk table.</summary>
+    public string HyperParametersJson(Candidate candidate) => _baseline?.ToJson() ?? JsonSerializer.Serialize(
+        new SortedDictionary<string, double>(candidate.HyperParameters.ToDictionary(), StringComparer.Ordinal) { [HalfLifeKey] = RecencyHalfLifeMonths });
+
+    private const string HalfLifeKey = "recency_half_life_months";
+
+    private static double HalfLifeOf(string hyperParametersJson)
+    {
+        using var document = JsonDocument.Parse(hyperParametersJson);
+        return document.RootElement.TryGetProperty(HalfLifeKey, out var value) ? value.GetDouble() : 0;
+    }
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     private static IEstimator<ITransformer> Estimator(MLContext ml, Candidate c, int treeThreads)
     {
-        var features = ml.Transforms.Categorical.OneHotEncoding("CategoricalOneHot", nameof(ModelInput.Categorical))
+        // Bag: the three columns' prefixed values share one dictionary, so one slot per category ("risk_level=high"), left 0/1
+        // (not standardised: a rare category should need evidence to weigh much).
+        var features = ml.Transforms.Categorical.OneHotEncoding("CategoricalOneHot", nameof(ModelInput.Categorical),
+                Microsoft.ML.Transforms.OneHotEncodingEstimator.OutputKind.Bag)
             .Append(ml.Transforms.Concatenate("Features", nameof(ModelInput.Numeric), "CategoricalOneHot"));
         var h = c.HyperParameters;
         return c.Algorithm switch
         {
-            // Counts and day spans differ by orders of magnitude: a linear model needs them standardised.
-            // L-BFGS passes over the data many times: cache the encoded features rather than re-encode per pass.
-            Candidate.Logistic => features.Append(ml.Transforms.NormalizeMeanVariance("Features"))
+            // The numeric features arrive standardised (FeatureTransform). L-BFGS passes over the data many times: cache the
+            // encoded features rather than re-encode per pass.
+            Candidate.Logistic => features
                 .AppendCacheCheckpoint(ml)
                 .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
                 {
@@ -118,6 +200,7 @@ internal sealed class ModelScorer
                     // The default (1e-7) spends most iterations on digits no ranking metric sees.
                     OptimizationTolerance = 1e-5f,
                     NumberOfThreads = 1,
+                    ExampleWeightColumnName = nameof(ModelInput.Weight),
                 })),
             Candidate.FastTree => features.Append(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
@@ -127,6 +210,7 @@ internal sealed class ModelScorer
                 LearningRate = h["lr"],
                 NumberOfThreads = treeThreads,
                 Seed = 1,
+                ExampleWeightColumnName = nameof(ModelInput.Weight),
             })),
             Candidate.LightGbm => features.Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
             {
@@ -138,12 +222,13 @@ internal sealed class ModelScorer
                 Seed = 1,
                 Verbose = false,
                 Silent = true,
+                ExampleWeightColumnName = nameof(ModelInput.Weight),
             })),
             _ => throw new InvalidOperationException($"unknown algorithm '{c.Algorithm}'"),
         };
     }
 
-    private static IDataView ToDataView(MLContext ml, IReadOnlyList<FeatureRow> rows)
+    private static IDataView ToDataView(MLContext ml, IReadOnlyList<FeatureRow> rows, FeatureTransform transform, Func<FeatureRow, float> weight)
     {
         // Prefixed so the one-hot slots of the three columns (one shared dictionary) read "risk_level=high".
         // One array per distinct combination, not per row: at a million rows, per-row strings were 200 MB a fit.
@@ -157,9 +242,10 @@ internal sealed class ModelScorer
         }
         return ml.Data.LoadFromEnumerable(rows.Select(r => new ModelInput
         {
-            Numeric = r.Numeric,
+            Numeric = transform.Apply(r.Numeric),
             Categorical = Prefixed(r.Categorical),
             Label = r.LabelFail ?? false,
+            Weight = weight(r),
         }).ToList(), Definition());
     }
 
@@ -179,6 +265,7 @@ internal sealed class ModelScorer
         public float[] Numeric { get; set; } = [];
         public string[] Categorical { get; set; } = [];
         public bool Label { get; set; }
+        public float Weight { get; set; }
     }
 }
 

@@ -73,6 +73,39 @@ internal static class RankingMetrics
         return (rankSumPositives - positives * (positives + 1) / 2) / (positives * negatives);
     }
 
+    /// <summary>
+    /// Days earlier, the City of Chicago's measure of its own 2014 model: the fold's inspections are re-run in score order on
+    /// the same dates (the i-th highest score gets the i-th earliest of the fold's inspection dates), and the result is the
+    /// mean, over the failed ones, of (actual date - re-run date) in days. Ties in expectation, as precision at k: a tied block
+    /// of scores takes the mean of the dates of the places it spans. Null when the fold has no fail. With the labels as
+    /// scores it is the fold's oracle, the most a ranking can give there.
+    /// </summary>
+    public static double? DaysEarlier(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<DateOnly> dates)
+    {
+        var n = scores.Count;
+        var sorted = dates.Select(d => (double)d.DayNumber).Order().ToArray();
+        var prefix = new double[n + 1];
+        for (var i = 0; i < n; i++) prefix[i + 1] = prefix[i] + sorted[i];
+        // Highest first; the sort is stable, but ties are averaged below, so the input order does not matter.
+        var order = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ToArray();
+        double sum = 0, fails = 0;
+        var start = 0;
+        while (start < n)
+        {
+            var end = start;
+            while (end + 1 < n && scores[order[end + 1]] == scores[order[start]]) end++;
+            var rerun = (prefix[end + 1] - prefix[start]) / (end - start + 1);
+            for (var j = start; j <= end; j++)
+            {
+                if (!labels[order[j]]) continue;
+                sum += dates[order[j]].DayNumber - rerun;
+                fails++;
+            }
+            start = end + 1;
+        }
+        return fails == 0 ? null : sum / fails;
+    }
+
     /// <summary>Mean squared difference between the score (a probability) and the outcome (1 = fail).</summary>
     public static double Brier(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
     {

@@ -1,7 +1,9 @@
+using Inspections.Features;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dapper;
 using Inspections.Pipeline;
 using Npgsql;
@@ -15,23 +17,18 @@ namespace Inspections.Training;
 /// in <c>models.registry</c> with its threshold, fold metrics and model bytes, plus its out-of-sample
 /// scores on the latest validation fold (as train stored them) in <c>models.validation_scores</c>.
 /// </summary>
-internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask(date, source, upstream)
+internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask<SelectResult>(date, source, upstream)
 {
     /// <summary>How the threshold is chosen, as the registry records it ({0}: the share).</summary>
     public const string ThresholdRule =
         "the lowest score among the top {0:0.##%} of the latest validation fold (out-of-sample scores of the model trained for that fold); label fail when score >= threshold";
-
-    // Kept between the body and the checks: the refit's own scores of the latest fold, computed
-    // before the model was saved, to compare with what the stored bytes score once loaded back.
-    private IReadOnlyList<FeatureRow> _reloadRows = [];
-    private double[] _scoresBeforeSaving = [];
 
     public override string Name => "select";
 
     public string TaskParametersJson =>
         JsonSerializer.Serialize(new SortedDictionary<string, string>(Parameters.ToDictionary(), StringComparer.Ordinal));
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<SelectResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         // The registry is append-only: predictions keep pointing at the model that made them, and a
         // forced or overridden select adds a model (named by its run) that becomes the newest.
@@ -58,10 +55,9 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         var threshold = Threshold(validationScores, settings.ThresholdTopShare);
 
         // The one fit of this task: it may have every core.
-        var refit = ModelScorer.Fit(candidate, rows, treeThreads: Environment.ProcessorCount);
+        var refit = ModelScorer.Fit(candidate, rows, settings.RecencyHalfLifeMonths, treeThreads: Environment.ProcessorCount);
         var bytes = refit.Save();
-        _reloadRows = latest.Valid;
-        _scoresBeforeSaving = refit.Score(latest.Valid);
+        var scoresBeforeSaving = refit.Score(latest.Valid);
 
         var windowStart = rows.Min(r => r.AsOfDate);
         var windowEnd = rows.Max(r => r.AsOfDate);
@@ -72,6 +68,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             ["valid_rows"] = r.ValidRows, ["valid_positives"] = r.ValidPositives, ["roc_auc"] = r.RocAuc,
             ["precision_at_5"] = r.PrecisionAt5, ["precision_at_10"] = r.PrecisionAt10, ["precision_at_20"] = r.PrecisionAt20,
             ["recall_at_5"] = r.RecallAt5, ["recall_at_10"] = r.RecallAt10, ["recall_at_20"] = r.RecallAt20, ["brier"] = r.Brier,
+            ["lift_at_10"] = r.LiftAt10, ["days_earlier"] = r.DaysEarlier, ["oracle_days_earlier"] = r.OracleDaysEarlier,
         });
 
         await using (var insert = new NpgsqlCommand(InsertModel, ctx.Connection, ctx.Transaction))
@@ -94,6 +91,8 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             insert.Parameters.AddWithValue("model", bytes);
             insert.Parameters.AddWithValue("sha", ModelScorer.Sha256(bytes));
             insert.Parameters.AddWithValue("runId", ctx.RunId);
+            insert.Parameters.AddWithValue("transform", NpgsqlDbType.Jsonb, (object?)refit.TransformJson ?? DBNull.Value);
+            insert.Parameters.AddWithValue("explanation", NpgsqlDbType.Jsonb, ModelExplanation.ToJson(refit.Explanation()));
             await insert.ExecuteNonQueryAsync(ct);
         }
 
@@ -105,21 +104,16 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             copy.Parameters.AddWithValue("candidate", candidate.Name);
             await copy.ExecuteNonQueryAsync(ct);
         }
-        ctx.RowsWritten = 1 + latest.Valid.Count;
+        var reference = await ReferenceCohort.CopyAsync(ctx.Connection, ctx.Transaction, modelId, Date, candidate.Name, ct);
 
         var lift = FoldMetrics.LowerIsBetter(metric) ? baselineMean - best.Mean : best.Mean - baselineMean;
-        ctx.Figures["model_id"] = modelId;
-        ctx.Figures["candidate"] = candidate.Name;
-        ctx.Figures["selection_metric"] = metric;
-        ctx.Figures["selection_value"] = best.Mean;
-        ctx.Figures["baseline_value"] = baselineMean;
-        ctx.Figures["lift_over_baseline"] = lift;
-        ctx.Figures["threshold"] = threshold;
-        ctx.Figures["training_rows"] = rows.Count;
-        ctx.Figures["training_window"] = $"{windowStart:yyyy-MM-dd}..{windowEnd:yyyy-MM-dd}";
-        ctx.Figures["latest_fold"] = $"{latest.Start:yyyy-MM-dd}..{latest.End:yyyy-MM-dd}";
-        ctx.Figures["validation_rows"] = latest.Valid.Count;
-        ctx.Figures["fold_metric_difference"] = Math.Abs((reproduced.Metric(metric) ?? double.NaN) - (stored.Metric(metric) ?? double.NaN));
+        return new SelectResult(modelId, candidate.Name, metric, best.Mean, baselineMean, lift, threshold, rows.Count,
+            $"{windowStart:yyyy-MM-dd}..{windowEnd:yyyy-MM-dd}", $"{latest.Start:yyyy-MM-dd}..{latest.End:yyyy-MM-dd}", latest.Valid.Count,
+            Math.Abs((reproduced.Metric(metric) ?? double.NaN) - (stored.Metric(metric) ?? double.NaN)), reference)
+        {
+            ReloadRows = latest.Valid,
+            ScoresBeforeSaving = scoresBeforeSaving,
+        };
     }
 
     /// <summary>The lowest of the top <paramref name="share"/> scores: scores at or above it are labelled fail (ties at it included).</summary>
@@ -129,31 +123,37 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         return scores.OrderByDescending(s => s).ElementAt(k - 1);
     }
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, SelectResult result, CheckSet checks, CancellationToken ct)
     {
-        var lift = (double)ctx.Figures["lift_over_baseline"]!;
+        var lift = result.LiftOverBaseline;
         var minLift = checks.Threshold("min_lift_over_baseline");
         checks.That("min_lift_over_baseline", lift > minLift, $"lift over the baseline {CheckSet.Format(lift)} > {CheckSet.Format(minLift)}",
             $"> {CheckSet.Format(minLift)}", lift,
             "{candidate} must beat the risk-category baseline on mean {selection_metric}: {selection_value} vs {baseline_value}");
 
         var stored = await ModelRegistry.TrainedOnAsync(ctx.Connection, ctx.Transaction, Date, ct);
-        checks.Equal("model_stored", (string)ctx.Figures["model_id"]!, stored?.ModelId, "the registry's newest model of {date} is the one selected");
-        var reloaded = stored?.Scorer().Score(_reloadRows) ?? [];
-        var difference = reloaded.Length == _scoresBeforeSaving.Length
-            ? reloaded.Zip(_scoresBeforeSaving, (a, b) => Math.Abs(a - b)).DefaultIfEmpty(0).Max()
+        checks.Equal("model_stored", result.ModelId, stored?.ModelId, "the registry's newest model of {date} is the one selected");
+        var reloaded = stored?.Scorer().Score(result.ReloadRows) ?? [];
+        var difference = reloaded.Length == result.ScoresBeforeSaving.Count
+            ? reloaded.Zip(result.ScoresBeforeSaving, (a, b) => Math.Abs(a - b)).DefaultIfEmpty(0).Max()
             : double.PositiveInfinity;
         checks.AtMost("max_reload_score_difference", difference,
             "the stored model, loaded back, must score the latest fold's rows as the model did before it was saved");
 
-        checks.AtMost("max_fold_metric_difference", (double)ctx.Figures["fold_metric_difference"]!,
+        checks.AtMost("max_fold_metric_difference", result.FoldMetricDifference,
             "the latest fold's stored scores, measured again, give the {selection_metric} train stored for that fold");
 
         var validation = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from models.validation_scores where model_id = @id", new { id = (string)ctx.Figures["model_id"]! }, ctx.Transaction, cancellationToken: ct));
+            "select count(*) from models.validation_scores where model_id = @id", new { id = result.ModelId }, ctx.Transaction, cancellationToken: ct));
+        var referenceDates = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            select (select count(distinct as_of_date) from models.candidate_cohort_scores where train_date = @date)
+                 - (select count(distinct as_of_date) from models.reference_cohort where model_id = @id)
+            """, new { id = result.ModelId, date = Date }, ctx.Transaction, cancellationToken: ct));
+        checks.None("reference_cohort_dates_missing", referenceDates,
+            "monitoring's reference holds the whole cohort of every fold date train scored; select {candidate}, but train scored another: run train --force");
         checks.AtLeast("min_validation_rows", validation, "the reference distribution for monitoring ({latest_fold}) needs enough rows");
 
-        var threshold = (double)ctx.Figures["threshold"]!;
+        var threshold = result.Threshold;
         checks.That("threshold_is_a_probability", threshold is >= 0 and <= 1, "0 <= threshold <= 1", "[0, 1]", threshold,
             "the threshold is a score, and scores are probabilities");
     }
@@ -174,9 +174,27 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
     private const string InsertModel = """
         insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
             training_window_start, training_window_end, training_rows, features, fold_metrics, selection_metric,
-            selection_value, threshold, threshold_rule, model, model_sha256, run_id)
+            selection_value, threshold, threshold_rule, model, model_sha256, run_id, transform, explanation)
         values (@modelId, @trainedOn, @taskParameters, @candidate, @algorithm, @hyperParameters,
             @windowStart, @windowEnd, @trainingRows, @features, @foldMetrics, @selectionMetric,
-            @selectionValue, @threshold, @thresholdRule, @model, @sha, @runId)
+            @selectionValue, @threshold, @thresholdRule, @model, @sha, @runId, @transform, @explanation)
         """;
+}
+
+/// <summary>The model select stored, what it beat, and what the checks compare it with.</summary>
+/// <param name="FoldMetricDifference">The latest fold's selection metric measured again from the stored scores, minus train's.</param>
+internal sealed record SelectResult(string ModelId, string Candidate, string SelectionMetric, double SelectionValue, double BaselineValue,
+    double LiftOverBaseline, double Threshold, int TrainingRows, string TrainingWindow, string LatestFold, int ValidationRows,
+    double FoldMetricDifference, long ReferenceCohortRows) : TaskResult
+{
+    // The model row, the latest fold's validation scores and the reference cohort.
+    public override long RowsWritten => 1 + ValidationRows + ReferenceCohortRows;
+
+    /// <summary>The latest fold's rows, which the refit scored before it was saved (<see cref="ScoresBeforeSaving"/>).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<FeatureRow> ReloadRows { get; init; } = [];
+
+    /// <summary>The refit's scores of <see cref="ReloadRows"/>, to compare with what the stored bytes score once loaded back.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<double> ScoresBeforeSaving { get; init; } = [];
 }

@@ -5,15 +5,25 @@ namespace Inspections.Training;
 /// <summary>A validation fold: consecutive as-of dates, and the rows a model may learn from before it.</summary>
 internal sealed record Fold(int Number, DateOnly Start, DateOnly End, IReadOnlyList<FeatureRow> Train, IReadOnlyList<FeatureRow> Valid);
 
-/// <summary>What temporal validation gives: each candidate's metrics per fold, and its scores of the latest fold.</summary>
-internal sealed record Validation(IReadOnlyList<FoldMetrics> Metrics, IReadOnlyDictionary<string, IReadOnlyList<double>> LatestFoldScores);
+/// <summary>
+/// What temporal validation gives: each candidate's metrics per fold, its scores of the latest fold, and the model
+/// fitted for each (candidate, fold), which scores what was known before that fold only (e.g. the fold's whole cohort).
+/// </summary>
+internal sealed record Validation(
+    IReadOnlyList<FoldMetrics> Metrics,
+    IReadOnlyDictionary<string, IReadOnlyList<double>> LatestFoldScores,
+    IReadOnlyDictionary<(string Candidate, int Fold), ModelScorer> FoldModels);
 
 /// <summary>One candidate's metrics on one fold (a row of <c>models.candidate_folds</c>).</summary>
+/// <param name="LiftAt10">Precision at 10% over the fold's fail rate.</param>
+/// <param name="DaysEarlier">See <see cref="RankingMetrics.DaysEarlier"/>; null when the fold has no fail or no label dates.</param>
+/// <param name="OracleDaysEarlier">The same with every fail ranked first: the fold's ceiling.</param>
 internal sealed record FoldMetrics(
     string Candidate, string Algorithm, string HyperParameters, int Fold, DateOnly FoldStart, DateOnly FoldEnd,
     int TrainRows, int ValidRows, int ValidPositives, double? RocAuc,
     double PrecisionAt5, double PrecisionAt10, double PrecisionAt20,
-    double? RecallAt5, double? RecallAt10, double? RecallAt20, double Brier)
+    double? RecallAt5, double? RecallAt10, double? RecallAt20, double Brier,
+    double? LiftAt10 = null, double? DaysEarlier = null, double? OracleDaysEarlier = null)
 {
     /// <summary>The metric named as its column; brier is the one where lower is better.</summary>
     public double? Metric(string name) => name switch
@@ -26,7 +36,9 @@ internal sealed record FoldMetrics(
         "recall_at_10" => RecallAt10,
         "recall_at_20" => RecallAt20,
         "brier" => Brier,
-        _ => throw new InvalidOperationException($"unknown metric '{name}' (Training:SelectionMetric): use roc_auc, precision_at_5|10|20, recall_at_5|10|20 or brier"),
+        "lift_at_10" => LiftAt10,
+        "days_earlier" => DaysEarlier,
+        _ => throw new InvalidOperationException($"unknown metric '{name}' (Training:SelectionMetric): use roc_auc, days_earlier, precision_at_5|10|20, recall_at_5|10|20, lift_at_10 or brier"),
     };
 
     public static bool LowerIsBetter(string metric) => metric == "brier";
@@ -36,10 +48,19 @@ internal sealed record FoldMetrics(
         if (scores.Any(double.IsNaN)) throw new InvalidOperationException($"{candidate.Name} scored NaN on fold {fold.Number}");
         var labels = fold.Valid.Select(r => r.LabelFail == true).ToArray();
         var at = RankingMetrics.TopShares.Select(s => RankingMetrics.AtTopShare(scores, labels, s)).ToArray();
+        var positives = labels.Count(l => l);
+        double? days = null, oracle = null;
+        if (fold.Valid.All(r => r.LabelDate is not null))
+        {
+            var dates = fold.Valid.Select(r => r.LabelDate!.Value).ToArray();
+            days = RankingMetrics.DaysEarlier(scores, labels, dates);
+            oracle = RankingMetrics.DaysEarlier(labels.Select(l => l ? 1.0 : 0.0).ToArray(), labels, dates);
+        }
         return new FoldMetrics(candidate.Name, candidate.Algorithm, hyperParameters, fold.Number, fold.Start, fold.End,
-            fold.Train.Count, fold.Valid.Count, labels.Count(l => l), RankingMetrics.RocAuc(scores, labels),
+            fold.Train.Count, fold.Valid.Count, positives, RankingMetrics.RocAuc(scores, labels),
             at[0].Precision, at[1].Precision, at[2].Precision, at[0].Recall, at[1].Recall, at[2].Recall,
-            RankingMetrics.Brier(scores, labels));
+            RankingMetrics.Brier(scores, labels),
+            positives == 0 ? null : at[1].Precision / ((double)positives / labels.Length), days, oracle);
     }
 }
 
@@ -82,12 +103,13 @@ internal static class TemporalValidation
     /// Fits run in parallel (one per core): each has its own seeded context and one thread, so the
     /// results do not depend on which ran first.
     /// </summary>
-    public static Validation Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds,
+    public static Validation Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds, double recencyHalfLifeMonths,
         Action<int, int>? progress = null)
     {
         var work = candidates.SelectMany(c => folds.Select(f => (Candidate: c, Fold: f))).ToList();
         var results = new FoldMetrics[work.Count];
         var latestScores = new double[candidates.Count][];
+        var models = new ModelScorer[work.Count];
         var done = 0;
         // Costliest first, handed out one at a time: with a core per fit, a slow fit started last would
         // leave the other core idle while it finishes.
@@ -100,7 +122,7 @@ internal static class TemporalValidation
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var (candidate, fold) = work[i];
-            var model = ModelScorer.Fit(candidate, fold.Train);
+            var model = models[i] = ModelScorer.Fit(candidate, fold.Train, recencyHalfLifeMonths);
             var scores = model.Score(fold.Valid);
             results[i] = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, fold, scores);
             if (fold.Number == folds[^1].Number) latestScores[i / folds.Count] = scores;
@@ -108,7 +130,8 @@ internal static class TemporalValidation
             lock (results) progress?.Invoke(finished, work.Count);
         });
         return new Validation(results, candidates.Select((c, i) => (c.Name, Scores: latestScores[i]))
-            .ToDictionary(p => p.Name, p => (IReadOnlyList<double>)p.Scores));
+            .ToDictionary(p => p.Name, p => (IReadOnlyList<double>)p.Scores),
+            work.Select((w, i) => (Key: (w.Candidate.Name, w.Fold.Number), Model: models[i])).ToDictionary(p => p.Key, p => p.Model));
     }
 
     /// <summary>Single-threaded seconds per fit over 800,000 rows, measured: FastTree 10.5, LightGBM 6.8, logistic 4.5, baseline 0.3.</summary>
@@ -130,6 +153,15 @@ internal static class TemporalValidation
             .ThenBy(c => sign * c.Mean)
             .ThenBy(c => IndexOf(gridOrder, c.Candidate))
             .ToList();
+    }
+
+    /// <summary>The sample standard deviation of the defined values over folds; NaN with fewer than two.</summary>
+    public static double StandardDeviation(IEnumerable<double?> values)
+    {
+        var defined = values.Where(v => v is not null).Select(v => v!.Value).ToList();
+        if (defined.Count < 2) return double.NaN;
+        var mean = defined.Average();
+        return Math.Sqrt(defined.Sum(v => (v - mean) * (v - mean)) / (defined.Count - 1));
     }
 
     /// <summary>The mean of the defined values (AUC is undefined on a fold with one class); NaN when none is.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using Dapper;
 using Inspections.Pipeline;
 using Microsoft.Extensions.Logging;
@@ -11,11 +12,11 @@ namespace Inspections.Training;
 /// and writes their per-fold metrics to <c>models.candidate_folds</c> and their scores of the latest
 /// fold to <c>models.candidate_scores</c>. Selecting and storing a model is the select task's job.
 /// </summary>
-internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask(date, source, upstream)
+internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask<TrainResult>(date, source, upstream)
 {
     public override string Name => "train";
 
-    public override async Task RunAsync(TaskContext ctx, CancellationToken ct)
+    public override async Task<TrainResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         await CandidateFolds.DeleteAsync(ctx.Connection, ctx.Transaction, Date, ct);
         var settings = TrainingSettings.From(ctx.Settings);
@@ -24,28 +25,26 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         var candidates = Candidate.Grid(settings);
 
         var clock = Stopwatch.StartNew();
-        var validation = TemporalValidation.Evaluate(candidates, folds,
+        var validation = TemporalValidation.Evaluate(candidates, folds, settings.RecencyHalfLifeMonths,
             (done, total) => ctx.Progress.Report(done, total, "models x folds"));
         clock.Stop();
         var results = validation.Metrics;
-        ctx.RowsWritten = await CandidateFolds.WriteAsync(ctx.Connection, Date, results, ct)
+        var written = await CandidateFolds.WriteAsync(ctx.Connection, Date, results, ct)
             + await CandidateFolds.WriteLatestFoldScoresAsync(ctx.Connection, Date, folds[^1].Valid, validation.LatestFoldScores, ct);
 
         var ranking = TemporalValidation.Rank(results, candidates.Select(c => c.Name).ToList(), settings.SelectionMetric);
-        ctx.Figures["labelled_rows"] = rows.Count;
-        ctx.Figures["as_of_dates"] = rows.Select(r => r.AsOfDate).Distinct().Count();
-        ctx.Figures["folds"] = folds.Count;
-        ctx.Figures["history_start"] = settings.HistoryStart(Date);
-        ctx.Figures["first_fold_start"] = folds[0].Start;
-        ctx.Figures["latest_fold_rows"] = folds[^1].Valid.Count;
-        ctx.Figures["candidates"] = candidates.Count;
-        ctx.Figures["fit_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
-        ctx.Figures["selection_metric"] = settings.SelectionMetric;
-        ctx.Figures["best_candidate"] = ranking[0].Candidate;
-        ctx.Figures["best_mean"] = ranking[0].Mean;
-        ctx.Figures["baseline_mean"] = ranking.Single(r => r.Candidate == Candidate.Baseline).Mean;
+        // Select will pick the best by the same ranking of the same folds; only train holds its fold models.
+        var reference = await ReferenceCohort.WriteCandidateScoresAsync(ctx.Connection, ctx.Transaction, Date, ranking[0].Candidate, folds,
+            validation.FoldModels, ct);
         ctx.Log.LogInformation("Validated {Candidates} candidates on {Folds} folds of {Rows} labelled snapshots in {Seconds:0.0} s",
             candidates.Count, folds.Count, rows.Count, clock.Elapsed.TotalSeconds);
+        return new TrainResult(rows.Count, rows.Select(r => r.AsOfDate).Distinct().Count(), folds.Count, settings.HistoryStart(Date),
+            folds[0].Start, folds[^1].Valid.Count, candidates.Count, Math.Round(clock.Elapsed.TotalSeconds, 2), settings.RecencyHalfLifeMonths,
+            settings.SelectionMetric, ranking[0].Candidate, ranking[0].Mean, ranking.Single(r => r.Candidate == Candidate.Baseline).Mean,
+            reference.Dates, reference.Rows, written + reference.Rows)
+        {
+            FoldAsOfDates = folds.SelectMany(f => f.Valid.Select(r => r.AsOfDate)).Distinct().Order().ToList(),
+        };
     }
 
     private const string MissingFolds = """
@@ -68,7 +67,7 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         from models.candidate_folds where train_date = @date
         """;
 
-    public override async Task CheckAsync(TaskContext ctx, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(TaskContext ctx, TrainResult result, CheckSet checks, CancellationToken ct)
     {
         var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(MissingFolds, new { date = Date }, ctx.Transaction, cancellationToken: ct))).ToList();
         checks.None("candidates_missing_fold_metrics", missing.Count,
@@ -80,9 +79,29 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
             "a fold with (almost) no failed inspection cannot tell models apart; labelled_rows={labelled_rows}");
         checks.AtLeast("min_train_rows", sizes.MinTrainRows,
             "the first fold starting {first_fold_start} has too little history before it to learn from");
-        checks.Equal("candidates_written", (long)(int)ctx.Figures["candidates"]!, sizes.Candidates,
+        checks.Equal("candidates_written", (long)result.Candidates, sizes.Candidates,
             "each candidate of the grid is validated");
-        checks.Equal("latest_fold_scores_written", (long)(int)ctx.Figures["candidates"]! * (int)ctx.Figures["latest_fold_rows"]!, sizes.LatestScores,
+        var foldDates = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(distinct as_of_date) from features.fold_cohort where as_of_date = any(@dates)",
+            new { dates = result.FoldAsOfDates.ToArray() }, ctx.Transaction, cancellationToken: ct));
+        checks.Equal("fold_cohorts_scored", foldDates, (long)result.FoldCohortDates,
+            "each validation fold date's whole cohort (features.fold_cohort) is scored by the fold's model: monitoring's reference");
+        checks.Equal("latest_fold_scores_written", (long)result.Candidates * result.LatestFoldRows, sizes.LatestScores,
             "each candidate's score of each of the latest fold's {latest_fold_rows} rows is kept for select");
     }
+}
+
+/// <summary>What train validated: the folds, the grid, and the best candidate's mean against the baseline's.</summary>
+/// <param name="HistoryStart">The first as-of date training reads (<c>Training:HistoryMonths</c>), or null for all.</param>
+/// <param name="FitSeconds">Wall seconds of every fit and score of the validation.</param>
+/// <param name="FoldCohortDates">Fold as-of dates whose whole cohort the best candidate's fold models scored (of <paramref name="Folds"/> x FoldAsOfDates).</param>
+internal sealed record TrainResult(int LabelledRows, int AsOfDates, int Folds, DateOnly? HistoryStart, DateOnly FirstFoldStart,
+    int LatestFoldRows, int Candidates, double FitSeconds, double RecencyHalfLifeMonths, string SelectionMetric,
+    string BestCandidate, double BestMean, double BaselineMean, int FoldCohortDates, long FoldCohortScores,
+    [property: JsonIgnore] long Written) : TaskResult
+{
+    public override long RowsWritten => Written;
+
+    [JsonIgnore]
+    public IReadOnlyList<DateOnly> FoldAsOfDates { get; init; } = [];
 }

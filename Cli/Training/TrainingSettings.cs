@@ -6,11 +6,14 @@ internal sealed class TrainingSettings
     /// <summary>Number of temporal validation folds; the last one is the "latest validation fold".</summary>
     public int Folds { get; set; }
 
-    /// <summary>Consecutive as-of dates per fold (snapshots are weekly: 4 is about a month).</summary>
+    /// <summary>Consecutive as-of dates per fold (snapshots are monthly: 1 is a month).</summary>
     public int FoldAsOfDates { get; set; }
 
-    /// <summary>A <c>models.candidate_folds</c> metric column, averaged over folds: e.g. precision_at_10, roc_auc, brier (lower wins).</summary>
+    /// <summary>A <c>models.candidate_folds</c> metric column, averaged over folds: e.g. roc_auc, days_earlier, precision_at_10, brier (lower wins).</summary>
     public string SelectionMetric { get; set; } = "";
+
+    /// <summary>Training rows weigh 0.5^(age in months / this); 0: every row weighs the same (see <see cref="ModelScorer.RecencyWeight"/>).</summary>
+    public double RecencyHalfLifeMonths { get; set; }
 
     /// <summary>The threshold flags this share of the latest validation fold (the highest scores).</summary>
     public double ThresholdTopShare { get; set; }
@@ -41,6 +44,8 @@ internal sealed class TrainingSettings
             ?? throw new InvalidOperationException("Features:LabelWindowDays is not configured"), System.Globalization.CultureInfo.InvariantCulture);
         if (training.Folds < 1 || training.FoldAsOfDates < 1)
             throw new InvalidOperationException("Training:Folds and Training:FoldAsOfDates must be at least 1");
+        if (training.RecencyHalfLifeMonths < 0)
+            throw new InvalidOperationException("Training:RecencyHalfLifeMonths must be 0 (no weights) or a number of months");
         if (training.HistoryMonths < 0)
             throw new InvalidOperationException("Training:HistoryMonths must be 0 (the whole history) or a number of months");
         return training;
