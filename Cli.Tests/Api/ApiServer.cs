@@ -33,18 +33,20 @@ internal sealed class ApiServer : IAsyncDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     /// <summary>Serves <paramref name="connectionString"/> through a data source built as serve-api builds its own (read-only, Api:DatabaseOptions).</summary>
-    public static async Task<(ApiServer Server, NpgsqlDataSource DataSource)> StartAsync(string connectionString)
+    /// <param name="config">Configuration over appsettings.json, e.g. <c>Api:Keys:NAME</c>.</param>
+    public static async Task<(ApiServer Server, NpgsqlDataSource DataSource)> StartAsync(string connectionString,
+        Dictionary<string, string?>? config = null)
     {
         var dataSource = DatabaseConnector.Build(connectionString, NullLoggerFactory.Instance, readOnly: true,
             AppSettings.Load([]).Bind<ApiSettings>("Api").DatabaseOptions);
-        return (await StartAsync(dataSource), dataSource);
+        return (await StartAsync(dataSource, config), dataSource);
     }
 
-    public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource)
+    public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource, Dictionary<string, string?>? config = null)
     {
         var log = new StringWriter();
         var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddProvider(new TerminalLoggerProvider(log)));
-        var app = ApiHost.Create(AppSettings.Load([]), dataSource, logs, "http://127.0.0.1:0");
+        var app = ApiHost.Create(AppSettings.Load(config ?? []), dataSource, logs, "http://127.0.0.1:0");
         await app.StartAsync();
         return new ApiServer(app, logs, log);
     }

@@ -297,12 +297,12 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
 
         var expected = new Dictionary<string, (string[] Parameters, string[] Responses)>
         {
-            ["/establishments/{licenseId}/prediction"] = (["licenseId", "date"], ["200", "400", "404"]),
-            ["/predictions"] = (["date", "label", "limit", "offset"], ["200", "400", "404"]),
-            ["/predictions/dates"] = ([], ["200"]),
-            ["/models/current"] = ([], ["200", "404"]),
-            ["/performance"] = ([], ["200"]),
-            ["/performance/{date}"] = (["date"], ["200", "400", "404"]),
+            ["/establishments/{licenseId}/prediction"] = (["licenseId", "date"], ["200", "400", "401", "404", "503"]),
+            ["/predictions"] = (["date", "label", "limit", "offset"], ["200", "400", "401", "404", "503"]),
+            ["/predictions/dates"] = ([], ["200", "401", "503"]),
+            ["/models/current"] = ([], ["200", "401", "404", "503"]),
+            ["/performance"] = ([], ["200", "401", "503"]),
+            ["/performance/{date}"] = (["date"], ["200", "400", "401", "404", "503"]),
             ["/health"] = ([], ["200"]),
             ["/ready"] = ([], ["200", "503"]),
         };

@@ -30,6 +30,12 @@ internal sealed class ApiSettings
 
     /// <summary>Seconds between two checks for a newer prediction day to hold in memory: how far the API may lag a store-api commit.</summary>
     public double RefreshSeconds { get; set; }
+
+    /// <summary>
+    /// The API keys accepted, name to SHA-256 (<c>inspections api-key new NAME</c> prints both). With none, the API
+    /// listens on loopback only and asks for no key; with any, every request but <see cref="ApiHost.IsOpen"/>'s needs one.
+    /// </summary>
+    public Dictionary<string, string> Keys { get; set; } = [];
 }
 
 /// <summary>
@@ -42,10 +48,23 @@ internal static class ApiHost
 
     public const string Title = "Chicago food inspection risk API";
 
+    public const string KeySetting = "Api:Keys";
+
+    /// <summary>
+    /// What answers without a key when keys are configured: liveness and readiness (probes and load balancers carry
+    /// no key; they tell only that the API is up and the latest prediction date), and the API's own documentation,
+    /// whose Swagger UI then sends the key given in its Authorize dialog. Predictions, the model card and
+    /// <c>/metrics</c> need a key.
+    /// </summary>
+    public static bool IsOpen(PathString path) =>
+        path == "/health" || path == "/ready" || path == "/"
+        || path.StartsWithSegments("/swagger") || path.StartsWithSegments("/openapi");
+
     public static WebApplication Create(AppSettings settings, NpgsqlDataSource dataSource, ILoggerFactory logs, string urls)
     {
         var api = settings.Bind<ApiSettings>("Api");
-        var builder = WebHostDefaults.CreateBuilder(ApplicationName, urls, logs);
+        var keys = ApiKeys.From(api.Keys, KeySetting);
+        var builder = WebHostDefaults.CreateBuilder(ApplicationName, urls, keys, KeySetting, logs);
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton<ServedDayCache>();
@@ -64,15 +83,18 @@ internal static class ApiHost
                 document.Info.Title = Title;
                 document.Info.Description =
                     "Scores of the probability that each Chicago food establishment fails its next health inspection, " +
-                    "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details.";
+                    "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details. When the server " +
+                    "has API keys configured, every operation but /health and /ready needs one (Authorize, above).";
                 return Task.CompletedTask;
             });
             o.AddSchemaTransformer((schema, context, _) => ApiParameters.DescribeAsync(schema, context, api));
+            ApiDocument.Configure(o);
         });
 
         var app = builder.Build();
         app.UseMiddleware<AccessLog>();
-        app.UseWebHostDefaults(DatabaseErrors.IsUnavailable);
+        app.UseWebHostDefaults(DatabaseErrors.IsUnavailable, [$"Bearer realm=\"{ApplicationName}\""], IsOpen);
+        AddServedDayMetrics(app.Services.GetRequiredService<HttpMetrics>(), app.Services.GetRequiredService<ServedDayCache>());
 
         app.MapOpenApi();
         app.UseSwaggerUI(o =>
@@ -89,6 +111,35 @@ internal static class ApiHost
         app.MapPerformance();
         app.MapHealth();
         return app;
+    }
+
+    /// <summary>
+    /// What the API serves from memory, read at each scrape: the day and its model as an info series (one, or none
+    /// while nothing is served from memory), the day as a timestamp (an alert can say "older than 8 days") and its size.
+    /// </summary>
+    private static void AddServedDayMetrics(HttpMetrics metrics, ServedDayCache cache)
+    {
+        var info = metrics.Factory.CreateGauge("inspections_api_served_day_info",
+            "1 for the prediction day the API serves from memory and the model that scored it.", ["prediction_date", "model_id"]);
+        var date = metrics.Factory.CreateGauge("inspections_api_served_prediction_date_seconds",
+            "The prediction date served from memory, as the Unix time of its midnight UTC; 0 while none is.");
+        var establishments = metrics.Factory.CreateGauge("inspections_api_served_establishments",
+            "Establishments in the prediction day served from memory; 0 while none is.");
+        string[]? shown = null;
+        var gate = new Lock();
+        metrics.Registry.AddBeforeCollectCallback(() =>
+        {
+            var day = cache.Current;
+            string[]? now = day is null ? null : [Dates.Text(day.Date), day.ModelId];
+            lock (gate)
+            {
+                if (shown is not null && (now is null || !shown.SequenceEqual(now))) info.RemoveLabelled(shown);
+                if (now is not null) info.WithLabels(now).Set(1);
+                shown = now;
+            }
+            date.Set(day is null ? 0 : new DateTimeOffset(day.Date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeSeconds());
+            establishments.Set(day?.Establishments ?? 0);
+        });
     }
 }
 

@@ -133,11 +133,12 @@ internal static class ApiParameters
         if (type == typeof(LicenseId))
         {
             (schema.Pattern, schema.MinLength, schema.MaxLength) = (LicenseId.Pattern, 1, 10);
-            schema.Examples = [JsonValue.Create("2294381")];
+            schema.Examples = [JsonValue.Create(ApiValues.ExampleLicense)];
         }
         else if (type == typeof(DateParameter))
         {
             (schema.Format, schema.Pattern) = ("date", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+            schema.Examples = [JsonValue.Create(ApiValues.ExampleDate)];
         }
         else if (type == typeof(Label))
         {

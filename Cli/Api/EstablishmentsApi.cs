@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Dapper;
 using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -11,8 +12,21 @@ namespace Inspections.Api;
 
 /// <summary>Endpoint 1: one establishment's prediction.</summary>
 internal sealed record EstablishmentPrediction(
-    string License, string Name, string Address, string FacilityGroup, string RiskLevel,
-    DateOnly PredictionDate, double Score, string Label, double Threshold, int Rank, string ModelId);
+    [property: Description("The establishment's license number (`License #` on the City's portal).")] string License,
+    [property: Description("The establishment's name (`DBA Name`) as of the prediction date.")] string Name,
+    [property: Description("Its street address as of the prediction date.")] string Address,
+    [property: Description("Its facility type folded into a group (the City has 250-odd spellings).")]
+    [property: AllowedValues(ApiValues.Daycare, ApiValues.School, ApiValues.HospitalCare, ApiValues.Mobile, ApiValues.Bakery,
+        ApiValues.Restaurant, ApiValues.Grocery, ApiValues.LiquorTavern, ApiValues.Other, ApiValues.Unknown)] string FacilityGroup,
+    [property: Description("The City's risk category: `high` (Risk 1), `medium` (Risk 2), `low` (Risk 3), `all`, or `unknown` when the record has none.")]
+    [property: AllowedValues(ApiValues.High, ApiValues.Medium, ApiValues.Low, ApiValues.All, ApiValues.Unknown)] string RiskLevel,
+    [property: Description("The date the score is for (Chicago local date).")] DateOnly PredictionDate,
+    [property: Description("Probability, 0 to 1, that the establishment's next inspection is a Fail.")] double Score,
+    [property: Description("`fail` when the score is at least the model's threshold, else `pass`.")]
+    [property: AllowedValues(ApiValues.Fail, ApiValues.Pass)] string Label,
+    [property: Description("The model's threshold: the score from which the label is `fail`.")] double Threshold,
+    [property: Description("Rank among every establishment predicted that day, 1 = highest score.")] int Rank,
+    [property: Description("The model that made the score (its card: `GET /models/current`).")] string ModelId);
 
 internal static class EstablishmentsApi
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Dapper;
 using Inspections.Database;
 using Microsoft.AspNetCore.Builder;
@@ -11,10 +12,13 @@ using Npgsql;
 
 namespace Inspections.Api;
 
-internal sealed record HealthStatus(string Status);
+internal sealed record HealthStatus([property: Description("Always `up`: the process answers.")] string Status);
 
 /// <summary><c>ServedFromMemory</c>: the prediction date the API holds in memory, null while it holds none.</summary>
-internal sealed record Readiness(string Status, DateOnly LatestPredictionDate, DateOnly? ServedFromMemory);
+internal sealed record Readiness(
+    [property: Description("Always `ready` in a 200; a 503 is a problem saying why not.")] string Status,
+    [property: Description("The newest date with stored predictions.")] DateOnly LatestPredictionDate,
+    [property: Description("The prediction date the API holds in memory, or null while it holds none (then it reads the database).")] DateOnly? ServedFromMemory);
 
 /// <summary>Liveness (the process answers) and readiness (the database answers and has predictions to serve).</summary>
 internal static class HealthApi

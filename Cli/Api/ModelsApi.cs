@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Dapper;
 using Inspections.Monitoring;
@@ -15,10 +17,25 @@ namespace Inspections.Api;
 /// training stage stored them; <c>ServesLatestPredictions</c> says whether the latest predictions came from it.
 /// </summary>
 internal sealed record ModelCard(
-    string ModelId, DateOnly TrainedOn, string Candidate, string Algorithm, JsonElement HyperParameters,
-    DateOnly TrainingWindowStart, DateOnly TrainingWindowEnd, int TrainingRows, IReadOnlyList<string> Features,
-    JsonElement FoldMetrics, string SelectionMetric, double SelectionValue, double Threshold, string ThresholdRule,
-    string ModelSha256, DateTimeOffset CreatedAt, bool ServesLatestPredictions, ValidationSummary Validation);
+    [property: Description("The model's id in the registry, as predictions name it.")] string ModelId,
+    [property: Description("The run date it was trained at.")] DateOnly TrainedOn,
+    [property: Description("The candidate it was, with its settings, e.g. `lightgbm(leaves=8, trees=100)`.")] string Candidate,
+    [property: Description("The learning algorithm.")]
+    [property: AllowedValues(Candidate.Logistic, Candidate.FastTree, Candidate.LightGbm, Candidate.Baseline)] string Algorithm,
+    [property: Description("The algorithm's hyper-parameters, name to value, as training stored them.")] JsonElement HyperParameters,
+    [property: Description("First as-of date of its training data.")] DateOnly TrainingWindowStart,
+    [property: Description("Last as-of date of its training data.")] DateOnly TrainingWindowEnd,
+    [property: Description("How many labelled snapshots it was trained on.")] int TrainingRows,
+    [property: Description("Its input features, in the order the model reads them.")] IReadOnlyList<string> Features,
+    [property: Description("Validation metrics of each temporal fold (ROC AUC, precision and recall at k, Brier score...), as training stored them.")] JsonElement FoldMetrics,
+    [property: Description("The metric the candidates were ranked by, e.g. `precision_at_10`.")] string SelectionMetric,
+    [property: Description("Its value for this model, averaged over the folds.")] double SelectionValue,
+    [property: Description("The score from which the label is `fail`.")] double Threshold,
+    [property: Description("How the threshold was chosen, e.g. `top 10% of the last fold`.")] string ThresholdRule,
+    [property: Description("SHA-256 of the stored model bytes, lower-case hex.")] string ModelSha256,
+    [property: Description("When it entered the registry (UTC).")] DateTimeOffset CreatedAt,
+    [property: Description("Whether the latest stored predictions came from this model.")] bool ServesLatestPredictions,
+    [property: Description("The means over the validation folds that realised performance (`/performance`) is set against.")] ValidationSummary Validation);
 
 /// <summary>
 /// The model's validation figures, the means over its temporal folds: what the realised performance (<c>/performance</c>)

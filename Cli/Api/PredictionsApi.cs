@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Dapper;
 using Inspections.Hosting;
@@ -11,12 +12,30 @@ using Npgsql;
 namespace Inspections.Api;
 
 /// <summary>Endpoint 2: one page of a day's ranking. <c>Total</c> counts the items matching the label filter.</summary>
-internal sealed record PredictionPage(DateOnly Date, string ModelId, string? Label, int Total, int Limit, int Offset, IReadOnlyList<PredictionItem> Items);
+internal sealed record PredictionPage(
+    [property: Description("The prediction date asked for.")] DateOnly Date,
+    [property: Description("The model of the day's rank 1: the model that scored the day.")] string ModelId,
+    [property: Description("The label filter asked for, or null for every establishment.")]
+    [property: AllowedValues(ApiValues.Fail, ApiValues.Pass, null)] string? Label,
+    [property: Description("How many items match (the day's establishments, or those with the label), over all pages.")] int Total,
+    [property: Description("The page size used.")] int Limit,
+    [property: Description("How many matching items come before this page.")] int Offset,
+    [property: Description("This page's items, by rank.")] IReadOnlyList<PredictionItem> Items);
 
 /// <summary><c>Rank</c> is the rank among all the day's establishments (1 = highest score), also when filtered by label.</summary>
-internal sealed record PredictionItem(string License, string Name, double Score, string Label, int Rank);
+internal sealed record PredictionItem(
+    [property: Description("The establishment's license number (`License #`): its prediction is `GET /establishments/{license}/prediction`.")] string License,
+    [property: Description("The establishment's name as of the prediction date.")] string Name,
+    [property: Description("Probability, 0 to 1, that its next inspection is a Fail.")] double Score,
+    [property: Description("`fail` when the score is at least the model's threshold, else `pass`.")]
+    [property: AllowedValues(ApiValues.Fail, ApiValues.Pass)] string Label,
+    [property: Description("Rank among every establishment predicted that day, 1 = highest score.")] int Rank);
 
-internal sealed record PredictionDay(DateOnly Date, int Establishments, int Fails, string ModelId);
+internal sealed record PredictionDay(
+    [property: Description("A date with stored predictions.")] DateOnly Date,
+    [property: Description("How many establishments were predicted that day.")] int Establishments,
+    [property: Description("How many of them are labelled `fail`.")] int Fails,
+    [property: Description("The model that scored the day.")] string ModelId);
 
 internal static class PredictionsApi
 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Inspections.Database;
 using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -40,10 +41,13 @@ internal static class ServeApiCommand
         if (!(api.RefreshSeconds > 0))
             throw new UserException(ExitCodes.UsageError, $"Api:RefreshSeconds must be a number of seconds above 0, not {api.RefreshSeconds}");
         var urls = api.Urls;
+        // Before the database: a bad --urls, or the network without keys, is the user's to fix whatever the database says.
+        ListenUrls.Check(urls, ApiKeys.From(api.Keys, ApiHost.KeySetting), ApiHost.KeySetting);
         // One access line per request: at 20,000+ requests/s a write system call each would cost more CPU than serving
         // a prediction from memory. Lines reach stderr within 200 ms, and all of them before the verb returns.
         using var errorLog = new BatchingWriter(cli.Terminal.Error, TimeSpan.FromMilliseconds(200));
         using var logs = cli.CreateLoggerFactory(parseResult, errorLog);
+        WebHostDefaults.WarnIfRoot(logs, "serve-api");
         await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, DatabaseRole.Api, api.DatabaseOptions);
         await using var app = ApiHost.Create(settings, dataSource, logs, urls);
         try
@@ -54,7 +58,9 @@ internal static class ServeApiCommand
         {
             throw new UserException(ExitCodes.UsageError, $"cannot listen on {urls}: {e.Message}");
         }
-        cli.Terminal.Out.WriteLine($"Serving the API on {string.Join(", ", app.Urls)} (Swagger UI at /swagger); Ctrl+C stops.");
+        var keys = app.Services.GetRequiredService<ApiKeys>();
+        cli.Terminal.Out.WriteLine($"Serving the API on {string.Join(", ", app.Urls)} (Swagger UI at /swagger, metrics at {HttpMetrics.Path}; " +
+            $"{(keys.Count == 0 ? "no API keys: loopback only" : $"API keys required: {string.Join(", ", keys.Names)}")}); Ctrl+C stops.");
         await app.WaitForShutdownAsync(ct);
         return ExitCodes.Success;
     }

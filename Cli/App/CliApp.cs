@@ -45,6 +45,7 @@ internal static class CliApp
         root.Add(DbCommand.Create(cli));
         root.Add(ServeApiCommand.Create(cli));
         root.Add(ServeDashboardCommand.Create(cli, Dag.Walker));
+        root.Add(ApiKeyCommand.Create(cli));
         root.Add(GenerateSampleCommand.Create(cli));
         return root;
     }

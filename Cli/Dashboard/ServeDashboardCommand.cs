@@ -3,7 +3,6 @@ using Inspections.Database;
 using Inspections.Hosting;
 using Inspections.Pipeline;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,10 +28,13 @@ internal static class ServeDashboardCommand
             var settings = cli.LoadSettings(parseResult);
             var dashboard = settings.Bind<DashboardSettings>("Dashboard");
             dashboard.Monitoring = Monitoring.MonitoringSettings.From(settings);
+            var listenOn = parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls;
+            // Before the database: a bad --urls, or the network without keys, is the user's to fix whatever the database says.
+            ListenUrls.Check(listenOn, ApiKeys.From(dashboard.Keys, DashboardHost.KeySetting), DashboardHost.KeySetting);
             using var logs = cli.CreateLoggerFactory(parseResult);
+            WebHostDefaults.WarnIfRoot(logs, "serve-dashboard");
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct, DatabaseRole.Dashboard);
             var readDag = dag(dataSource, settings);
-            var listenOn = parseResult.GetValue(urls) is { Length: > 0 } given ? given : dashboard.Urls;
             await using var app = DashboardHost.Create(listenOn, dataSource, readDag, dashboard, logs);
             try
             {
@@ -43,7 +45,9 @@ internal static class ServeDashboardCommand
                 throw new UserException(ExitCodes.UsageError, $"cannot listen on {listenOn}: {e.Message}", e);
             }
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            cli.Terminal.Out.WriteLine($"Dashboard listening on {string.Join(", ", addresses)} (Ctrl+C stops it)");
+            var keys = app.Services.GetRequiredService<ApiKeys>();
+            cli.Terminal.Out.WriteLine($"Dashboard listening on {string.Join(", ", addresses)} (metrics at {HttpMetrics.Path}; " +
+                $"{(keys.Count == 0 ? "no API keys: loopback only" : $"API keys required: {string.Join(", ", keys.Names)}")}); Ctrl+C stops it");
             await app.WaitForShutdownAsync(ct);
             return ExitCodes.Success;
         });
