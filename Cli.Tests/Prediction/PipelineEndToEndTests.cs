@@ -134,7 +134,7 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         var status = await predicted.RunAsync("status", "--date", SampleData.RunDate);
         status.ExitCode.ShouldBe(ExitCodes.Success, status.ToString());
         status.Out.ShouldStartWith("DAG green: 10 complete, 0 failed, 0 not run"); // evaluate among them
-        foreach (var stage in new[] { "monitor(", "└─ store-api(", "└─ predict(", "├─ features(", "└─ bias(", "└─ select(", "└─ train(", "└─ clean(", "└─ ingest(" })
+        foreach (var stage in new[] { "monitor(", "├─ store-api(", "└─ evaluate(", "└─ predict(", "├─ features(", "└─ bias(", "└─ select(", "└─ train(", "└─ clean(", "└─ ingest(" })
             status.Out.ShouldContain(stage);
 
         var svgFile = Path.Combine(Path.GetTempPath(), $"dag-{Guid.NewGuid():N}.svg");
@@ -144,9 +144,9 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
             dag.ExitCode.ShouldBe(ExitCodes.Success, dag.ToString());
             var svg = XDocument.Load(svgFile);
             var nodes = svg.Descendants().Where(e => (string?)e.Attribute("class") == "node").ToList();
-            nodes.Count.ShouldBe(9);
+            nodes.Count.ShouldBe(10);
             nodes.ShouldAllBe(n => (string?)n.Attribute("data-state") == "complete");
-            svg.Descendants().Count(e => (string?)e.Attribute("class") == "edge").ShouldBe(9);
+            svg.Descendants().Count(e => (string?)e.Attribute("class") == "edge").ShouldBe(11);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Inspections.Hosting;
 using Inspections.Monitoring;
 using Microsoft.AspNetCore.Builder;
@@ -14,13 +15,31 @@ namespace Inspections.Api;
 /// Rates are shares (0..1); a figure is null where undefined (e.g. AUC when every outcome was a pass).
 /// </summary>
 internal sealed record RealisedPerformanceItem(
-    DateOnly PredictionDate, DateOnly EvaluatedOn, string ModelId, DateOnly WindowEnd, int Predicted, int Evaluated, int Fails,
-    double? FailRate, double? RocAuc, double? PrecisionAt5, double? PrecisionAt10, double? PrecisionAt20, double? LiftAt10,
-    double? DaysEarlier, double? Brier, double? ValidationRocAuc, double? ValidationPrecisionAt10, double? ValidationDaysEarlier,
-    string Status);
+    [property: Description("The prediction date evaluated.")] DateOnly PredictionDate,
+    [property: Description("The run date of the evaluate task that recorded it.")] DateOnly EvaluatedOn,
+    [property: Description("The model whose scores these were.")] string ModelId,
+    [property: Description("The last day of the label window: outcomes up to it count.")] DateOnly WindowEnd,
+    [property: Description("Establishments scored that day.")] int Predicted,
+    [property: Description("Of those, how many had a pass or fail inspection in the window.")] int Evaluated,
+    [property: Description("Of the evaluated, how many failed.")] int Fails,
+    [property: Description("Fails / evaluated.")] double? FailRate,
+    [property: Description("ROC AUC of the scores against the outcomes; null when all outcomes are alike.")] double? RocAuc,
+    [property: Description("Share of failures among the top 5% of scores (ties in expectation).")] double? PrecisionAt5,
+    [property: Description("Share of failures among the top 10% of scores.")] double? PrecisionAt10,
+    [property: Description("Share of failures among the top 20% of scores.")] double? PrecisionAt20,
+    [property: Description("Precision at 10% over the fail rate.")] double? LiftAt10,
+    [property: Description("How many days sooner, on average, failures would be found inspecting in score order.")] double? DaysEarlier,
+    [property: Description("Brier score of the scores as probabilities (lower is better).")] double? Brier,
+    [property: Description("The model's mean validation ROC AUC over its folds.")] double? ValidationRocAuc,
+    [property: Description("The model's mean validation precision at 10%.")] double? ValidationPrecisionAt10,
+    [property: Description("The model's mean validation days earlier.")] double? ValidationDaysEarlier,
+    [property: Description("ok, warn or alert: realised against validation, by the configured margins.")]
+    [property: AllowedValues("ok", "warn", "alert")] string Status);
 
 /// <summary>A prediction date's realised performance with its calibration: mean score against observed fail rate per score decile.</summary>
-internal sealed record RealisedPerformanceDetail(RealisedPerformanceItem Performance, IReadOnlyList<CalibrationBin> Calibration);
+internal sealed record RealisedPerformanceDetail(
+    [property: Description("The date's realised figures.")] RealisedPerformanceItem Performance,
+    [property: Description("Per score decile (1 = the lowest scores): rows, mean score and observed fail rate.")] IReadOnlyList<CalibrationBin> Calibration);
 
 internal static class PerformanceEndpoints
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Inspections.Training;
 
 namespace Inspections.Monitoring;
@@ -6,7 +7,11 @@ namespace Inspections.Monitoring;
 internal readonly record struct Outcome(string License, double Score, bool Fail, DateOnly InspectionDate);
 
 /// <summary>A score decile's mean score against its observed fail rate (decile 1 holds the lowest scores).</summary>
-internal sealed record CalibrationBin(int Decile, int Rows, double MeanScore, double FailRate);
+internal sealed record CalibrationBin(
+    [property: Description("Score decile, 1 = the lowest tenth of scores, 10 = the highest.")] int Decile,
+    [property: Description("Evaluated establishments in the decile.")] int Rows,
+    [property: Description("Their mean score.")] double MeanScore,
+    [property: Description("The share of them that failed.")] double FailRate);
 
 /// <summary>How a prediction date's scores did once its outcomes arrived. Figures are null where undefined (one class only).</summary>
 internal sealed record RealisedFigures(
