@@ -132,11 +132,26 @@ internal static class DatabaseRoles
         $$;
         """;
 
+    // What EmbeddedSetup ensures, read: the three roles, and the database and every product object owned by the pipeline's.
+    private const string SetUpAlready = """
+        select (select count(*) from pg_roles where rolname = any(@roles)) = 3
+           and (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) = @owner
+           and not exists (select 1 from pg_namespace where nspname = any(@schemas) and pg_get_userbyid(nspowner) <> @owner)
+           and not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                           where c.relkind in ('r', 'p', 'v', 'm', 'S')
+                             and (n.nspname = any(@schemas) or (n.nspname = 'public' and c.relname = 'schema_migrations'))
+                             and pg_get_userbyid(c.relowner) <> @owner)
+        """;
+
     /// <summary>
     /// Creates the roles on the embedded cluster and gives the pipeline's role the database (as its superuser).
     /// </summary>
     public static async Task SetUpEmbeddedAsync(NpgsqlConnection superuser, CancellationToken ct)
     {
+        // Every command starts here: a cluster already set up is only read (no lock, no catalog write).
+        if (await superuser.ExecuteScalarAsync<bool>(new CommandDefinition(SetUpAlready,
+                new { roles = new[] { Pipeline, Api, Dashboard }, owner = Pipeline, schemas = Schemas.ToArray() },
+                cancellationToken: ct))) return;
         // A DO block takes no parameters: the schema list is written into it (constants, never input).
         var sql = EmbeddedSetup.Replace("@schemas", $"array['{string.Join("', '", Schemas)}']");
         // Two processes setting up at once would race on "create role": the migration lock serialises them.
