@@ -35,7 +35,7 @@ internal sealed record TaskOutcome(
 /// <summary>
 /// Runs a task instance and whatever it needs, Luigi-style but never silently: complete instances
 /// are skipped, missing upstream ones run first in dependency order, the first failure stops the DAG.
-/// Each run is one transaction (body, checks, metadata); a per-task advisory lock makes a second
+/// Each run is one repeatable-read transaction (body, checks, metadata); a per-task advisory lock makes a second
 /// process asking for the same task wait, then find the instance complete or run its own.
 /// </summary>
 internal sealed class TaskRunner(
@@ -107,20 +107,44 @@ internal sealed class TaskRunner(
         var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
 
-        // Held until commit or rollback: one run of a task (any instance) at a time, across processes. Instances of
-        // one task share tables across dates (raw, clean, snapshots), so two dates at once must take turns; and a
-        // second request for this very instance waits here, then finds it complete.
+        // One run of a task (any instance) at a time, across processes. Instances of one task share tables across dates
+        // (raw, clean, snapshots), so two dates at once must take turns; and a second request for this very instance
+        // waits here, then finds it complete. The lock is the session's, taken before the transaction begins, so the
+        // transaction's one snapshot (repeatable read) is taken once the lock is ours: every statement of the run reads
+        // the same committed data, what the run it waited for wrote included, and nothing another task commits meanwhile.
         var taskLock = new { key = "task:" + task.Name };
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "select pg_try_advisory_xact_lock(hashtextextended(@key, 0))", taskLock, tx, cancellationToken: ct)))
+                "select pg_try_advisory_lock(hashtextextended(@key, 0))", taskLock, cancellationToken: ct)))
         {
             _log.LogInformation("Waiting for another process's {Task} run to finish", task.Name);
-            // No command timeout: the other run takes as long as it takes (a cancelled or killed wait rolls back).
-            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-                taskLock, tx, cancellationToken: ct, commandTimeout: 0));
+            // No command timeout: the other run takes as long as it takes (a cancelled wait or a lost session holds nothing).
+            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(hashtextextended(@key, 0))",
+                taskLock, cancellationToken: ct, commandTimeout: 0));
         }
+        try
+        {
+            return await ExecuteLockedAsync(connection, task, key, runId, startedAt, clock, force, ct);
+        }
+        finally
+        {
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(hashtextextended(@key, 0))",
+                    taskLock, cancellationToken: CancellationToken.None));
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The session is gone (the server stopped): its locks went with it.
+                _log.LogDebug("Releasing the {Task} lock: {Error}", task.Name, e.Message);
+            }
+        }
+    }
+
+    private async Task<TaskOutcome> ExecuteLockedAsync(NpgsqlConnection connection, PipelineTask task, string key, Guid runId,
+        DateTime startedAt, Stopwatch clock, bool force, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         if (!force && await IsCompleteAsync(connection, tx, key, ct))
         {
             _log.LogInformation("{Key} was completed by another process while this one waited", key);
