@@ -22,9 +22,13 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
         At(6, "2012-12-12", "1003"), At(7, "2013-01-20", "1003", "Out of Business"),
     ];
 
-    private Task<CliResult> FeaturesAsync(string date, string csv) => CliRunner.RunAsync(
+    private Task<CliResult> FeaturesAsync(string date, string csv, int rereadDays = 14) => CliRunner.RunAsync(
         ["features", "--date", date, "--source", csv, "--check", "clean.min_fail_share=0", "--check", "clean.max_fail_share=1"],
-        new() { ["ConnectionStrings:Postgres"] = db.ConnectionString, ["Features:FirstAsOf"] = "2013-01-01" });
+        new()
+        {
+            ["ConnectionStrings:Postgres"] = db.ConnectionString, ["Features:FirstAsOf"] = "2013-01-01",
+            ["Ingest:RereadDays"] = rereadDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
 
     [Fact]
     public async Task A_snapshot_uses_only_inspections_before_its_as_of_date_and_labels_from_the_window_after()
@@ -61,6 +65,35 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
     }
 
     [Fact]
+    public async Task A_date_whose_records_did_not_change_is_not_computed_again_and_a_late_record_recomputes_the_dates_it_reaches()
+    {
+        var export = Write(History);
+        (await FeaturesAsync("2013-06-03", export)).ExitCode.ShouldBe(0);
+        const string figures = "select figures->>'snapshot_dates' || '/' || (figures->>'snapshot_dates_computed') || '/' || (figures->>'snapshot_rows') " +
+                               "from pipeline.task_metadata where task = 'features' and parameters->>'date' = '{0}'";
+        (await db.ScalarAsync<string>(string.Format(figures, "2013-06-03"))).ShouldBe("4/4/5");
+
+        // A week later, nothing new before any closed window: the four dates are read, none is computed again.
+        (await FeaturesAsync("2013-06-10", export)).ExitCode.ShouldBe(0);
+        (await db.ScalarAsync<string>(string.Format(figures, "2013-06-10"))).ShouldBe("4/0/5");
+
+        // A late record dated 2013-03-20 reaches the snapshots whose features or label window include it: as-of 2013-02-01
+        // (window to 04-02), 03-01 and 04-01; not 2013-01-01's, whose window closed on 03-02. (Ingest re-reads the last
+        // Ingest:RereadDays of the source: a record this late is read by a longer re-read.)
+        Write([.. History, At(9, "2013-03-20", "1002", "Fail") with { Zip = "60601" }], export);
+        (await FeaturesAsync("2013-06-17", export, rereadDays: 120)).ExitCode.ShouldBe(0);
+        (await db.ScalarAsync<string>(string.Format(figures, "2013-06-17"))).ShouldStartWith("4/3/");
+        const string snapshots = "select count(*) || ':' || md5(string_agg(s::text, '|' order by as_of_date, license)) from features.snapshots s";
+        var incremental = await db.ScalarAsync<string>(snapshots);
+
+        // What a fresh database gives the same records.
+        await db.ResetAsync();
+        (await FeaturesAsync("2013-06-17", export)).ExitCode.ShouldBe(0);
+        (await db.ScalarAsync<string>(string.Format(figures, "2013-06-17"))).ShouldStartWith("4/4/");
+        (await db.ScalarAsync<string>(snapshots)).ShouldBe(incremental);
+    }
+
+    [Fact]
     public async Task The_cohort_holds_the_active_establishments_of_the_run_date_with_the_same_features()
     {
         // The cohort of 2013-03-01, then the snapshots of 2013-03-01, stored once their window closed (2013-04-30).
@@ -82,8 +115,7 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
     {
         (await FeaturesAsync("2013-04-15", Write(History))).ExitCode.ShouldBe(0);
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        (await FeatureLeakage.FindMismatchesAsync(connection, null, new DateOnly(2013, 4, 15), 50, CancellationToken.None))
-            .Mismatches.ShouldBeEmpty();
+        (await LeakingVariant.CheckAsync(connection, new DateOnly(2013, 4, 15))).Mismatches.ShouldBeEmpty();
 
         // A leaking definition: inspections_before counting the as-of date itself (<= instead of <).
         await using (var leak = connection.CreateCommand())
@@ -95,7 +127,7 @@ public sealed class FeaturesTaskTests(TestDatabase db) : IClassFixture<TestDatab
             await leak.ExecuteNonQueryAsync();
         }
 
-        var leaks = await FeatureLeakage.FindMismatchesAsync(connection, null, new DateOnly(2013, 4, 15), 50, CancellationToken.None);
+        var leaks = await LeakingVariant.CheckAsync(connection, new DateOnly(2013, 4, 15));
         leaks.Mismatches.ShouldContain("snapshots 1001@2013-02-01: inspections_before stored 3, recomputed 2");
     }
 

@@ -25,4 +25,12 @@ internal static class LeakingVariant
         if (updated == 0) throw new InvalidOperationException($"the leaking variant changed no snapshot of {asOf:yyyy-MM-dd}");
         await transaction.CommitAsync();
     }
+
+    /// <summary>The leakage check as the features task of <paramref name="runDate"/> runs it, over every stored snapshot date.</summary>
+    public static async Task<FeatureLeakage.Result> CheckAsync(NpgsqlConnection connection, DateOnly runDate, int sampleSize = 50)
+    {
+        var snapshotDates = (await connection.QueryAsync<DateOnly>("select distinct as_of_date from features.snapshots")).ToList();
+        if (snapshotDates.Count == 0) throw new InvalidOperationException("no snapshot is stored: the leakage check would check nothing");
+        return await FeatureLeakage.FindMismatchesAsync(connection, null, runDate, snapshotDates, sampleSize, CancellationToken.None);
+    }
 }

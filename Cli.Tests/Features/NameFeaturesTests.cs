@@ -67,12 +67,12 @@ public sealed class NameFeaturesTests(TestDatabase db) : IClassFixture<TestDatab
     {
         (await FeaturesAsync("2013-05-01", Write(History))).ExitCode.ShouldBe(0);
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        (await FeatureLeakage.FindMismatchesAsync(connection, null, new DateOnly(2013, 5, 1), 50, CancellationToken.None)).Mismatches.ShouldBeEmpty();
+        (await LeakingVariant.CheckAsync(connection, new DateOnly(2013, 5, 1))).Mismatches.ShouldBeEmpty();
 
         await LeakingVariant.StoreNextDaysFeaturesAsync(db.DataSource, new DateOnly(2013, 5, 1), new DateOnly(2013, 3, 1), NameFeatures.Columns);
 
         // 1003's fail of 2013-03-01 now counts for 1001: three inspections of the chain instead of two.
-        var leaks = await FeatureLeakage.FindMismatchesAsync(connection, null, new DateOnly(2013, 5, 1), 50, CancellationToken.None);
+        var leaks = await LeakingVariant.CheckAsync(connection, new DateOnly(2013, 5, 1));
         leaks.Mismatches.ShouldContain("snapshots 1001@2013-03-01: name_outcomes stored 3, recomputed 2");
     }
 }

@@ -28,10 +28,14 @@ internal static class FeatureLeakage
     public sealed record Result(int Checked, IReadOnlyList<string> Mismatches);
 
 
+    /// <summary>
+    /// Checks a sample of the run date's cohort and of the snapshots of <paramref name="snapshotDates"/>: the pairs the run
+    /// wrote, all of them dated no later than the run date, so every inspection their features may read is in view.
+    /// </summary>
     public static async Task<Result> FindMismatchesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        DateOnly runDate, int sampleSize, CancellationToken ct)
+        DateOnly runDate, IReadOnlyCollection<DateOnly> snapshotDates, int sampleSize, CancellationToken ct)
     {
-        var sample = await ReadSampleAsync(connection, transaction, runDate, Math.Max(1, sampleSize / 2), ct);
+        var sample = await ReadSampleAsync(connection, transaction, runDate, snapshotDates, Math.Max(1, sampleSize / 2), ct);
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
         var inspections = (await ReadInspectionsAsync(connection, transaction, licenses, ct)).ToLookup(i => i.License);
 
@@ -118,10 +122,11 @@ internal static class FeatureLeakage
 
     /// <summary>The sampled pairs with every stored column, by name.</summary>
     private static async Task<List<Stored>> ReadSampleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        DateOnly runDate, int half, CancellationToken ct)
+        DateOnly runDate, IReadOnlyCollection<DateOnly> snapshotDates, int half, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(Sample, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("date", runDate);
+        command.Parameters.AddWithValue("snapshots", snapshotDates.Where(d => d <= runDate).ToArray());
         command.Parameters.AddWithValue("half", half);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var sample = new List<Stored>();
@@ -141,7 +146,7 @@ internal static class FeatureLeakage
         with keys as (
             select 'cohort' as "table", as_of_date, license from features.cohort where as_of_date = @date
             union all
-            select 'snapshots', as_of_date, license from features.snapshots
+            select 'snapshots', as_of_date, license from features.snapshots where as_of_date = any(@snapshots)
         ), near as (
             -- among a bounded pseudo-random draw of pairs, those inspected in the week from the as-of date
             select k.* from (select * from keys order by hashtext(license || as_of_date) limit @half * 50) k

@@ -229,4 +229,8 @@ internal static class FeatureQuery
         join feature_name_block n using (as_of_date, license)
         join feature_place_block p using (as_of_date, license);
         """;
+
+    /// <summary>Every statement that decides a feature's value, and the areas of the ZIP codes: what <see cref="FeatureInputs"/> hashes.</summary>
+    public static string Definition { get; } = string.Join("\n", Prepare, Events, Own, Priors, NameFeatures.Sql, PlaceFeatures.Sql, Rows,
+        string.Join(",", Areas.Zips), string.Join(",", Areas.AreaOfZips));
 }

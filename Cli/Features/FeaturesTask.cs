@@ -59,13 +59,23 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         var foldDates = schedule.TakeLast(ctx.Settings.Configuration.GetValue<int>("Training:Folds")
                                           * ctx.Settings.Configuration.GetValue<int>("Training:FoldAsOfDates")).ToArray();
 
+        // Only dates whose inputs (the records they read, the definition) changed since they were stored are computed again.
+        var stale = await FeatureInputs.StaleAsync(ctx.Connection, ctx.Transaction, Date, schedule, foldDates, settings, ct);
+        ctx.Log.LogDebug("Of {Dates} snapshot and {Folds} fold dates, {Stale} and {StaleFolds} changed inputs",
+            schedule.Count, foldDates.Length, stale.Snapshots.Count, stale.FoldCohorts.Count);
+
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, schedule, [.. foldDates, Date], Date, settings, ct,
+        await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, stale.Snapshots, [.. stale.FoldCohorts, Date], Date, settings, ct,
             (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
-        ctx.Log.LogDebug("Features of {Dates} as-of dates in {Ms} ms", schedule.Count + 1, started.ElapsedMilliseconds);
+        ctx.Log.LogDebug("Features of {Dates} as-of dates in {Ms} ms",
+            stale.Snapshots.Union(stale.FoldCohorts).Count() + 1, started.ElapsedMilliseconds);
 
         ctx.Progress.Report(1, 3, "steps");
-        var parameters = new { date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(), folds = foldDates };
+        var parameters = new
+        {
+            date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(), stale = stale.Snapshots.ToArray(),
+            folds = stale.FoldCohorts.ToArray(),
+        };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         async Task<int> Execute(string sql)
         {
@@ -75,23 +85,34 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             return rows;
         }
 
-        await Execute("delete from features.snapshots where as_of_date = any(@schedule)");
-        var snapshots = await Execute(InsertSnapshots);
+        await Execute("delete from features.snapshots where as_of_date = any(@stale)");
+        var written = await Execute(InsertSnapshots);
         ctx.Progress.Report(2, 3, "steps");
         await Execute("delete from features.cohort where as_of_date = @date");
         var cohort = await Execute(InsertCohort);
         await Execute("delete from features.fold_cohort where as_of_date = any(@folds)");
         var foldCohort = await Execute(InsertFoldCohort);
+        await FeatureInputs.RecordAsync(ctx.Connection, ctx.Transaction, Date, stale, ct);
+        var snapshots = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(*) from features.snapshots where as_of_date = any(@schedule)", parameters, ctx.Transaction,
+            cancellationToken: ct, commandTimeout: 0));
+        var foldRows = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select count(*) from features.fold_cohort where as_of_date = any(@folds)", new { folds = foldDates }, ctx.Transaction,
+            cancellationToken: ct, commandTimeout: 0));
 
         ctx.Progress.Report(3, 3, "steps");
-        // The leakage check reads what the body wrote (same transaction); its verdict is for CheckAsync.
+        // The leakage check reads what this run wrote (same transaction): the cohort and the snapshots computed again.
         var leakClock = System.Diagnostics.Stopwatch.StartNew();
-        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, settings.LeakageSample, ct);
+        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, stale.Snapshots, settings.LeakageSample, ct);
         ctx.Log.LogDebug("leakage check of {Pairs} pairs in {Ms} ms", leaks.Checked, leakClock.ElapsedMilliseconds);
         return new FeaturesResult(schedule.Count, schedule.Count > 0 ? schedule[0] : null, snapshots, snapshots, cohort, foldDates.Length,
-            foldCohort, leaks.Checked)
+            foldRows, leaks.Checked)
         {
             Leaks = leaks.Mismatches,
+            SnapshotDatesComputed = stale.Snapshots.Count,
+            SnapshotRowsWritten = written,
+            FoldDatesComputed = stale.FoldCohorts.Count,
+            FoldCohortRowsWritten = foldCohort,
         };
     }
 
@@ -156,14 +177,14 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             select distinct on (n.license, a.as_of_date) n.license, a.as_of_date, n.outcome = 'fail' as fail, n.inspection_date
             from clean.inspections n
             join feature_as_of a on a.as_of_date <= n.inspection_date and a.as_of_date > n.inspection_date - @window
-            where n.outcome <> 'none' and n.inspection_date <= @date and a.as_of_date in (select unnest(@schedule::date[]))
+            where n.outcome <> 'none' and n.inspection_date <= @date and a.as_of_date in (select unnest(@stale::date[]))
             order by n.license, a.as_of_date, n.inspection_date, n.inspection_id
         )
         insert into features.snapshots ({FeatureQuery.Columns}, label_fail, label_inspection_date, label_known_on)
         select {FeatureQuery.Columns}, label.fail, label.inspection_date, f.as_of_date + @window
         from feature_rows f
         join label using (license, as_of_date)
-        where f.as_of_date in (select unnest(@schedule::date[]))
+        where f.as_of_date in (select unnest(@stale::date[]))
         """;
 
     // Name and address from the establishment's last inspection before D, as its other attributes.
@@ -188,13 +209,24 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
 }
 
 /// <summary>What the features task wrote, and what the leakage check found in it.</summary>
-/// <param name="SnapshotDates">As-of dates whose snapshots this run computed (label windows closed by the run date).</param>
+/// <param name="SnapshotDates">As-of dates of the snapshots train at the run date reads (label windows closed by it).</param>
+/// <param name="SnapshotRows">Labelled snapshots of those dates, computed by this run or stored with unchanged inputs.</param>
 /// <param name="LeakagePairsChecked">Stored (licence, as-of) pairs recomputed from the inspections before their as-of date.</param>
 /// <param name="FoldCohortRows">Every active establishment of the <paramref name="FoldDates"/> latest as-of dates (<c>features.fold_cohort</c>).</param>
 internal sealed record FeaturesResult(int SnapshotDates, DateOnly? FirstAsOf, long SnapshotRows, long LabelledRows, long CohortRows,
     int FoldDates, long FoldCohortRows, int LeakagePairsChecked) : TaskResult
 {
-    public override long RowsWritten => SnapshotRows + CohortRows + FoldCohortRows;
+    public override long RowsWritten => SnapshotRowsWritten + CohortRows + FoldCohortRowsWritten;
+
+    /// <summary>Snapshot dates whose inputs changed (or were never stored), computed by this run.</summary>
+    public int SnapshotDatesComputed { get; init; }
+
+    public long SnapshotRowsWritten { get; init; }
+
+    /// <summary>Fold dates whose inputs changed (or were never stored), computed by this run.</summary>
+    public int FoldDatesComputed { get; init; }
+
+    public long FoldCohortRowsWritten { get; init; }
 
     /// <summary>The recomputed pairs whose stored features differ, one line each.</summary>
     [JsonIgnore]

@@ -1,0 +1,63 @@
+using Dapper;
+using Npgsql;
+
+namespace Inspections.Features;
+
+/// <summary>
+/// The city-wide shares the name and place rates are smoothed toward, per as-of date T: the fail share (and the fail
+/// or pass-with-conditions share) of every pass/fail inspection in [T - m months, T), 0 when there was none. The same
+/// windows as <see cref="FeatureQuery"/>'s <c>feature_priors</c>, read straight from <c>clean.inspections</c>.
+/// </summary>
+/// <remarks>
+/// A smoothed rate minus its share is the establishment's excess over the city: an establishment with no evidence
+/// (a name no other licence had, a place with nothing inspected nearby) has an excess of exactly 0 on every date,
+/// while its rate moves with the city's. Monitoring compares excesses, so the city's fail share moving a point
+/// (which moves every rate alike and changes no ranking) is not taken for drift of every rate feature.
+/// </remarks>
+internal static class CityShares
+{
+    /// <summary>The share each smoothed rate is smoothed toward (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>).</summary>
+    public static IReadOnlyDictionary<string, string> ShareOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["name_fail_rate"] = "fail_12m",
+        ["name_word_min_rate"] = "fail_12m",
+        ["name_word_max_rate"] = "fail_12m",
+        ["nearby_fail_12m_1km"] = "fail_12m",
+        ["nearby_fail_12m_2km"] = "fail_12m",
+        ["nearby_fail_6m_1km"] = "fail_6m",
+        ["nearby_fail_3m_1km"] = "fail_3m",
+        ["nearby_fail_3m_2km"] = "fail_3m",
+        ["nearby_fail_2m_1km"] = "fail_2m",
+        ["nearby_fail_2m_2km"] = "fail_2m",
+        ["nearby_bad_12m_1km"] = "bad_12m",
+        ["zip_fail_12m"] = "fail_12m",
+        ["zip_fail_24m"] = "fail_24m",
+    };
+
+    /// <summary>Every share of every date, by date then share name (<c>fail_2m</c> ... <c>fail_24m</c>, <c>bad_12m</c>).</summary>
+    public static async Task<IReadOnlyDictionary<DateOnly, IReadOnlyDictionary<string, double>>> ReadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<DateOnly> dates, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<(DateOnly AsOfDate, string Share, double Value)>(new CommandDefinition(
+            Sql, new { dates = dates.Distinct().ToArray() }, transaction, cancellationToken: ct, commandTimeout: 0));
+        return rows.GroupBy(r => r.AsOfDate).ToDictionary(
+            g => g.Key, g => (IReadOnlyDictionary<string, double>)g.ToDictionary(r => r.Share, r => r.Value, StringComparer.Ordinal));
+    }
+
+    private const string Sql = """
+        with windows as (
+            select d.as_of_date, m.months, count(i.*)::float8 as outcomes,
+                   (count(i.*) filter (where i.outcome = 'fail'))::float8 as fails,
+                   (count(i.*) filter (where i.outcome = 'fail' or i.passed_with_conditions))::float8 as bads
+            from unnest(@dates::date[]) as d(as_of_date)
+            cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
+            left join clean.inspections i
+                   on i.outcome <> 'none' and i.inspection_date < d.as_of_date
+                  and i.inspection_date >= (d.as_of_date - make_interval(months => m.months))::date
+            group by 1, 2
+        )
+        select as_of_date, 'fail_' || months || 'm', coalesce(fails / nullif(outcomes, 0), 0) from windows
+        union all
+        select as_of_date, 'bad_12m', coalesce(bads / nullif(outcomes, 0), 0) from windows where months = 12
+        """;
+}
