@@ -37,7 +37,8 @@ public sealed class FeatureDriftTests
             new Dictionary<string, string[]> { ["risk"] = [.. Enumerable.Repeat("high", 2000)] });
         var current = new CohortSample(1, new double[2000], new Dictionary<string, double[]> { ["age"] = after, ["visits"] = before },
             new Dictionary<string, string[]> { ["risk"] = [.. Enumerable.Repeat("high", 2000)] });
-        var settings = new MonitoringSettings { PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeaturesNotCounted = ["age"] };
+        var settings = new MonitoringSettings { PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeaturesNotCounted = ["age"],
+            FeatureSpreadAlertFactor = 1.5 };
 
         var drifts = FeatureDrift.Compare(reference, current, settings);
 
@@ -51,6 +52,58 @@ public sealed class FeatureDriftTests
         drifts[2].Kind.ShouldBe("categorical");
         drifts[2].JsDivergence.ShouldBe(0);
         MonitoringSettings.Worst([.. drifts.Where(d => d.Counted).Select(d => d.Status)]).ShouldBe("ok");
+    }
+
+    [Fact]
+    public void A_feature_is_judged_against_how_much_the_references_own_dates_differ()
+    {
+        // "area": shared by many rows, it moves by 15 between the reference's two dates; "own": the same on both.
+        var random = new Random(7);
+        double[] Uniform(int n, double from) => [.. Enumerable.Range(0, n).Select(_ => from + random.NextDouble() * 100)];
+        var dates = Enumerable.Repeat(new DateOnly(2013, 1, 1), 2000).Concat(Enumerable.Repeat(new DateOnly(2013, 2, 1), 2000)).ToList();
+        double[] area = [.. Uniform(2000, 0), .. Uniform(2000, 15)];
+        double[] own = [.. Uniform(2000, 0), .. Uniform(2000, 0)];
+        var reference = new CohortSample(2, new double[4000], new Dictionary<string, double[]> { ["area"] = area, ["own"] = own },
+            new Dictionary<string, string[]>()) { Dates = dates };
+        // Today both are 15 above the reference's first date: as far as its own second date is, for "area".
+        var current = new CohortSample(1, new double[2000], new Dictionary<string, double[]> { ["area"] = Uniform(2000, 15), ["own"] = Uniform(2000, 15) },
+            new Dictionary<string, string[]>());
+        var settings = new MonitoringSettings { PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeatureSpreadAlertFactor = 1.5 };
+
+        var drifts = FeatureDrift.Compare(reference, current, settings).ToDictionary(d => d.Feature);
+
+        drifts["area"].ReferencePsi.ShouldBeGreaterThan(0.1);
+        drifts["area"].Psi.ShouldBeLessThan(drifts["area"].ReferencePsi * 1.5);
+        drifts["area"].Status.ShouldNotBe("alert");
+        drifts["own"].ReferencePsi.ShouldBeLessThan(0.02);
+        drifts["own"].Psi.ShouldBeGreaterThan(drifts["area"].Psi * 0.5);
+        drifts["own"].Status.ShouldNotBe("ok");
+        // The spread is measured like for like: each date against the others, on the whole reference's bins.
+        var edges = Drift.QuantileEdges(area, 10);
+        var first = Drift.Shares(area[..2000], edges);
+        var second = Drift.Shares(area[2000..], edges);
+        drifts["area"].ReferencePsi.ShouldBe(Math.Max(Drift.Psi(first, second), Drift.Psi(second, first)), 1e-12);
+    }
+
+    [Fact]
+    public void A_smoothed_rate_is_compared_as_its_excess_over_the_city_share_of_its_date()
+    {
+        var dates = new List<DateOnly> { new(2013, 1, 1), new(2013, 2, 1) };
+        // Without evidence a rate is its date's share, stored as a float4.
+        var sample = new CohortSample(2, [0.1, 0.2], new Dictionary<string, double[]>
+        {
+            ["name_fail_rate"] = [(float)0.2004, (float)0.1885 + 0.05], ["fails_before"] = [3, 4],
+        }, new Dictionary<string, string[]>()) { Dates = dates };
+        var shares = new Dictionary<DateOnly, IReadOnlyDictionary<string, double>>
+        {
+            [dates[0]] = new Dictionary<string, double> { ["fail_12m"] = 0.2004 },
+            [dates[1]] = new Dictionary<string, double> { ["fail_12m"] = 0.1885 },
+        };
+
+        var relative = sample.RelativeToCity(shares);
+
+        relative.Numeric["name_fail_rate"].ShouldBe([0, 0.05]);
+        relative.Numeric["fails_before"].ShouldBe([3, 4]);
     }
 
     [Fact]

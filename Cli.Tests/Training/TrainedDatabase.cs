@@ -42,6 +42,10 @@ public sealed class TrainedDatabase : IAsyncLifetime
         // The whole cohort (every licence, labelled or not) of the six fold dates, as the features task writes it.
         await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.FoldCohort,
             Rows.Where(r => r.AsOfDate >= FoldDatesStart).Select(r => r with { LabelFail = null }));
+        // The cohort of the run date, as the features task writes it: select sets the threshold on it.
+        var lastAsOf = Rows.Max(r => r.AsOfDate);
+        await SnapshotGenerator.InsertAsync(Db.DataSource, FeatureRows.Cohort,
+            Rows.Where(r => r.AsOfDate == lastAsOf).Select(r => r with { AsOfDate = RunDate, LabelFail = null }));
         Train = await TrainAsync();
     }
 

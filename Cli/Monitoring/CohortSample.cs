@@ -6,13 +6,30 @@ namespace Inspections.Monitoring;
 
 /// <summary>
 /// A whole cohort as monitoring compares it: every establishment's score and model features, by feature name.
-/// The reference is the selected model's reference cohort: its out-of-sample scores of the whole cohorts of its validation
-/// as-of dates (<c>models.reference_cohort</c>, which select fills); the current one the cohort of a run date with its predictions.
+/// The reference is the selected model's reference cohort: the whole cohorts of its validation as-of dates
+/// (<c>models.reference_cohort</c>, which select fills) as the model itself scores them (<c>model_score</c>; the fold
+/// models' out-of-sample score for a model stored before that column); the current one the cohort of a run date with its predictions.
 /// </summary>
 internal sealed record CohortSample(
     int AsOfDates, IReadOnlyList<double> Scores, IReadOnlyDictionary<string, double[]> Numeric, IReadOnlyDictionary<string, string[]> Categorical)
 {
     public int Rows => Scores.Count;
+
+    /// <summary>Each row's as-of date (empty: one date, unnamed).</summary>
+    public IReadOnlyList<DateOnly> Dates { get; init; } = [];
+
+    /// <summary>
+    /// The sample with each smoothed rate (<see cref="CityShares.ShareOf"/>) replaced by its excess over the city-wide share
+    /// of its row's date, rounded to 1e-6 (a rate is stored as a float4: an establishment without evidence gets exactly 0).
+    /// </summary>
+    public CohortSample RelativeToCity(IReadOnlyDictionary<DateOnly, IReadOnlyDictionary<string, double>> shares)
+    {
+        if (Dates.Count != Rows) throw new InvalidOperationException("a sample without its rows' dates cannot be set against the city's shares");
+        var numeric = Numeric.ToDictionary(p => p.Key, p => CityShares.ShareOf.TryGetValue(p.Key, out var share)
+            ? p.Value.Select((v, i) => Math.Round(v - shares[Dates[i]][share], 6)).ToArray()
+            : p.Value, StringComparer.Ordinal);
+        return this with { Numeric = numeric };
+    }
 
     /// <summary>
     /// The reference cohort of <paramref name="modelId"/>. Its <c>features</c> array holds the first of the registry's
@@ -27,7 +44,7 @@ internal sealed record CohortSample(
         var scores = new List<double>();
         var numeric = new List<double[]>();
         var categorical = new List<string[]>();
-        var dates = new HashSet<DateOnly>();
+        var dates = new List<DateOnly>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -47,7 +64,7 @@ internal sealed record CohortSample(
         var categories = new Dictionary<string, string[]>(StringComparer.Ordinal);
         for (var c = 0; c < categoricalCount && numericCount + c < features.Count; c++)
             categories[features[numericCount + c]] = categorical.Select(row => row[c]).ToArray();
-        return new CohortSample(dates.Count, scores, byName, categories);
+        return new CohortSample(dates.Distinct().Count(), scores, byName, categories) { Dates = dates };
     }
 
     /// <summary>The cohort of <paramref name="date"/> (<c>features.cohort</c>) with the scores predict gave it.</summary>
@@ -62,7 +79,7 @@ internal sealed record CohortSample(
             while (await reader.ReadAsync(ct)) scores[reader.GetString(0)] = reader.GetDouble(1);
         }
         var scored = rows.Where(r => scores.ContainsKey(r.License)).ToList();
-        return FromRows(scored, scored.Select(r => scores[r.License]).ToList(), asOfDates: 1);
+        return FromRows(scored, scored.Select(r => scores[r.License]).ToList(), asOfDates: 1) with { Dates = [.. scored.Select(r => r.AsOfDate)] };
     }
 
     public static CohortSample FromRows(IReadOnlyList<FeatureRow> rows, IReadOnlyList<double> scores, int asOfDates) => new(
@@ -74,7 +91,7 @@ internal sealed record CohortSample(
 
     // Column names come from FeatureSet, never from input; a reference row whose fold cohort row is gone has no categories.
     private static readonly string ReferenceSql = $"""
-        select r.as_of_date, r.score, r.features,
+        select r.as_of_date, coalesce(r.model_score, r.score), r.features,
                case when f.license is null then array[]::text[] else array[{string.Join(", ", FeatureSet.Categorical.Select(c => "f." + c))}] end
         from models.reference_cohort r
         left join features.fold_cohort f using (as_of_date, license)

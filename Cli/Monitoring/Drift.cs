@@ -18,11 +18,15 @@ internal static class Drift
     {
         if (reference.Count == 0 || current.Count == 0) return double.NaN;
         var edges = QuantileEdges(reference, bins);
-        var expected = Shares(reference, edges);
-        var actual = Shares(current, edges);
+        return Psi(Shares(reference, edges), Shares(current, edges));
+    }
+
+    /// <summary>PSI of two samples' shares of the same bins; an empty share counts as 0.0001.</summary>
+    internal static double Psi(IReadOnlyList<double> expected, IReadOnlyList<double> actual)
+    {
         const double floor = 1e-4;
         var psi = 0.0;
-        for (var i = 0; i < expected.Length; i++)
+        for (var i = 0; i < expected.Count; i++)
         {
             var e = Math.Max(expected[i], floor);
             var a = Math.Max(actual[i], floor);
@@ -143,7 +147,14 @@ internal static class Drift
     }
 
     /// <summary>Share of values per bin; bin i holds edges[i-1] &lt;= v &lt; edges[i].</summary>
-    private static double[] Shares(IReadOnlyList<double> values, double[] edges)
+    internal static double[] Shares(IReadOnlyList<double> values, double[] edges)
+    {
+        var counts = Counts(values, edges);
+        return counts.Select(c => c / values.Count).ToArray();
+    }
+
+    /// <summary>Values per bin; bin i holds edges[i-1] &lt;= v &lt; edges[i].</summary>
+    internal static double[] Counts(IEnumerable<double> values, double[] edges)
     {
         var counts = new double[edges.Length + 1];
         foreach (var v in values)
@@ -151,6 +162,6 @@ internal static class Drift
             var index = Array.BinarySearch(edges, v);
             counts[index >= 0 ? index + 1 : ~index]++;
         }
-        return counts.Select(c => c / values.Count).ToArray();
+        return counts;
     }
 }

@@ -64,7 +64,8 @@ internal static class DriftHistory
 
     private const string FeaturesSql = """
         select feature as Feature, kind as Kind, psi as Psi, js_divergence as JsDivergence, bins as Bins,
-               mean_reference as MeanReference, mean_current as MeanCurrent, status as Status, counted as Counted
+               mean_reference as MeanReference, mean_current as MeanCurrent, status as Status, counted as Counted,
+               coalesce(reference_psi, 0) as ReferencePsi
         from monitoring.feature_drift where monitor_date = @date order by psi desc, feature
         """;
 

@@ -5,28 +5,65 @@ namespace Inspections.Monitoring;
 /// (a 0/1 flag collapses to two bins), PSI and Jensen-Shannon over categories for a categorical one. A row of
 /// <c>monitoring.feature_drift</c>.
 /// </summary>
+/// <remarks>
+/// A feature's PSI is judged against the reference's own spread (<paramref name="ReferencePsi"/>): the largest PSI one
+/// of the reference's as-of dates shows against the rest of the reference, on the same bins: the statistic the
+/// current cohort gets, on dates the model validated on. A feature many establishments share a value of (a ZIP code's rate, a 2 km cell's) has a few hundred
+/// distinct values per date, and the reference's own months differ by a PSI of 0.2 to 0.8 while the model validates
+/// well on every one of them; so a feature warns above the larger of <c>FeaturePsiWarn</c> and that spread, and alerts
+/// above the larger of <c>FeaturePsiAlert</c> and <c>FeatureSpreadAlertFactor</c> times it.
+/// </remarks>
 internal sealed record FeatureDrift(
     string Feature, string Kind, double Psi, double? JsDivergence, int Bins, double? MeanReference, double? MeanCurrent, string Status,
-    bool Counted)
+    bool Counted, double ReferencePsi)
 {
     /// <summary>Every feature both cohorts hold, in the reference's order.</summary>
     public static IReadOnlyList<FeatureDrift> Compare(CohortSample reference, CohortSample current, MonitoringSettings settings)
     {
         var drifts = new List<FeatureDrift>();
+        var byDate = reference.Dates.Count == reference.Rows
+            ? reference.Dates.Select((d, i) => (d, i)).GroupBy(p => p.d).Select(g => g.Select(p => p.i).ToArray()).ToList()
+            : [];
+        // One date alone is the whole reference: there is no spread to measure.
+        if (byDate.Count < 2) byDate = [];
         foreach (var (feature, values) in reference.Numeric)
         {
             if (!current.Numeric.TryGetValue(feature, out var now) || values.Length == 0 || now.Length == 0) continue;
-            var psi = Drift.Psi(values, now, settings.PsiBins);
-            drifts.Add(new(feature, "numeric", psi, null, Drift.PsiBins(values, settings.PsiBins), values.Average(), now.Average(),
-                settings.FeatureStatus(psi), !settings.FeaturesNotCounted.Contains(feature)));
+            // One sort per feature: the reference's quantile edges serve the PSI, its bin count and the spread.
+            var edges = Drift.QuantileEdges(values, settings.PsiBins);
+            var psi = Drift.Psi(Drift.Shares(values, edges), Drift.Shares(now, edges));
+            var spread = NumericSpread(values, byDate, edges);
+            drifts.Add(new(feature, "numeric", psi, null, edges.Length + 1, values.Average(), now.Average(),
+                settings.FeatureStatus(psi, spread), !settings.FeaturesNotCounted.Contains(feature), spread));
         }
         foreach (var (feature, values) in reference.Categorical)
         {
             if (!current.Categorical.TryGetValue(feature, out var now) || values.Length == 0 || now.Length == 0) continue;
             var psi = Drift.CategoricalPsi(values, now);
+            var spread = byDate.Count == 0 ? 0 : byDate.Max(rows =>
+            {
+                var held = rows.ToHashSet();
+                return Drift.CategoricalPsi([.. values.Where((_, i) => !held.Contains(i))], [.. rows.Select(i => values[i])]);
+            });
             drifts.Add(new(feature, "categorical", psi, Drift.JensenShannon(values, now), Drift.Categories(values, now), null, null,
-                settings.FeatureStatus(psi), !settings.FeaturesNotCounted.Contains(feature)));
+                settings.FeatureStatus(psi, spread), !settings.FeaturesNotCounted.Contains(feature), spread));
         }
         return drifts;
+    }
+
+    /// <summary>The largest PSI of one date's rows against the other dates' rows, on the whole reference's quantile bins.</summary>
+    private static double NumericSpread(double[] values, IReadOnlyList<int[]> byDate, double[] edges)
+    {
+        if (byDate.Count == 0) return 0;
+        var total = Drift.Counts(values, edges);
+        var spread = 0.0;
+        foreach (var rows in byDate)
+        {
+            var held = Drift.Counts(rows.Select(i => values[i]), edges);
+            var rest = total.Select((c, b) => c - held[b]).ToArray();
+            var restRows = values.Length - rows.Length;
+            spread = Math.Max(spread, Drift.Psi([.. rest.Select(c => c / restRows)], [.. held.Select(c => c / rows.Length)]));
+        }
+        return spread;
     }
 }

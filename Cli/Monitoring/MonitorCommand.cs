@@ -35,12 +35,13 @@ internal static class MonitorCommand
         if (await DriftHistory.OnAsync(connection, request.Date, ct) is not { } drift) return ExitCodes.Success;
         var settings = MonitoringSettings.From(request.Settings);
         var line = $"Drift on {request.Date:yyyy-MM-dd}: {drift.Status} (scores {drift.ScoreStatus}: PSI {drift.Psi:0.0000} over {drift.Bins} reference-quantile bins, " +
-                   $"KS {drift.Ks:0.0000}, mean shift {drift.MeanShift:+0.0000;-0.0000}; features {drift.FeatureStatus}; realised performance {drift.PerformanceStatus})";
+                   $"KS {drift.Ks:0.0000}, mean shift {Math.Round(drift.MeanShift, 4) + 0.0:+0.0000;-0.0000;0.0000}; features {drift.FeatureStatus}; realised performance {drift.PerformanceStatus})";
         cli.Terminal.Out.WriteLine(line);
         var features = await DriftHistory.FeaturesAsync(connection, request.Date, ct);
         if (features.Count > 0)
             cli.Terminal.Out.WriteLine("  Most drifted features: " + string.Join(", ", features.OrderByDescending(f => f.Psi).Take(Math.Max(1, settings.FeaturesShown))
-                .Select(f => $"{f.Feature} PSI {f.Psi:0.000}{(f.JsDivergence is { } js ? $" JS {js:0.000}" : "")} {(f.Counted ? f.Status : "(not counted)")}")));
+                .Select(f => $"{f.Feature} PSI {f.Psi:0.000}{(f.JsDivergence is { } js ? $" JS {js:0.000}" : "")} (reference's own {f.ReferencePsi:0.000}) " +
+                             (f.Counted ? f.Status : "not counted"))));
         await WritePerformanceAsync(cli, connection, request.Date, ct);
         if (!failOnDrift || drift.Status != "alert") return ExitCodes.Success;
         // As loud as a failed check: the DAG is green, but cron must see why the exit code is not 0.
@@ -48,7 +49,7 @@ internal static class MonitorCommand
         var why = new List<string>();
         if (drift.ScoreStatus == "alert") why.Add($"scores (Monitoring:PsiAlert {settings.PsiAlert}, Monitoring:KsAlert {settings.KsAlert})");
         if (drift.FeatureStatus == "alert")
-            why.Add($"features {string.Join(", ", features.Where(f => f.Counted && f.Status == "alert").Select(f => f.Feature))} (Monitoring:FeaturePsiAlert {settings.FeaturePsiAlert})");
+            why.Add($"features {string.Join(", ", features.Where(f => f.Counted && f.Status == "alert").Select(f => f.Feature))} (Monitoring:FeaturePsiAlert {settings.FeaturePsiAlert}, or Monitoring:FeatureSpreadAlertFactor {settings.FeatureSpreadAlertFactor} x the reference's own spread)");
         if (drift.PerformanceStatus == "alert")
             why.Add($"realised performance (Monitoring:AucAlertMargin {settings.AucAlertMargin}, Monitoring:PrecisionAlertMargin {settings.PrecisionAlertMargin} below validation)");
         cli.Terminal.Error.WriteLine($"  => --fail-on-drift: at the alert level: {string.Join("; ", why)}; see the dashboard's drift section or monitoring.drift.");

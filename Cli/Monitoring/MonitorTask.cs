@@ -1,3 +1,4 @@
+using Inspections.Features;
 using Inspections.Pipeline;
 using Inspections.Training;
 
@@ -40,8 +41,9 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
         """;
 
     private const string InsertFeature = """
-        insert into monitoring.feature_drift (monitor_date, feature, kind, psi, js_divergence, bins, mean_reference, mean_current, status, counted)
-        values (@date, @Feature, @Kind, @Psi, @JsDivergence, @Bins, @MeanReference, @MeanCurrent, @Status, @Counted)
+        insert into monitoring.feature_drift (monitor_date, feature, kind, psi, js_divergence, bins, mean_reference, mean_current, status, counted,
+            reference_psi)
+        values (@date, @Feature, @Kind, @Psi, @JsDivergence, @Bins, @MeanReference, @MeanCurrent, @Status, @Counted, @ReferencePsi)
         """;
 
     // The realised performance known on the date: the latest prediction date evaluated by then with enough outcomes.
@@ -64,13 +66,15 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
 
         var reference = await CohortSample.ReferenceAsync(context.Connection, context.Transaction, model.ModelId, model.FeatureNames(), ct);
         var current = await CohortSample.PredictedOnAsync(context.Connection, context.Transaction, Date, ct);
+        // Rates as excesses over the city's share of their date: the city's fail share moving is not drift of every rate.
+        var shares = await CityShares.ReadAsync(context.Connection, context.Transaction, [.. reference.Dates, Date], ct);
         if (current.Rows == 0 || reference.Rows == 0)
             return MonitorResult.Nothing(1) with { ModelId = model.ModelId, ReferenceRows = reference.Rows, CurrentRows = current.Rows };
 
         var psi = Drift.Psi(reference.Scores, current.Scores, settings.PsiBins);
         var ks = Drift.KolmogorovSmirnov(reference.Scores, current.Scores);
         var scoreStatus = MonitoringSettings.Worst(settings.ScoreStatus(psi), settings.KsStatus(ks));
-        var features = FeatureDrift.Compare(reference, current, settings);
+        var features = FeatureDrift.Compare(reference.RelativeToCity(shares), current.RelativeToCity(shares), settings);
         var featureStatus = MonitoringSettings.Worst([.. features.Where(f => f.Counted).Select(f => f.Status)]);
         var performanceStatus = await context.ScalarAsync<string>(PerformanceStatus, new { date = Date }, ct) ?? "ok";
         var status = MonitoringSettings.Worst(scoreStatus, featureStatus, performanceStatus);
@@ -112,6 +116,7 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
         await context.ExecuteAsync(InsertFeature, features.Select(f => new
         {
             date = Date, f.Feature, f.Kind, f.Psi, f.JsDivergence, f.Bins, f.MeanReference, f.MeanCurrent, f.Status, f.Counted,
+            f.ReferencePsi,
         }), ct);
 
         var top = features.OrderByDescending(f => f.Psi).FirstOrDefault();

@@ -21,6 +21,12 @@ internal sealed class MonitoringSettings
     public double FeaturePsiAlert { get; set; }
 
     /// <summary>
+    /// A feature alerts only above this many times the reference's own spread (the largest PSI of one of its as-of
+    /// dates against the whole), and warns only above the spread itself (<see cref="FeatureDrift"/>).
+    /// </summary>
+    public double FeatureSpreadAlertFactor { get; set; }
+
+    /// <summary>
     /// Features shown with their drift but left out of the feature status: those that drift by construction (counts
     /// and ages measured from the first record of the data, which grow every week for every establishment).
     /// </summary>
@@ -46,7 +52,8 @@ internal sealed class MonitoringSettings
 
     public string KsStatus(double ks) => Level(ks, KsWarn, KsAlert);
 
-    public string FeatureStatus(double psi) => Level(psi, FeaturePsiWarn, FeaturePsiAlert);
+    public string FeatureStatus(double psi, double referenceSpread = 0) =>
+        Level(psi, Math.Max(FeaturePsiWarn, referenceSpread), Math.Max(FeaturePsiAlert, FeatureSpreadAlertFactor * referenceSpread));
 
     /// <summary>A realised figure against its validation value: how far below it is, in the margins' terms.</summary>
     public static string Shortfall(double? realised, double? validation, double warnMargin, double alertMargin) =>

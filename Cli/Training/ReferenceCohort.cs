@@ -8,7 +8,8 @@ namespace Inspections.Training;
 /// Monitoring's reference (<c>models.reference_cohort</c>): the selected model's out-of-sample scores of the whole cohort
 /// of each validation fold's as-of date (<c>features.fold_cohort</c>), each by the model trained for that fold. Train
 /// scores them with the best candidate's fold models, which it alone holds (<c>models.candidate_cohort_scores</c>);
-/// select copies them under the model it stores.
+/// select copies them under the model it stores, with the stored model's own scores of the same rows beside them
+/// (<c>model_score</c>): the same model as predict's, so drift and the threshold compare populations, not models.
 /// </summary>
 internal static class ReferenceCohort
 {
@@ -49,19 +50,53 @@ internal static class ReferenceCohort
         return (rows, dates);
     }
 
-    /// <summary>Copies train's fold-cohort scores of <paramref name="candidate"/> under <paramref name="modelId"/>; the rows copied.</summary>
+    /// <summary>
+    /// The stored model's scores of every row train scored for <paramref name="candidate"/>, keyed by (as-of date, licence),
+    /// from the same <c>features.fold_cohort</c> rows.
+    /// </summary>
+    public static async Task<List<(DateOnly AsOfDate, string License, double Score)>> ScoreWithAsync(NpgsqlConnection connection,
+        NpgsqlTransaction tx, DateOnly trainDate, string candidate, ModelScorer model, CancellationToken ct)
+    {
+        var dates = new List<DateOnly>();
+        await using (var command = new NpgsqlCommand(
+            "select distinct as_of_date from models.candidate_cohort_scores where train_date = @trainDate and candidate = @candidate order by 1",
+            connection, tx))
+        {
+            command.Parameters.AddWithValue("trainDate", trainDate);
+            command.Parameters.AddWithValue("candidate", candidate);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) dates.Add(reader.GetFieldValue<DateOnly>(0));
+        }
+        var scored = new List<(DateOnly, string, double)>();
+        foreach (var date in dates)
+        {
+            var cohort = await FeatureRows.ReadAsync(connection, tx, FeatureRows.FoldCohort, date, ct);
+            var scores = model.Score(cohort);
+            for (var i = 0; i < cohort.Count; i++) scored.Add((date, cohort[i].License, scores[i]));
+        }
+        return scored;
+    }
+
+    /// <summary>
+    /// Copies train's fold-cohort scores of <paramref name="candidate"/> under <paramref name="modelId"/>, each with the stored
+    /// model's score of its row (<paramref name="modelScores"/>); the rows copied.
+    /// </summary>
     public static async Task<long> CopyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string modelId, DateOnly trainDate,
-        string candidate, CancellationToken ct)
+        string candidate, IReadOnlyList<(DateOnly AsOfDate, string License, double Score)> modelScores, CancellationToken ct)
     {
         await using var copy = new NpgsqlCommand("""
-            insert into models.reference_cohort (model_id, as_of_date, license, score, features)
-            select @modelId, as_of_date, license, score, features
-            from models.candidate_cohort_scores
-            where train_date = @trainDate and candidate = @candidate
+            insert into models.reference_cohort (model_id, as_of_date, license, score, features, model_score)
+            select @modelId, c.as_of_date, c.license, c.score, c.features, m.score
+            from models.candidate_cohort_scores c
+            join unnest(@dates::date[], @licenses::text[], @scores::float8[]) as m(as_of_date, license, score) using (as_of_date, license)
+            where c.train_date = @trainDate and c.candidate = @candidate
             """, connection, tx);
         copy.Parameters.AddWithValue("modelId", modelId);
         copy.Parameters.AddWithValue("trainDate", trainDate);
         copy.Parameters.AddWithValue("candidate", candidate);
+        copy.Parameters.AddWithValue("dates", modelScores.Select(m => m.AsOfDate).ToArray());
+        copy.Parameters.AddWithValue("licenses", modelScores.Select(m => m.License).ToArray());
+        copy.Parameters.AddWithValue("scores", modelScores.Select(m => m.Score).ToArray());
         return await copy.ExecuteNonQueryAsync(ct);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
 {
     /// <summary>How the threshold is chosen, as the registry records it ({0}: the share).</summary>
     public const string ThresholdRule =
-        "the lowest score among the top {0:0.##%} of the latest validation fold (out-of-sample scores of the model trained for that fold); label fail when score >= threshold";
+        "the lowest score among the top {0:0.##%} of the training date's cohort (every active establishment on that date) as this model scores it; label fail when score >= threshold";
 
     public override string Name => "select";
 
@@ -52,12 +52,24 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             ?? throw new InvalidOperationException($"train stored no latest-fold scores of {candidate.Name} for the rows of {latest.Start:yyyy-MM-dd}..{latest.End:yyyy-MM-dd}: run train --force");
         var stored = results.Single(r => r.Candidate == candidate.Name && r.Fold == latest.Number);
         var reproduced = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, latest, validationScores);
-        var threshold = Threshold(validationScores, settings.ThresholdTopShare);
-
         // The one fit of this task: it may have every core.
         var refit = ModelScorer.Fit(candidate, rows, settings.RecencyHalfLifeMonths, treeThreads: Environment.ProcessorCount);
         var bytes = refit.Save();
         var scoresBeforeSaving = refit.Score(latest.Valid);
+
+        // The reference cohort as this model scores it: drift compares populations under one model, not two models.
+        var referenceScores = await ReferenceCohort.ScoreWithAsync(ctx.Connection, ctx.Transaction, Date, candidate.Name, refit, ct);
+        if (referenceScores.Count == 0)
+            throw new InvalidOperationException($"train stored no reference cohort of {candidate.Name} on {Date:yyyy-MM-dd}: run train --force");
+        // The threshold from the population it labels, as the model that labels it scores it: the training date's cohort
+        // (every active establishment on the date). The latest fold's labelled rows are the establishments that happened
+        // to be inspected (a threshold from them labelled 6.9% of the cohort fail); and scores follow the city's recent fail
+        // rate and the season (the reference months' shares above one threshold ranged 7.9-12.9%), so only the date's own
+        // cohort is labelled at the configured share on the date.
+        var cohort = await FeatureRows.ReadAsync(ctx.Connection, ctx.Transaction, FeatureRows.Cohort, Date, ct);
+        if (cohort.Count == 0)
+            throw new InvalidOperationException($"features wrote no cohort on {Date:yyyy-MM-dd}, so no threshold can be set: run features --date {Date:yyyy-MM-dd} --force");
+        var threshold = Threshold(refit.Score(cohort), settings.ThresholdTopShare);
 
         var windowStart = rows.Min(r => r.AsOfDate);
         var windowEnd = rows.Max(r => r.AsOfDate);
@@ -104,7 +116,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             copy.Parameters.AddWithValue("candidate", candidate.Name);
             await copy.ExecuteNonQueryAsync(ct);
         }
-        var reference = await ReferenceCohort.CopyAsync(ctx.Connection, ctx.Transaction, modelId, Date, candidate.Name, ct);
+        var reference = await ReferenceCohort.CopyAsync(ctx.Connection, ctx.Transaction, modelId, Date, candidate.Name, referenceScores, ct);
 
         var lift = FoldMetrics.LowerIsBetter(metric) ? baselineMean - best.Mean : best.Mean - baselineMean;
         return new SelectResult(modelId, candidate.Name, metric, best.Mean, baselineMean, lift, threshold, rows.Count,
@@ -151,6 +163,12 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
             """, new { id = result.ModelId, date = Date }, ctx.Transaction, cancellationToken: ct));
         checks.None("reference_cohort_dates_missing", referenceDates,
             "monitoring's reference holds the whole cohort of every fold date train scored; select {candidate}, but train scored another: run train --force");
+        var unscored = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            select (select count(*) from models.candidate_cohort_scores where train_date = @date and candidate = @candidate)
+                 - (select count(*) from models.reference_cohort where model_id = @id and model_score is not null)
+            """, new { id = result.ModelId, date = Date, candidate = result.Candidate }, ctx.Transaction, cancellationToken: ct));
+        checks.None("reference_rows_without_model_score", unscored,
+            "every reference row train scored with the fold models is scored by the stored model too (drift and the threshold use it)");
         checks.AtLeast("min_validation_rows", validation, "the reference distribution for monitoring ({latest_fold}) needs enough rows");
 
         var threshold = result.Threshold;
