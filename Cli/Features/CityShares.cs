@@ -44,16 +44,20 @@ internal static class CityShares
             g => g.Key, g => (IReadOnlyDictionary<string, double>)g.ToDictionary(r => r.Share, r => r.Value, StringComparer.Ordinal));
     }
 
+    // Per day first (one pass over the pass/fail inspections), then each window as a sum of days.
     private const string Sql = """
-        with windows as (
-            select d.as_of_date, m.months, count(i.*)::float8 as outcomes,
-                   (count(i.*) filter (where i.outcome = 'fail'))::float8 as fails,
-                   (count(i.*) filter (where i.outcome = 'fail' or i.passed_with_conditions))::float8 as bads
+        with days as (
+            select inspection_date as day, count(*) as outcomes, count(*) filter (where outcome = 'fail') as fails,
+                   count(*) filter (where outcome = 'fail' or passed_with_conditions) as bads
+            from clean.inspections
+            where outcome <> 'none' and inspection_date < (select max(d) from unnest(@dates::date[]) as d)
+            group by 1
+        ), windows as (
+            select d.as_of_date, m.months, coalesce(sum(y.outcomes), 0)::float8 as outcomes,
+                   coalesce(sum(y.fails), 0)::float8 as fails, coalesce(sum(y.bads), 0)::float8 as bads
             from unnest(@dates::date[]) as d(as_of_date)
             cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
-            left join clean.inspections i
-                   on i.outcome <> 'none' and i.inspection_date < d.as_of_date
-                  and i.inspection_date >= (d.as_of_date - make_interval(months => m.months))::date
+            left join days y on y.day < d.as_of_date and y.day >= (d.as_of_date - make_interval(months => m.months))::date
             group by 1, 2
         )
         select as_of_date, 'fail_' || months || 'm', coalesce(fails / nullif(outcomes, 0), 0) from windows

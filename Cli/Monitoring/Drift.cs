@@ -43,12 +43,18 @@ internal static class Drift
     {
         if (reference.Count == 0 || current.Count == 0) return double.NaN;
         var (expected, actual) = CategoryShares(reference, current);
+        return CategoricalPsi(expected, actual);
+    }
+
+    /// <summary>PSI of two category shares: every category of either is a bin; a missing or empty share counts as 0.0001.</summary>
+    internal static double CategoricalPsi(IReadOnlyDictionary<string, double> expected, IReadOnlyDictionary<string, double> actual)
+    {
         const double floor = 1e-4;
         var psi = 0.0;
-        foreach (var category in expected.Keys)
+        foreach (var category in expected.Keys.Union(actual.Keys, StringComparer.Ordinal))
         {
-            var e = Math.Max(expected[category], floor);
-            var a = Math.Max(actual[category], floor);
+            var e = Math.Max(expected.GetValueOrDefault(category), floor);
+            var a = Math.Max(actual.GetValueOrDefault(category), floor);
             psi += (a - e) * Math.Log(a / e);
         }
         return psi;

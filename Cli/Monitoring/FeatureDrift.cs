@@ -40,11 +40,7 @@ internal sealed record FeatureDrift(
         {
             if (!current.Categorical.TryGetValue(feature, out var now) || values.Length == 0 || now.Length == 0) continue;
             var psi = Drift.CategoricalPsi(values, now);
-            var spread = byDate.Count == 0 ? 0 : byDate.Max(rows =>
-            {
-                var held = rows.ToHashSet();
-                return Drift.CategoricalPsi([.. values.Where((_, i) => !held.Contains(i))], [.. rows.Select(i => values[i])]);
-            });
+            var spread = CategoricalSpread(values, byDate);
             drifts.Add(new(feature, "categorical", psi, Drift.JensenShannon(values, now), Drift.Categories(values, now), null, null,
                 settings.FeatureStatus(psi, spread), !settings.FeaturesNotCounted.Contains(feature), spread));
         }
@@ -63,6 +59,22 @@ internal sealed record FeatureDrift(
             var rest = total.Select((c, b) => c - held[b]).ToArray();
             var restRows = values.Length - rows.Length;
             spread = Math.Max(spread, Drift.Psi([.. rest.Select(c => c / restRows)], [.. held.Select(c => c / rows.Length)]));
+        }
+        return spread;
+    }
+
+    /// <summary>The largest PSI of one date's categories against the other dates', counted once and subtracted.</summary>
+    private static double CategoricalSpread(string[] values, IReadOnlyList<int[]> byDate)
+    {
+        if (byDate.Count == 0) return 0;
+        var total = values.CountBy(v => v, StringComparer.Ordinal).ToDictionary(p => p.Key, p => (double)p.Value, StringComparer.Ordinal);
+        var spread = 0.0;
+        foreach (var rows in byDate)
+        {
+            var held = rows.CountBy(i => values[i], StringComparer.Ordinal).ToDictionary(p => p.Key, p => (double)p.Value, StringComparer.Ordinal);
+            var restRows = (double)(values.Length - rows.Length);
+            var rest = total.ToDictionary(p => p.Key, p => (p.Value - held.GetValueOrDefault(p.Key)) / restRows, StringComparer.Ordinal);
+            spread = Math.Max(spread, Drift.CategoricalPsi(rest, held.ToDictionary(p => p.Key, p => p.Value / rows.Length, StringComparer.Ordinal)));
         }
         return spread;
     }

@@ -39,7 +39,9 @@ internal static class MonitorCommand
         cli.Terminal.Out.WriteLine(line);
         var features = await DriftHistory.FeaturesAsync(connection, request.Date, ct);
         if (features.Count > 0)
-            cli.Terminal.Out.WriteLine("  Most drifted features: " + string.Join(", ", features.OrderByDescending(f => f.Psi).Take(Math.Max(1, settings.FeaturesShown))
+            // The counted ones first: they set the status; those shown only follow when room is left.
+            cli.Terminal.Out.WriteLine("  Most drifted features: " + string.Join(", ", features
+                .OrderByDescending(f => f.Counted).ThenByDescending(f => f.Psi).Take(Math.Max(1, settings.FeaturesShown))
                 .Select(f => $"{f.Feature} PSI {f.Psi:0.000}{(f.JsDivergence is { } js ? $" JS {js:0.000}" : "")} (reference's own {f.ReferencePsi:0.000}) " +
                              (f.Counted ? f.Status : "not counted"))));
         await WritePerformanceAsync(cli, connection, request.Date, ct);

@@ -1,6 +1,7 @@
 using Inspections.Features;
 using Inspections.Pipeline;
 using Inspections.Training;
+using Microsoft.Extensions.Logging;
 
 namespace Inspections.Monitoring;
 
@@ -64,17 +65,23 @@ internal sealed class MonitorTask(DateOnly date, string source, IReadOnlyList<Pi
         var model = await ModelRegistry.EntryAsync(context.Connection, models[0], ct)
             ?? throw new InvalidOperationException($"the predictions of {Date:yyyy-MM-dd} name model {models[0]}, which the registry does not hold");
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var reference = await CohortSample.ReferenceAsync(context.Connection, context.Transaction, model.ModelId, model.FeatureNames(), ct);
+        context.Log.LogDebug("reference cohort of {Rows} rows read in {Ms} ms", reference.Rows, clock.ElapsedMilliseconds);
         var current = await CohortSample.PredictedOnAsync(context.Connection, context.Transaction, Date, ct);
         // Rates as excesses over the city's share of their date: the city's fail share moving is not drift of every rate.
+        clock.Restart();
         var shares = await CityShares.ReadAsync(context.Connection, context.Transaction, [.. reference.Dates, Date], ct);
+        context.Log.LogDebug("city shares of {Dates} dates in {Ms} ms", shares.Count, clock.ElapsedMilliseconds);
         if (current.Rows == 0 || reference.Rows == 0)
             return MonitorResult.Nothing(1) with { ModelId = model.ModelId, ReferenceRows = reference.Rows, CurrentRows = current.Rows };
 
         var psi = Drift.Psi(reference.Scores, current.Scores, settings.PsiBins);
         var ks = Drift.KolmogorovSmirnov(reference.Scores, current.Scores);
         var scoreStatus = MonitoringSettings.Worst(settings.ScoreStatus(psi), settings.KsStatus(ks));
+        clock.Restart();
         var features = FeatureDrift.Compare(reference.RelativeToCity(shares), current.RelativeToCity(shares), settings);
+        context.Log.LogDebug("{Features} features compared in {Ms} ms", features.Count, clock.ElapsedMilliseconds);
         var featureStatus = MonitoringSettings.Worst([.. features.Where(f => f.Counted).Select(f => f.Status)]);
         var performanceStatus = await context.ScalarAsync<string>(PerformanceStatus, new { date = Date }, ct) ?? "ok";
         var status = MonitoringSettings.Worst(scoreStatus, featureStatus, performanceStatus);
