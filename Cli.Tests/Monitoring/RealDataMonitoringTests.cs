@@ -206,7 +206,9 @@ public sealed class ShiftedSourceMonitoringTests
             var result = await db.RunAsync("run", "--date", "2014-08-25", "--source", shifted, "--fail-on-drift", "--check", "predict.max_fail_share=1");
 
             result.ExitCode.ShouldBe(6, result.ToString());
-            result.Out.ShouldContain("last_result_fail PSI");
+            // The shift shows in the most drifted features, and the alert names every counted feature at alert.
+            result.Out.ShouldContain("Most drifted features: ", customMessage: result.ToString());
+            result.Error.ShouldMatch(@"=> --fail-on-drift: at the alert level: .*features [^;]*\blast_result_fail\b", result.ToString());
             result.Error.ShouldContain("ALERT: Drift on 2014-08-25: alert");
             var (status, featureStatus) = await db.DataSource.OpenConnection().QuerySingleAsync<(string, string)>(
                 "select status, feature_status from monitoring.drift where monitor_date = '2014-08-25'");
