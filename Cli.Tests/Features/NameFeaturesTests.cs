@@ -60,6 +60,14 @@ public sealed class NameFeaturesTests(TestDatabase db) : IClassFixture<TestDatab
         (await SnapshotAsync("1001")).ShouldBe("2/2/0.44898/0.43506/0.45963/0.03755");
         // A name no other licence had: every rate is p = 3/7, no excess.
         (await SnapshotAsync("1005")).ShouldBe("0/0/0.42857/0.42857/0.42857/0");
+
+        // Monitoring's copy of the city's shares (CityShares, read from clean.inspections) is the p the name block smoothed
+        // toward: the stored rate of a name without evidence minus it is 0.
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        var shares = await CityShares.ReadAsync(connection, null, [new DateOnly(2013, 3, 1)], CancellationToken.None);
+        shares[new DateOnly(2013, 3, 1)]["fail_12m"].ShouldBe(3.0 / 7, 1e-12);
+        var stored = await db.ScalarAsync<float>("select name_fail_rate from features.snapshots where license = '1005' and as_of_date = '2013-03-01'");
+        Math.Round(stored - shares[new DateOnly(2013, 3, 1)]["fail_12m"], 6).ShouldBe(0);
     }
 
     [Fact]

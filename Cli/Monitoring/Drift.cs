@@ -92,8 +92,6 @@ internal static class Drift
         return (Shares(reference), Shares(current));
     }
 
-    /// <summary>How many bins a numeric PSI sums over: the distinct reference quantile edges plus one.</summary>
-    public static int PsiBins(IReadOnlyList<double> reference, int bins) => reference.Count == 0 ? 0 : QuantileEdges(reference, bins).Length + 1;
 
     /// <summary>
     /// Bounds for histograms of both samples: their actual range, widened to a round step, so the bins hold data
