@@ -38,10 +38,17 @@ public sealed class SeededApi : IAsyncLifetime
         ('2024-05-01', '1000001', 'CORNER GROCERY', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)', 0.60, 'fail', 1, 0.5, 'm-2024-04-01'),
         ('2024-05-01', '1000004', 'OLD DINER', '5 N WELLS ST', 'restaurant', 'Risk 1 (High)', 0.20, 'pass', 3, 0.5, 'm-2024-04-01');
 
+        -- Predict's three largest contributions, on one row (the 2024-05-01 rows were stored before predict wrote reasons).
+        update api.predictions set reasons = '[
+            {"feature": "fails_before", "value": "3", "effect": 0.41, "text": "Failed 3 of its 5 inspections (raises the risk)"},
+            {"feature": "last_result_fail", "value": "1", "effect": 0.2, "text": "Its last pass/fail inspection failed (raises the risk)"},
+            {"feature": "risk_level=high", "value": "high", "effect": -0.05, "text": "The City rates it high risk (lowers the risk)"}]'
+        where prediction_date = '2024-05-08' and license = '2294381';
+
         -- The day records store-api writes with the rows: the server holds 2024-05-08 in memory.
-        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
-        values ('2024-05-08', 'm-2024-04-01', 4, 2, now(), gen_random_uuid()),
-               ('2024-05-01', 'm-2024-04-01', 3, 1, now(), gen_random_uuid());
+        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id, model_choice, model_reason)
+        values ('2024-05-08', 'm-2024-04-01', 4, 2, now(), gen_random_uuid(), 'pinned', 'pinned by ops at 2024-05-07 09:00Z (inspections models promote)'),
+               ('2024-05-01', 'm-2024-04-01', 3, 1, now(), gen_random_uuid(), null, null);
         """;
 
     public async Task InitializeAsync()
@@ -70,7 +77,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.ContentType()?.MediaType.ShouldBe("application/json");
-        json.PropertyNames().ShouldBe(["license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold", "rank", "modelId"]);
+        json.PropertyNames().ShouldBe(["license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold", "rank", "modelId", "reasons"]);
         json.GetProperty("license").GetString().ShouldBe("2294381");
         json.GetProperty("name").GetString().ShouldBe("TACO PALACE");
         json.GetProperty("address").GetString().ShouldBe("1 N STATE ST");
@@ -82,6 +89,12 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("threshold").GetDouble().ShouldBe(0.5);
         json.GetProperty("rank").GetInt32().ShouldBe(1);
         json.GetProperty("modelId").GetString().ShouldBe("m-2024-04-01");
+        var reasons = json.GetProperty("reasons").EnumerateArray().ToList();
+        reasons.Select(r => r.GetProperty("feature").GetString()).ShouldBe(["fails_before", "last_result_fail", "risk_level=high"]);
+        reasons[0].PropertyNames().ShouldBe(["feature", "value", "effect", "text"]);
+        reasons[0].GetProperty("value").GetString().ShouldBe("3");
+        reasons[0].GetProperty("effect").GetDouble().ShouldBe(0.41);
+        reasons[0].GetProperty("text").GetString().ShouldBe("Failed 3 of its 5 inspections (raises the risk)");
     }
 
     [Fact]
@@ -94,6 +107,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("score").GetDouble().ShouldBe(0.42);
         json.GetProperty("label").GetString().ShouldBe("pass");
         json.GetProperty("rank").GetInt32().ShouldBe(2);
+        json.GetProperty("reasons").GetArrayLength().ShouldBe(0);   // stored before predict wrote reasons
     }
 
     [Fact]
@@ -233,6 +247,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         json.GetProperty("modelId").GetString().ShouldBe("m-2024-04-01");
         json.GetProperty("servesLatestPredictions").GetBoolean().ShouldBeTrue();
+        json.GetProperty("modelChoice").GetString().ShouldBe("pinned");
+        json.GetProperty("inUseBecause").GetString().ShouldBe("pinned by ops at 2024-05-07 09:00Z (inspections models promote)");
         json.GetProperty("algorithm").GetString().ShouldBe("lightgbm");
         json.GetProperty("candidate").GetString().ShouldBe("lightgbm(leaves=16, trees=200)");
         json.GetProperty("hyperParameters").GetProperty("trees").GetInt32().ShouldBe(200);
@@ -333,7 +349,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
 
         var schemas = doc.GetProperty("components").GetProperty("schemas");
         schemas.GetProperty("EstablishmentPrediction").GetProperty("properties").PropertyNames()
-            .ShouldBe(["license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold", "rank", "modelId"]);
+            .ShouldBe(["license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold", "rank", "modelId", "reasons"]);
         schemas.GetProperty("EstablishmentPrediction").GetProperty("properties").GetProperty("score").GetProperty("type").GetString().ShouldBe("number");
     }
 

@@ -55,8 +55,10 @@ internal sealed class StoredDays(NpgsqlDataSource db)
 
     private const string ScoresSql = """
         delete from predictions.scores where prediction_date = @date;
-        insert into predictions.scores (prediction_date, license, model_id, score, label, run_id)
-        select @date, license, 'm-test', score, case when score >= 0.5 then 'fail' else 'pass' end, gen_random_uuid()
+        insert into predictions.scores (prediction_date, license, model_id, score, label, run_id, reasons)
+        select @date, license, 'm-test', score, case when score >= 0.5 then 'fail' else 'pass' end, gen_random_uuid(),
+               jsonb_build_array(jsonb_build_object('feature', 'fails_before', 'value', license, 'effect', score,
+                                                    'text', 'Failed <' || license || '> times (raises the risk)'))
         from unnest(@licenses, @scores) as s(license, score);
         """;
 
@@ -196,6 +198,9 @@ public sealed class ServedDayTests : IAsyncLifetime
             var fromMemory = await BodyAsync(server, string.Format(CultureInfo.InvariantCulture, request, "2024-05-08"));
             fromMemory.ShouldBe(fromSql.Replace("2024-05-01", "2024-05-08", StringComparison.Ordinal), request);
         }
+        // The stored reasons come through both paths, escaped like every other string.
+        (await BodyAsync(server, "/establishments/1000007/prediction")).ShouldContain(
+            "\"reasons\":[{\"feature\":\"fails_before\",\"value\":\"1000007\",\"effect\":");
         // Without a date: the establishment's latest day, from memory, as SQL gives it on that date.
         (await BodyAsync(server, "/establishments/1000007/prediction"))
             .ShouldBe((await BodyAsync(server, "/establishments/1000007/prediction?date=2024-05-01")).Replace("2024-05-01", "2024-05-08", StringComparison.Ordinal));

@@ -137,6 +137,8 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         html.ShouldContain("lightgbm-2024-01-01-a1b2c3");
         html.ShouldContain("2012-01-01 to 2023-10-01 (48,213 rows)");
         TextOf(html, "threshold").ShouldStartWith("0.313");
+        TextOf(html, "model-reason").ShouldBe("pinned by ops at 2024-01-20 08:00Z (inspections models promote)");
+        TextOf(html, "model-pin").ShouldStartWith("lightgbm-2024-01-01-a1b2c3, by ops at 2024-01-20 08:00Z");
         html.ShouldContain("<th class=\"num\">roc auc</th>");
         html.ShouldContain(">0.701<");
         var flagged = Regex.Matches(html, """<td class="num disparity">(.*?)</td>""").Select(m => m.Groups[1].Value).ToList();

@@ -40,6 +40,12 @@ internal static class DashboardSeed
                   {"fold": 2, "roc_auc": 0.6891, "precision_at_10": 0.3987, "recall_at_10": 0.1954, "brier": 0.1467}]',
                 'precision_at_10', 0.4055, 0.3125, 'top 10% of validation scores', ''::bytea, '', gen_random_uuid())
             """, ("id", ModelId));
+        // The latest date's stored day says why it used the model; the model is pinned.
+        await ExecuteAsync(connection, """
+            insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id, model_choice, model_reason)
+            values ('2024-01-21', @id, 4202, 420, now(), gen_random_uuid(), 'pinned', 'pinned by ops at 2024-01-20 08:00Z (inspections models promote)');
+            insert into models.pins (model_id, changed_at, changed_by) values (@id, '2024-01-20 08:00Z', 'ops');
+            """, ("id", ModelId));
         await ExecuteAsync(connection, """
             insert into models.bias_audit (model_id, attribute, group_value, is_reference, group_size, prevalence,
                 predicted_positive_rate, tpr, fpr, fnr, fdr, false_omission_rate, precision,

@@ -69,7 +69,7 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
             select count(*) from pipeline.check_results c join pipeline.task_runs r using (run_id)
             where r.task = 'predict' and r.state = 'succeeded' and c.passed and r.parameters->>'date' = @d
             """, new { d = SampleData.RunDate });
-        passed.ShouldBe(8);
+        passed.ShouldBe(9);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Dapper;
 using Inspections.Hosting;
+using Inspections.Prediction;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,14 +27,28 @@ internal sealed record EstablishmentPrediction(
     [property: AllowedValues(ApiValues.Fail, ApiValues.Pass)] string Label,
     [property: Description("The model's threshold: the score from which the label is `fail`.")] double Threshold,
     [property: Description("Rank among every establishment predicted that day, 1 = highest score.")] int Rank,
-    [property: Description("The model that made the score (its card: `GET /models/current`).")] string ModelId);
+    [property: Description("The model that made the score (its card: `GET /models/current`).")] string ModelId,
+    [property: Description(
+        "The three largest contributions to the score, largest first, as predict computed them with the model: the feature, " +
+        "the establishment's value, its effect and the reason in words. Empty for predictions stored before reasons were.")]
+    IReadOnlyList<ScoreReason> Reasons);
+
+/// <summary>A row of <c>api.predictions</c> as Dapper reads it: the reasons as their JSON text.</summary>
+internal sealed record EstablishmentRow(
+    string License, string Name, string Address, string FacilityGroup, string RiskLevel, DateOnly PredictionDate, double Score,
+    string Label, double Threshold, int Rank, string ModelId, string? ReasonsJson)
+{
+    public EstablishmentPrediction AsPrediction() => new(License, Name, Address, FacilityGroup, RiskLevel, PredictionDate, Score,
+        Label, Threshold, Rank, ModelId, ScoreReasons.FromJson(ReasonsJson));
+}
 
 internal static class EstablishmentsApi
 {
-    /// <summary>The columns of <see cref="EstablishmentPrediction"/>, also what <see cref="ServedDayCache"/> loads.</summary>
+    /// <summary>The columns of <see cref="EstablishmentRow"/>, also what <see cref="ServedDayCache"/> loads.</summary>
     internal const string Columns = """
         license as License, name as Name, address as Address, facility_group as FacilityGroup, risk_level as RiskLevel,
-        prediction_date as PredictionDate, score as Score, label as Label, threshold as Threshold, rank as Rank, model_id as ModelId
+        prediction_date as PredictionDate, score as Score, label as Label, threshold as Threshold, rank as Rank, model_id as ModelId,
+        reasons::text as ReasonsJson
         """;
 
     private const string LatestSql = $"""
@@ -61,7 +76,7 @@ internal static class EstablishmentsApi
             .WithSummary("One establishment's prediction")
             .WithDescription(
                 "The score (probability that the establishment's next inspection is a Fail), the label (`fail` when the score " +
-                "is at least the model's threshold), the day's rank, and the establishment's name, address, facility group and " +
+                "is at least the model's threshold), the day's rank, the three largest contributions to the score in words, and the establishment's name, address, facility group and " +
                 "risk level, for the given prediction date or, without one, the latest date the establishment was predicted. " +
                 "400 when the license is not 1-10 digits or the date is not yyyy-MM-dd; 404 when the establishment or date is unknown.");
         return group;
@@ -81,10 +96,12 @@ internal static class EstablishmentsApi
             return TypedResults.Ok(cached);
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var prediction = onDate is { } day
-            ? await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(OnDateSql, new { license, date = day }, cancellationToken: ct))
-            : await connection.QuerySingleOrDefaultAsync<EstablishmentPrediction>(new CommandDefinition(LatestSql, new { license }, cancellationToken: ct));
-        if (prediction is not null) return TypedResults.Ok(prediction);
+        var row = onDate is { } day
+            ? await connection.QuerySingleOrDefaultAsync<EstablishmentRow>(
+                new CommandDefinition(OnDateSql, new { license, date = day }, cancellationToken: ct))
+            : await connection.QuerySingleOrDefaultAsync<EstablishmentRow>(
+                new CommandDefinition(LatestSql, new { license }, cancellationToken: ct));
+        if (row is not null) return TypedResults.Ok(row.AsPrediction());
 
         if (onDate is null) return Problems.NotFound($"No prediction for establishment {license}.");
         var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(KnownSql, new { license }, cancellationToken: ct));

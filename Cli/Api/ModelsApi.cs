@@ -35,6 +35,12 @@ internal sealed record ModelCard(
     [property: Description("SHA-256 of the stored model bytes, lower-case hex.")] string ModelSha256,
     [property: Description("When it entered the registry (UTC).")] DateTimeOffset CreatedAt,
     [property: Description("Whether the latest stored predictions came from this model.")] bool ServesLatestPredictions,
+    [property: Description(
+        "Why the latest predictions used this model: `pinned` (an operator ran `inspections models promote`) or `newest` " +
+        "(the newest selected at or before the date); null without predictions, or for a day stored before this was recorded.")]
+    [property: AllowedValues(Training.ModelChoice.Pinned, Training.ModelChoice.Newest, null)] string? ModelChoice,
+    [property: Description("The same in a sentence, e.g. `the newest model selected on or before 2014-08-25; none is pinned`.")]
+    string? InUseBecause,
     [property: Description("Its validation figures, the means over its temporal folds: what /performance is set against.")] ValidationSummary Validation);
 
 /// <summary>
@@ -52,7 +58,13 @@ internal sealed record ValidationSummary(
 
 internal static class ModelsApi
 {
-    private const string LatestModelSql = "select model_id from api.predictions order by prediction_date desc, rank limit 1";
+    private const string LatestModelSql = """
+        select p.model_id as ModelId, d.model_choice as ModelChoice, d.model_reason as ModelReason
+        from (select prediction_date, model_id from api.predictions order by prediction_date desc, rank limit 1) p
+        left join api.days d using (prediction_date)
+        """;
+
+    private sealed record LatestModel(string ModelId, string? ModelChoice, string? ModelReason);
 
     public static RouteGroupBuilder MapModels(this IEndpointRouteBuilder routes)
     {
@@ -73,19 +85,24 @@ internal static class ModelsApi
         if (served.Current is { ModelCard: { } card }) return TypedResults.Ok(card);
         await using var connection = await db.OpenConnectionAsync(ct);
         // The model of the latest predictions; without predictions (or if it left the registry), the newest one.
-        var latest = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LatestModelSql, cancellationToken: ct));
-        var entry = (latest is null ? null : await ModelRegistry.EntryAsync(connection, latest, ct))
+        var latest = await connection.QuerySingleOrDefaultAsync<LatestModel>(new CommandDefinition(LatestModelSql, cancellationToken: ct));
+        var entry = (latest is null ? null : await ModelRegistry.EntryAsync(connection, latest.ModelId, ct))
                     ?? await ModelRegistry.NewestEntryAsync(connection, ct);
         if (entry is null) return Problems.NotFound("No model has been trained yet.");
-        return TypedResults.Ok(entry.AsModelCard(servesLatestPredictions: entry.ModelId == latest));
+        return TypedResults.Ok(entry.ModelId == latest?.ModelId
+            ? entry.AsModelCard(servesLatestPredictions: true, latest.ModelChoice, latest.ModelReason)
+            : entry.AsModelCard(servesLatestPredictions: false, null, null));
     }
 
-    /// <summary>The card of a registry entry: its JSON columns passed through as JSON, the feature list as a list.</summary>
-    public static ModelCard AsModelCard(this RegistryEntry entry, bool servesLatestPredictions) => new(
+    /// <summary>
+    /// The card of a registry entry: its JSON columns passed through as JSON, the feature list as a list, and why the
+    /// latest predictions used it (null when they did not).
+    /// </summary>
+    public static ModelCard AsModelCard(this RegistryEntry entry, bool servesLatestPredictions, string? choice, string? reason) => new(
         entry.ModelId, entry.TrainedOn, entry.Candidate, entry.Algorithm, Json(entry.HyperParameters),
         entry.TrainingWindowStart, entry.TrainingWindowEnd, entry.TrainingRows, entry.FeatureNames(),
         Json(entry.FoldMetrics), entry.SelectionMetric, entry.SelectionValue, entry.Threshold, entry.ThresholdRule,
-        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions, Validation(entry.FoldMetrics));
+        entry.ModelSha256, new DateTimeOffset(entry.CreatedAt), servesLatestPredictions, choice, reason, Validation(entry.FoldMetrics));
 
     private static ValidationSummary Validation(string foldMetrics)
     {

@@ -100,7 +100,11 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         left join (select prediction_date, run_id, stored_at from api.days order by prediction_date desc limit 1) as newest on true
         """;
 
-    private const string DaySql = "select run_id from api.days where prediction_date = @date";
+    private const string DaySql = """
+        select run_id as RunId, model_choice as ModelChoice, model_reason as ModelReason from api.days where prediction_date = @date
+        """;
+
+    private sealed record DayHeader(Guid RunId, string? ModelChoice, string? ModelReason);
 
     private const string RowsSql = $"""
         select {EstablishmentsApi.Columns}
@@ -214,12 +218,17 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         // One snapshot for the record, the rows and the model card: a store-api committing (or being replayed) meanwhile changes none of them.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         var parameters = new { date };
-        var runId = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(DaySql, parameters, transaction, cancellationToken: ct));
-        var rows = (await connection.QueryAsync<EstablishmentPrediction>(new CommandDefinition(RowsSql, parameters, transaction, cancellationToken: ct))).AsList();
+        var header = await connection.QuerySingleOrDefaultAsync<DayHeader>(
+            new CommandDefinition(DaySql, parameters, transaction, cancellationToken: ct));
+        var rows = (await connection.QueryAsync<EstablishmentRow>(
+            new CommandDefinition(RowsSql, parameters, transaction, cancellationToken: ct))).Select(r => r.AsPrediction()).ToList();
         var model = rows.Count > 0 ? await ModelRegistry.EntryAsync(connection, rows[0].ModelId, ct) : null;
         await transaction.CommitAsync(ct);
-        return runId is { } run && rows.Count > 0
-            ? new ServedDay(date, run, rows) { ModelCard = model?.AsModelCard(servesLatestPredictions: true) }
+        return header is not null && rows.Count > 0
+            ? new ServedDay(date, header.RunId, rows)
+            {
+                ModelCard = model?.AsModelCard(servesLatestPredictions: true, header.ModelChoice, header.ModelReason),
+            }
             : null;
     }
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Date:yyyy-MM-dd} from memory: {Establishments} establishments, store-api run {RunId}, loaded in {ElapsedMs:0} ms")]

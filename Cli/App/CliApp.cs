@@ -41,6 +41,7 @@ internal static class CliApp
         root.Add(RunCommand.Create(cli));
         root.Add(StatusCommand.Create(cli, Dag.Definition));
         root.Add(RunsCommand.Create(cli));
+        root.Add(ModelsCommand.Create(cli));
         root.Add(DagCommand.Create(cli, Dag.Definition));
         root.Add(DbCommand.Create(cli));
         root.Add(ServeApiCommand.Create(cli));

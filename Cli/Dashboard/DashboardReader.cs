@@ -2,6 +2,7 @@ using Inspections.Database;
 using Inspections.Hosting;
 using Inspections.Monitoring;
 using Inspections.Pipeline;
+using Inspections.Serving;
 using Inspections.Training;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -53,6 +54,8 @@ internal sealed class DashboardReader(NpgsqlDataSource dataSource,
             History = history,
             Drift = drift,
             Model = model,
+            ModelInUse = drift is null ? null : await ServedModel.OfDayAsync(connection, drift.MonitorDate, ct),
+            Pin = await ModelPins.CurrentAsync(connection, null, ct),
             Bias = model is null ? [] : await BiasAudit.ReadAsync(connection, model.ModelId, ct),
             BiasMinGroupSize = settings.BiasMinGroupSize,
             Runs = await RunHistory.LatestAsync(connection, runsFilter, allRuns ? settings.AllRuns : settings.RecentRuns, ct),

@@ -1,5 +1,6 @@
 using Inspections.Monitoring;
 using Inspections.Pipeline;
+using Inspections.Serving;
 using Inspections.Training;
 
 namespace Inspections.Dashboard;
@@ -46,5 +47,11 @@ public sealed record DashboardView
     internal string? DagError { get; init; }
     internal IReadOnlyList<RunHistory.Run> Runs { get; init; } = [];
     internal RegistryEntry? Model { get; init; }
+
+    /// <summary>The stored day's model and why predict used it; null when the date has no stored day.</summary>
+    internal ServedModel? ModelInUse { get; init; }
+
+    /// <summary>The model pinned now (<c>inspections models promote</c>), if any.</summary>
+    internal ModelPin? Pin { get; init; }
     internal IReadOnlyList<StoredGroupAudit> Bias { get; init; } = [];
 }

@@ -21,11 +21,12 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
     private const string Replace = """
         analyze predictions.scores (prediction_date, license, model_id), features.cohort (as_of_date, license);
         delete from api.predictions where prediction_date = @date;
-        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
+        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank,
+                                     threshold, model_id, reasons)
         select s.prediction_date, s.license, coalesce(c.name, ''), coalesce(c.address, ''), coalesce(c.facility_group, 'unknown'),
                coalesce(c.risk_level, 'unknown'), s.score, s.label,
                row_number() over (order by s.score desc, s.license)::int,
-               r.threshold, s.model_id
+               r.threshold, s.model_id, s.reasons
         from predictions.scores s
         join models.registry r using (model_id)
         left join features.cohort c on c.as_of_date = s.prediction_date and c.license = s.license
@@ -33,10 +34,13 @@ internal sealed class StoreApiTask(DateOnly date, string source, IReadOnlyList<P
 
         -- A day with no rows has no record: the API must not announce a date it cannot serve.
         delete from api.days where prediction_date = @date;
-        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
-        select @date, min(model_id), count(*)::int, (count(*) filter (where label = 'fail'))::int, now(), @runId
-        from api.predictions
-        where prediction_date = @date
+        -- With predict's choice of model and its reason (none for a day predicted before predict recorded them).
+        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id, model_choice, model_reason)
+        select @date, min(p.model_id), count(*)::int, (count(*) filter (where p.label = 'fail'))::int, now(), @runId,
+               (select model_choice from predictions.days where prediction_date = @date),
+               (select model_reason from predictions.days where prediction_date = @date)
+        from api.predictions p
+        where p.prediction_date = @date
         having count(*) > 0;
         """;
 

@@ -61,16 +61,29 @@ internal static class ModelRegistry
 
     /// <summary>The model the select task of <paramref name="date"/> stored (the newest, should it have run twice).</summary>
     public static Task<RegisteredModel?> TrainedOnAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DateOnly date, CancellationToken ct) =>
-        ReadOneAsync(connection, tx, Select + " where trained_on = @date order by created_at desc, model_id limit 1", date, ct);
+        ReadOneAsync(connection, tx, Select + " where trained_on = @date order by created_at desc, model_id limit 1",
+            new NpgsqlParameter("date", date), ct);
 
     /// <summary>The newest model selected at or before <paramref name="date"/>, or null when none was.</summary>
     public static Task<RegisteredModel?> NewestAtOrBeforeAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DateOnly date, CancellationToken ct) =>
-        ReadOneAsync(connection, tx, Select + " where trained_on <= @date order by trained_on desc, created_at desc, model_id limit 1", date, ct);
+        ReadOneAsync(connection, tx, Select + " where trained_on <= @date order by trained_on desc, created_at desc, model_id limit 1",
+            new NpgsqlParameter("date", date), ct);
 
-    private static async Task<RegisteredModel?> ReadOneAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, DateOnly date, CancellationToken ct)
+    /// <summary>The model <paramref name="modelId"/>, or null when the registry holds no such model.</summary>
+    public static Task<RegisteredModel?> ByIdAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string modelId, CancellationToken ct) =>
+        ReadOneAsync(connection, tx, Select + " where model_id = @modelId", new NpgsqlParameter("modelId", modelId), ct);
+
+    private const string ListSql = $"select {EntryColumns} from models.registry order by trained_on desc, created_at desc, model_id";
+
+    /// <summary>Every entry, newest first.</summary>
+    public static async Task<IReadOnlyList<RegistryEntry>> ListAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        (await connection.QueryAsync<RegistryEntry>(new CommandDefinition(ListSql, cancellationToken: ct))).AsList();
+
+    private static async Task<RegisteredModel?> ReadOneAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql,
+        NpgsqlParameter parameter, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection, tx);
-        command.Parameters.AddWithValue("date", date);
+        command.Parameters.Add(parameter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new RegisteredModel(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetString(3),

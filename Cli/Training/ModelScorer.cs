@@ -145,6 +145,47 @@ internal sealed class ModelScorer
             .OrderByDescending(p => Math.Abs(p.Weight)).ThenBy(p => p.Feature, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The <paramref name="top"/> largest contributions to each row's score, by feature slot, largest magnitude first: what
+    /// ML.NET's feature-contribution calculator gives before calibration. For logistic regression that is exactly the
+    /// coefficient times the row's (transformed) value, in log-odds, so the contributions and the intercept add up to the
+    /// score's log-odds; for a tree ensemble, each tree's leaf value split among the features on the row's path. The
+    /// baseline has one: the log-odds of the row's risk category's score. Positive raises the risk.
+    /// </summary>
+    public IReadOnlyList<(string Feature, double Effect)[]> Contributions(IReadOnlyList<FeatureRow> rows, int top)
+    {
+        if (_baseline is not null)
+        {
+            return rows.Select(r => new[]
+            {
+                ($"risk_level={BaselineRiskTable.Group(r.RiskLevel)}", Math.Log(_baseline.Score(r) / (1 - _baseline.Score(r)))),
+            }).ToList();
+        }
+        if (rows.Count == 0) return [];
+        var names = SlotNames();
+        var scored = _model!.Transform(ToDataView(_ml!, rows, _transform!, _ => 1f));
+        var last = ((IEnumerable<ITransformer>)_model).Last();
+        var calculator = last switch
+        {
+            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> linear =>
+                _ml!.Transforms.CalculateFeatureContribution(linear, names.Count, names.Count, normalize: false).Fit(scored),
+            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> fastTree =>
+                _ml!.Transforms.CalculateFeatureContribution(fastTree, names.Count, names.Count, normalize: false).Fit(scored),
+            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>> lightGbm =>
+                _ml!.Transforms.CalculateFeatureContribution(lightGbm, names.Count, names.Count, normalize: false).Fit(scored),
+            _ => throw new InvalidOperationException($"{Algorithm} does not report feature contributions ({last.GetType().Name})"),
+        };
+        var contributions = calculator.Transform(scored).GetColumn<VBuffer<float>>("FeatureContributions");
+        return contributions.Select(vector =>
+        {
+            var dense = vector.DenseValues().ToArray();
+            return dense.Select((c, i) => (Feature: i < names.Count ? names[i] : $"slot {i}", Effect: (double)c))
+                .Where(p => p.Effect != 0)
+                .OrderByDescending(p => Math.Abs(p.Effect)).ThenBy(p => p.Feature, StringComparer.Ordinal)
+                .Take(top).ToArray();
+        }).ToList();
+    }
+
     /// <summary>The name of each slot of the Features vector: the numeric features, then the one-hot categories ("risk_level=high").</summary>
     private List<string> SlotNames()
     {
