@@ -50,6 +50,22 @@ public sealed class ScoreReasonsTests
         }
     }
 
+    [Fact]
+    public void A_logistic_models_contributions_are_what_ML_NETs_contribution_calculator_gives()
+    {
+        var candidate = Small(Candidate.Logistic);
+        var stored = Reloaded(candidate, ModelScorer.Fit(candidate, Rows));
+
+        var direct = stored.Contributions(Rows, 3);
+        var calculated = stored.CalculatedContributions(Rows, 3);
+
+        for (var i = 0; i < Rows.Count; i++)
+        {
+            direct[i].Select(c => c.Feature).ShouldBe(calculated[i].Select(c => c.Feature), $"row {i}");
+            for (var k = 0; k < 3; k++) direct[i][k].Effect.ShouldBe(calculated[i][k].Effect, 1e-5);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Algorithms))]
     public void A_stored_model_gives_the_contributions_the_fitted_one_gave(string algorithm)
