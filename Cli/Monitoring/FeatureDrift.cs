@@ -7,12 +7,12 @@ namespace Inspections.Monitoring;
 /// </summary>
 /// <remarks>
 /// A feature's PSI is judged against the reference's own spread (<paramref name="ReferencePsi"/>): the largest PSI one
-/// of the reference's as-of dates shows against the rest of the reference, on the same bins: the statistic the
-/// current cohort gets, on dates the model validated on. A feature many establishments share a value of (a ZIP
-/// code's rate, a 2 km cell's) has a few hundred distinct values per date, and the reference's own months differ by a
-/// PSI of 0.2 to 0.8 while the model validates
-/// well on every one of them; so a feature warns above the larger of <c>FeaturePsiWarn</c> and that spread, and alerts
-/// above the larger of <c>FeaturePsiAlert</c> and <c>FeatureSpreadAlertFactor</c> times it.
+/// of the reference's as-of dates shows against the rest of the reference, on the same bins: the statistic the current
+/// cohort gets, on dates the model validated on. A feature many establishments share a value of (a ZIP code's rate, a
+/// 2 km cell's) has a few hundred distinct values per date, and the reference's own months differ by a PSI of 0.2 to
+/// 0.8 while the model validates well on every one of them; so a feature warns above the larger of
+/// <c>FeaturePsiWarn</c> and that spread, and alerts above the larger of <c>FeaturePsiAlert</c> and
+/// <c>FeatureSpreadAlertFactor</c> times it.
 /// </remarks>
 internal sealed record FeatureDrift(
     string Feature,
