@@ -144,7 +144,7 @@ public sealed class CommandLineTests(TestDatabase db) : IClassFixture<TestDataba
     }
 
     [Fact]
-    public async Task A_backfill_runs_each_date_in_order_stops_at_the_first_failure_and_a_second_run_skips_what_is_done()
+    public async Task A_backfill_runs_each_date_in_order_stops_at_the_first_failure_and_a_rerun_skips_what_is_done()
     {
         var export = Write(History);
         var backfill = (string[])["run", "--until", "clean", "--from", "2013-01-07", "--to", "2013-01-28",

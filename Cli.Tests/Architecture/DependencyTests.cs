@@ -9,8 +9,10 @@ namespace Inspections.Tests.Architecture;
 /// </summary>
 public sealed partial class DependencyTests
 {
-    private static readonly string[] Stages = ["Ingest", "Cleaning", "Features", "Training", "Prediction", "Serving", "Monitoring"];
-    private static readonly string[] Folders = [.. Stages, "Api", "Dashboard", "Pipeline", "Database", "Hosting", "App"];
+    private static readonly string[] Stages =
+        ["Ingest", "Cleaning", "Features", "Training", "Prediction", "Serving", "Monitoring"];
+    private static readonly string[] Folders =
+        [.. Stages, "Api", "Dashboard", "Pipeline", "Database", "Hosting", "App"];
 
     /// <summary>Folder to the folders its files name, itself left out.</summary>
     private static Dictionary<string, SortedSet<string>> Graph()
@@ -60,7 +62,8 @@ public sealed partial class DependencyTests
         var graph = Graph();
         graph["Pipeline"].ShouldBeSubsetOf(["Database", "Hosting"]);
         var engine = Path.Combine(SharedData.RepositoryRoot, "Cli", "Pipeline");
-        Directory.EnumerateFiles(engine, "*.cs").Where(f => File.ReadAllText(f).Contains("Spectre", StringComparison.Ordinal))
+        Directory.EnumerateFiles(engine, "*.cs")
+            .Where(f => File.ReadAllText(f).Contains("Spectre", StringComparison.Ordinal))
             .ShouldBeEmpty();
     }
 
@@ -84,7 +87,10 @@ public sealed partial class DependencyTests
     [GeneratedRegex(@"^\s*using\s+(?:static\s+)?Inspections\.(\w+)", RegexOptions.Multiline)]
     private static partial Regex Using();
 
-    /// <summary>A folder's namespace named in code, e.g. <c>Ingest.IngestCommand</c> or <c>Inspections.Ingest.IngestCommand</c>.</summary>
+    /// <summary>
+    /// A folder's namespace named in code, e.g. <c>Ingest.IngestCommand</c> or
+    /// <c>Inspections.Ingest.IngestCommand</c>.
+    /// </summary>
     [GeneratedRegex(@"(?<![\w.])(?:Inspections\.)?(\w+)\.[A-Z]\w*")]
     private static partial Regex Qualified();
 }

@@ -65,7 +65,8 @@ public sealed class RoleTests : IAsyncLifetime
         // Realised performance (/performance), and nothing else of monitoring.
         (await connection.ExecuteScalarAsync<long>("select count(*) from monitoring.performance")).ShouldBe(0);
         (await connection.ExecuteScalarAsync<long>("select count(*) from monitoring.calibration")).ShouldBe(0);
-        Denied(await Should.ThrowAsync<PostgresException>(() => connection.ExecuteScalarAsync<long>("select count(*) from monitoring.drift")));
+        Denied(await Should.ThrowAsync<PostgresException>(
+            () => connection.ExecuteScalarAsync<long>("select count(*) from monitoring.drift")));
 
         Denied(await Should.ThrowAsync<PostgresException>(
             () => connection.ExecuteScalarAsync<long>("select count(*) from raw.inspections")));

@@ -97,7 +97,8 @@ public sealed class ApiKeysTests
     [InlineData(";")]
     public void A_url_that_does_not_parse_is_a_usage_error(string urls)
     {
-        Should.Throw<UserException>(() => ListenUrls.Check(urls, Configured(), "Api:Keys")).ExitCode.ShouldBe(ExitCodes.UsageError);
+        Should.Throw<UserException>(() => ListenUrls.Check(urls, Configured(), "Api:Keys"))
+            .ExitCode.ShouldBe(ExitCodes.UsageError);
     }
 }
 
@@ -109,7 +110,9 @@ public sealed class ApiKeyCommandTests
         var result = await CliRunner.RunAsync(["api-key", "new", "alice"]);
 
         result.ExitCode.ShouldBe(ExitCodes.Success, result.ToString());
-        var key = result.Out.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith(ApiKeys.Prefix, StringComparison.Ordinal)).ShouldHaveSingleItem();
+        var key = result.Out.Split('\n').Select(l => l.Trim())
+            .Where(l => l.StartsWith(ApiKeys.Prefix, StringComparison.Ordinal))
+            .ShouldHaveSingleItem();
         var hash = ApiKeys.Hash(key);
         result.Out.ShouldContain($"Api__Keys__alice={hash}");
         result.Out.ShouldContain($"Dashboard__Keys__alice={hash}");

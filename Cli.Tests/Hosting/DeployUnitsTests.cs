@@ -10,20 +10,30 @@ public sealed class SystemdFactAttribute : FactAttribute
     {
         var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, "systemd-analyze")));
-        if (!found) Skip = "systemd-analyze is not installed (Debian package systemd): the units in deploy/ were not verified";
+        if (!found)
+            Skip = "systemd-analyze is not installed (Debian package systemd): the units in deploy/ were not verified";
     }
 }
 
-/// <summary>The systemd units in <c>deploy/</c>: what systemd would say of them, and the least privilege they promise.</summary>
+/// <summary>
+/// The systemd units in <c>deploy/</c>: what systemd would say of them, and the least privilege they promise.
+/// </summary>
 public sealed class DeployUnitsTests
 {
     private static readonly string Deploy = Path.Combine(SharedData.RepositoryRoot, "deploy");
 
-    private static readonly string[] Services = ["inspections-api.service", "inspections-dashboard.service", "inspections-pipeline.service", "inspections-db.service"];
+    private static readonly string[] Services =
+    [
+        "inspections-api.service",
+        "inspections-dashboard.service",
+        "inspections-pipeline.service",
+        "inspections-db.service",
+    ];
 
     private static async Task<(int ExitCode, string Output)> VerifyAsync(string folder)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(SharedData.RepositoryRoot, "scripts", "verify-deploy.sh"), folder])
+        var start = new ProcessStartInfo("bash",
+            [Path.Combine(SharedData.RepositoryRoot, "scripts", "verify-deploy.sh"), folder])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -50,7 +60,8 @@ public sealed class DeployUnitsTests
         var broken = Directory.CreateTempSubdirectory("units-").FullName;
         try
         {
-            foreach (var file in Directory.GetFiles(Deploy, "inspections-*")) File.Copy(file, Path.Combine(broken, Path.GetFileName(file)));
+            foreach (var file in Directory.GetFiles(Deploy, "inspections-*"))
+                File.Copy(file, Path.Combine(broken, Path.GetFileName(file)));
             var api = Path.Combine(broken, "inspections-api.service");
             File.WriteAllText(api, File.ReadAllText(api).Replace("ProtectSystem=strict", "ProtectSytem=strict"));
 
@@ -66,15 +77,16 @@ public sealed class DeployUnitsTests
     }
 
     [Fact]
-    public void Every_service_runs_as_the_unprivileged_user_with_the_usual_hardening_and_its_secrets_in_an_environment_file()
+    public void Every_service_runs_as_the_unprivileged_user_with_usual_hardening_and_secrets_in_an_environment_file()
     {
         foreach (var name in Services)
         {
             var lines = File.ReadAllLines(Path.Combine(Deploy, name)).Select(l => l.Trim()).ToHashSet();
             foreach (var directive in new[]
                      {
-                         "User=inspections", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-                         "CapabilityBoundingSet=", "ReadWritePaths=/var/lib/inspections", "EnvironmentFile=-/etc/inspections/inspections.env",
+                         "User=inspections", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
+                         "PrivateTmp=yes", "CapabilityBoundingSet=", "ReadWritePaths=/var/lib/inspections",
+                         "EnvironmentFile=-/etc/inspections/inspections.env",
                      })
                 lines.ShouldContain(directive, $"{name} lacks {directive}");
             lines.ShouldContain(l => l.StartsWith("RestrictAddressFamilies=", StringComparison.Ordinal), name);

@@ -15,7 +15,10 @@ public sealed class LongestFirst : ITestCollectionOrderer
 {
     // Longest first, as measured on the CI machine; a class not listed keeps its place after them.
     private static readonly string[] Long =
-        ["OrderIndependenceTests", "RealDataMonitoringTests", "ShiftedSourceMonitoringTests", "KillTests", "DatabaseStopTests"];
+    [
+        "OrderIndependenceTests", "RealDataMonitoringTests", "ShiftedSourceMonitoringTests", "KillTests",
+        "DatabaseStopTests",
+    ];
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
         testCollections.Select((collection, index) => (collection, index))

@@ -18,7 +18,10 @@ public sealed class SocrataSourceTests(TestDatabase db) : IClassFixture<TestData
     public Task DisposeAsync() => Task.CompletedTask;
 
     private static string Record(long id, string date, string extra = "") =>
-        $$"""{"inspection_id":"{{id}}","dba_name":"CAFE {{id}}","license_":"{{1000 + id}}","inspection_date":"{{date}}","results":"Pass","latitude":"41.9","longitude":"-87.6"{{extra}}}""";
+        $$"""{"inspection_id":"{{id}}","dba_name":"CAFE {{id}}","license_":"{{1000 + id}}",""" +
+        $$"""
+        "inspection_date":"{{date}}","results":"Pass","latitude":"41.9","longitude":"-87.6"{{extra}}}
+        """;
 
     /// <summary>
     /// A fake portal: answers each request with the next planned response, then pages of <paramref name="records"/>.

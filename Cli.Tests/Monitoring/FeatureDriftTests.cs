@@ -33,12 +33,17 @@ public sealed class FeatureDriftTests
         var random = new Random(4);
         var before = Enumerable.Range(0, 2000).Select(_ => random.NextDouble() * 100).ToArray();
         var after = before.Select(v => v + 60).ToArray();
-        var reference = new CohortSample(1, new double[2000], new Dictionary<string, double[]> { ["age"] = before, ["visits"] = before },
+        var reference = new CohortSample(1, new double[2000],
+            new Dictionary<string, double[]> { ["age"] = before, ["visits"] = before },
             new Dictionary<string, string[]> { ["risk"] = [.. Enumerable.Repeat("high", 2000)] });
-        var current = new CohortSample(1, new double[2000], new Dictionary<string, double[]> { ["age"] = after, ["visits"] = before },
+        var current = new CohortSample(1, new double[2000],
+            new Dictionary<string, double[]> { ["age"] = after, ["visits"] = before },
             new Dictionary<string, string[]> { ["risk"] = [.. Enumerable.Repeat("high", 2000)] });
-        var settings = new MonitoringSettings { PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeaturesNotCounted = ["age"],
-            FeatureSpreadAlertFactor = 1.5 };
+        var settings = new MonitoringSettings
+        {
+            PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeaturesNotCounted = ["age"],
+            FeatureSpreadAlertFactor = 1.5,
+        };
 
         var drifts = FeatureDrift.Compare(reference, current, settings);
 
@@ -59,16 +64,23 @@ public sealed class FeatureDriftTests
     {
         // "area": shared by many rows, it moves by 15 between the reference's two dates; "own": the same on both.
         var random = new Random(7);
-        double[] Uniform(int n, double from) => [.. Enumerable.Range(0, n).Select(_ => from + random.NextDouble() * 100)];
-        var dates = Enumerable.Repeat(new DateOnly(2013, 1, 1), 2000).Concat(Enumerable.Repeat(new DateOnly(2013, 2, 1), 2000)).ToList();
+        double[] Uniform(int n, double from) =>
+            [.. Enumerable.Range(0, n).Select(_ => from + random.NextDouble() * 100)];
+        var dates = Enumerable.Repeat(new DateOnly(2013, 1, 1), 2000)
+            .Concat(Enumerable.Repeat(new DateOnly(2013, 2, 1), 2000)).ToList();
         double[] area = [.. Uniform(2000, 0), .. Uniform(2000, 15)];
         double[] own = [.. Uniform(2000, 0), .. Uniform(2000, 0)];
-        var reference = new CohortSample(2, new double[4000], new Dictionary<string, double[]> { ["area"] = area, ["own"] = own },
+        var reference = new CohortSample(2, new double[4000],
+            new Dictionary<string, double[]> { ["area"] = area, ["own"] = own },
             new Dictionary<string, string[]>()) { Dates = dates };
         // Today both are 15 above the reference's first date: as far as its own second date is, for "area".
-        var current = new CohortSample(1, new double[2000], new Dictionary<string, double[]> { ["area"] = Uniform(2000, 15), ["own"] = Uniform(2000, 15) },
+        var current = new CohortSample(1, new double[2000],
+            new Dictionary<string, double[]> { ["area"] = Uniform(2000, 15), ["own"] = Uniform(2000, 15) },
             new Dictionary<string, string[]>());
-        var settings = new MonitoringSettings { PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeatureSpreadAlertFactor = 1.5 };
+        var settings = new MonitoringSettings
+        {
+            PsiBins = 10, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25, FeatureSpreadAlertFactor = 1.5,
+        };
 
         var drifts = FeatureDrift.Compare(reference, current, settings).ToDictionary(d => d.Feature);
 

@@ -4,22 +4,26 @@ namespace Inspections.Tests.Monitoring;
 
 public sealed class RealisedPerformanceTests
 {
-    private static Outcome O(string license, double score, bool fail, int day) => new(license, score, fail, new DateOnly(2014, 3, 1).AddDays(day));
+    private static Outcome O(string license, double score, bool fail, int day) =>
+        new(license, score, fail, new DateOnly(2014, 3, 1).AddDays(day));
 
     [Fact]
     public void Days_earlier_revisits_the_same_dates_in_score_order()
     {
         // Dates 0, 10, 20, 30. The failing one inspected last (day 30) has the top score: it would have been visited on
         // day 0, 30 days earlier; the other failure (day 10, third score) gets day 20: 10 days later. Mean 10.
-        Outcome[] outcomes = [O("a", 0.9, true, 30), O("b", 0.7, false, 0), O("c", 0.5, true, 10), O("d", 0.1, false, 20)];
+        Outcome[] outcomes =
+            [O("a", 0.9, true, 30), O("b", 0.7, false, 0), O("c", 0.5, true, 10), O("d", 0.1, false, 20)];
         RealisedPerformance.DaysEarlier(outcomes).ShouldBe(10);
     }
 
     [Fact]
     public void Tied_scores_share_the_mean_of_their_places_dates()
     {
-        // All tied: each gets the mean date (15); the failure inspected on day 30 is 15 days earlier, on day 0 15 days later.
-        Outcome[] outcomes = [O("a", 0.5, true, 30), O("b", 0.5, false, 10), O("c", 0.5, false, 20), O("d", 0.5, true, 0)];
+        // All tied: each gets the mean date (15); the failure inspected on day 30 is 15 days earlier, on day 0 15 days
+        // later.
+        Outcome[] outcomes =
+            [O("a", 0.5, true, 30), O("b", 0.5, false, 10), O("c", 0.5, false, 20), O("d", 0.5, true, 0)];
         RealisedPerformance.DaysEarlier(outcomes).ShouldBe(0);
         RealisedPerformance.DaysEarlier([O("a", 0.5, false, 1)]).ShouldBeNull();
     }
@@ -27,7 +31,9 @@ public sealed class RealisedPerformanceTests
     [Fact]
     public void Measure_gives_the_ranking_metrics_lift_and_ten_calibration_groups()
     {
-        var outcomes = Enumerable.Range(0, 100).Select(i => O($"L{i:000}", i / 100.0, i >= 80 || i % 10 == 0, i % 60)).ToList();
+        var outcomes = Enumerable.Range(0, 100)
+            .Select(i => O($"L{i:000}", i / 100.0, i >= 80 || i % 10 == 0, i % 60))
+            .ToList();
 
         var figures = RealisedPerformance.Measure(outcomes);
 

@@ -31,7 +31,8 @@ public sealed class DatabaseStopTests : IAsyncLifetime
     [Theory]
     [InlineData("fast")]
     [InlineData("immediate")]
-    public async Task A_server_stopped_during_a_task_is_one_line_and_the_database_unavailable_code_and_the_next_run_completes(string mode)
+    public async Task A_server_stopped_mid_task_is_one_line_and_the_database_unavailable_code_and_a_next_run_completes(
+        string mode)
     {
         string[] run =
             ["run", "--until", "clean", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample];

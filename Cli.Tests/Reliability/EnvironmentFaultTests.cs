@@ -77,7 +77,8 @@ public sealed class EnvironmentFaultTests : IAsyncLifetime
     [OrdinaryUserTheory]
     [InlineData("")]
     [InlineData("not-yet")]
-    public async Task A_data_directory_an_ordinary_user_may_not_write_is_one_line_and_its_own_exit_code_not_a_stack_trace(string below)
+    public async Task A_data_directory_an_ordinary_user_may_not_write_is_one_line_and_its_exit_code_not_a_stack_trace(
+        string below)
     {
         Directory.CreateDirectory(_root);
         File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserExecute

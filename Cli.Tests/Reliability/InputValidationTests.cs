@@ -70,7 +70,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     // 1. A file missing columns the pipeline reads.
 
     [RealDataFact]
-    public async Task The_real_export_without_licence_results_and_violations_is_refused_and_the_stored_records_keep_theirs()
+    public async Task The_real_export_without_licence_results_and_violations_is_refused_and_stored_records_keep_theirs()
     {
         await db.ResetAsync();
         (await db.RunAsync("ingest", "--date", "2014-08-15", "--source", SharedData.ChicagoCsv)).ExitCode.ShouldBe(0);
@@ -136,10 +136,16 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
 
     private static string JsonRecord(long id, string date,
         string fields = ""","license_":"2001","results":"Pass","violations":"33. CLEAN - Comments: OK" """) =>
-        $$"""{"inspection_id":"{{id}}","dba_name":"CAFE","aka_name":"CAFE","facility_type":"Restaurant","risk":"Risk 1 (High)","address":"1 N STATE ST","zip":"60614","inspection_date":"{{date}}T00:00:00","inspection_type":"Canvass","latitude":"41.9","longitude":"-87.6"{{fields}}}""";
+        $$"""{"inspection_id":"{{id}}","dba_name":"CAFE","aka_name":"CAFE","facility_type":"Restaurant",""" +
+        $$"""
+        "risk":"Risk 1 (High)","address":"1 N STATE ST","zip":"60614","inspection_date":"{{date}}T00:00:00",
+        """ +
+        $$"""
+        "inspection_type":"Canvass","latitude":"41.9","longitude":"-87.6"{{fields}}}
+        """;
 
     [Fact]
-    public async Task A_json_file_in_which_no_record_has_a_key_the_pipeline_reads_is_refused_before_anything_is_written()
+    public async Task A_json_file_where_no_record_has_a_key_the_pipeline_reads_is_refused_before_anything_is_written()
     {
         var path = WriteJson(JsonRecord(101, "2013-02-01", ""","violations":"33. CLEAN - Comments: OK" """),
             JsonRecord(102, "2013-02-02", ""","violations":null"""));
@@ -265,7 +271,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     }
 
     [Fact]
-    public async Task Nul_escapes_invalid_utf8_and_lone_surrogates_in_json_records_are_rejects_and_the_other_records_load()
+    public async Task Nul_escapes_invalid_utf8_and_lone_surrogates_in_json_records_are_rejects_and_other_records_load()
     {
         string[] records =
         [
@@ -311,7 +317,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     // 4. Ids the API could not answer for, and coordinates off the Earth or far from Chicago.
 
     [Fact]
-    public async Task Licences_that_are_not_whole_positive_numbers_and_impossible_coordinates_are_rejects_with_their_reasons()
+    public async Task Licences_not_whole_positive_numbers_and_impossible_coordinates_are_rejects_with_their_reasons()
     {
         Row[] bad =
         [

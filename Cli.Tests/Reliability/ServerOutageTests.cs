@@ -34,7 +34,7 @@ public sealed class ServerOutageTests : IAsyncLifetime
     public async Task DisposeAsync() => await _throwaway.DisposeAsync();
 
     [Fact]
-    public async Task The_dashboard_answers_a_503_page_while_the_database_is_down_and_the_first_request_after_it_is_back_as_usual()
+    public async Task The_dashboard_answers_a_503_page_during_a_database_outage_and_the_first_request_after_as_usual()
     {
         await using var server = await Served.StartAsync("serve-dashboard", _config, "/");
         (await server.GetAsync("/")).Status.ShouldBe(HttpStatusCode.OK);
@@ -67,7 +67,7 @@ public sealed class ServerOutageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ready_says_database_unavailable_without_paths_or_server_text_and_the_log_says_why_once_per_outage()
+    public async Task Ready_says_database_unavailable_without_paths_or_server_text_and_logs_why_once_per_outage()
     {
         await using var server = await Served.StartAsync("serve-api", _config, "/health");
         // the database answers; it holds nothing yet

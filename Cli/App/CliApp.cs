@@ -26,7 +26,8 @@ internal static class CliApp
     {
         var root = new RootCommand(
             "Predicts which Chicago food establishments will fail their next health inspection: " +
-            "a pipeline of idempotent tasks over PostgreSQL, from the City's open data to an HTTP API and a dashboard.");
+            "a pipeline of idempotent tasks over PostgreSQL, from the City's open data to an HTTP API " +
+            "and a dashboard.");
         root.Add(cli.Connection);
         root.Add(cli.Verbose);
         // In the order people meet them: the pipeline's verbs, its state, the database, the servers.
@@ -61,7 +62,10 @@ internal static class CliApp
         return code;
     }
 
-    private static async Task<int> RunAsync(string[] args, Terminal terminal, IReadOnlyDictionary<string, string?>? configOverrides,
+    private static async Task<int> RunAsync(
+        string[] args,
+        Terminal terminal,
+        IReadOnlyDictionary<string, string?>? configOverrides,
         CancellationToken ct)
     {
         var cli = new CliContext(terminal, configOverrides ?? new Dictionary<string, string?>());
@@ -102,7 +106,8 @@ internal static class CliApp
         }
         catch (Exception e)
         {
-            terminal.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message} (this is a bug; details follow)");
+            terminal.Error.WriteLine(
+                $"error: unexpected {e.GetType().Name}: {e.Message} (this is a bug; details follow)");
             terminal.Error.WriteLine(e.ToString());
             return ExitCodes.Unexpected;
         }
@@ -115,7 +120,9 @@ internal static class CliApp
     private static IEnumerable<string> ParseErrors(RootCommand root, ParseResult parseResult)
     {
         var verbs = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
-        if (parseResult.CommandResult.Command == root && parseResult.UnmatchedTokens is [var first, ..] && !first.StartsWith('-'))
+        if (parseResult.CommandResult.Command == root
+            && parseResult.UnmatchedTokens is [var first, ..]
+            && !first.StartsWith('-'))
         {
             var closest = verbs.OrderBy(v => Distance(v, first)).First();
             yield return Distance(closest, first) <= 2
@@ -137,7 +144,8 @@ internal static class CliApp
             {
                 var cost = a[i - 1] == b[j - 1] ? 0 : 1;
                 d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
             }
         return d[a.Length, b.Length];
     }

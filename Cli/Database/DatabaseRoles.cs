@@ -36,8 +36,9 @@ internal static class DatabaseRoles
 
     /// <summary>
     /// What the servers may read, granted by the tables' owner after the migrations (so new tables are covered).
-    /// The API reads its serving tables, the model card and the realised performance; the dashboard what it shows: models, monitoring, the
-    /// run history and the served days. Neither reads raw, clean or features, and neither writes anything.
+    /// The API reads its serving tables, the model card and the realised performance; the dashboard what it shows:
+    /// models, monitoring, the run history and the served days. Neither reads raw, clean or features, and neither
+    /// writes anything.
     /// </summary>
     private const string Grants = $"""
         do $$
@@ -132,14 +133,17 @@ internal static class DatabaseRoles
         $$;
         """;
 
-    // What EmbeddedSetup ensures, read: the three roles, and the database and every product object owned by the pipeline's.
+    // What EmbeddedSetup ensures, read: the three roles, and the database and every product object owned by the
+    // pipeline's.
     private const string SetUpAlready = """
         select (select count(*) from pg_roles where rolname = any(@roles)) = 3
            and (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) = @owner
-           and not exists (select 1 from pg_namespace where nspname = any(@schemas) and pg_get_userbyid(nspowner) <> @owner)
+           and not exists (select 1 from pg_namespace
+                           where nspname = any(@schemas) and pg_get_userbyid(nspowner) <> @owner)
            and not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
                            where c.relkind in ('r', 'p', 'v', 'm', 'S')
-                             and (n.nspname = any(@schemas) or (n.nspname = 'public' and c.relname = 'schema_migrations'))
+                             and (n.nspname = any(@schemas)
+                                  or (n.nspname = 'public' and c.relname = 'schema_migrations'))
                              and pg_get_userbyid(c.relowner) <> @owner)
         """;
 

@@ -27,7 +27,8 @@ internal sealed partial class EmbeddedCluster
     private static readonly TimeSpan LockNotice = TimeSpan.FromSeconds(2);
 
     /// <summary>What pg_ctl prints whatever the reason a start failed.</summary>
-    private static readonly string[] PgCtlChatter = ["waiting for server to start", "pg_ctl: could not start server", "Examine the log output"];
+    private static readonly string[] PgCtlChatter =
+        ["waiting for server to start", "pg_ctl: could not start server", "Examine the log output"];
 
     private readonly string _binDirectory;
     private readonly ILogger _log;
@@ -57,11 +58,16 @@ internal sealed partial class EmbeddedCluster
     public string LockFile => Path.Combine(Root, "cluster.lock");
     public bool Exists => File.Exists(Path.Combine(DataDirectory, "PG_VERSION"));
 
-    /// <summary>Over the private socket (trusted: only the cluster's owner can reach it), as the pipeline's role unless told otherwise.</summary>
+    /// <summary>
+    /// Over the private socket (trusted: only the cluster's owner can reach it), as the pipeline's role unless told
+    /// otherwise.
+    /// </summary>
     public string ConnectionString(string database = DatabaseName, string user = DatabaseRoles.Pipeline) =>
         $"Host={SocketDirectory};Port={Port};Username={user};Database={database}";
 
-    /// <summary>As the superuser: to create the database and the roles, and for tests that make databases of their own.</summary>
+    /// <summary>
+    /// As the superuser: to create the database and the roles, and for tests that make databases of their own.
+    /// </summary>
     public string SuperuserConnectionString(string database = DatabaseName) => ConnectionString(database, SuperUser);
 
     public static EmbeddedCluster FromSettings(DatabaseSettings settings, ILogger log)
@@ -72,26 +78,36 @@ internal sealed partial class EmbeddedCluster
         var bin = FindBinaries(settings.BinDirectory)
             ?? throw new UserException(ExitCodes.PostgresMissing,
                 "PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package postgresql-15 " +
-                "(apt-get install postgresql-15), or use an existing server with --connection or ConnectionStrings__Postgres.");
+                "(apt-get install postgresql-15), or use an existing server with --connection " +
+                "or ConnectionStrings__Postgres.");
         if (settings.Port is <= 0 or > 65535)
             throw new UserException(ExitCodes.UsageError, $"Database:Port must be a TCP port, not {settings.Port}.");
         return new EmbeddedCluster(root, settings.Port, bin, settings.ServerOptions, log);
     }
 
-    /// <summary>Root keeps its cluster where the postgres user can reach it; anyone else under their XDG data home.</summary>
+    /// <summary>
+    /// Root keeps its cluster where the postgres user can reach it; anyone else under their XDG data home.
+    /// </summary>
     public static string DefaultDataDirectory()
     {
         if (Environment.IsPrivilegedProcess) return "/var/lib/inspections";
         var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg
             ? xdg
-            // DoNotVerify: a home that does not exist (nobody's /nonexistent) would otherwise come back as "", a relative path.
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), ".local", "share");
+            // DoNotVerify: a home that does not exist (nobody's /nonexistent) would otherwise come back as "", a
+            // relative path.
+            : Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.UserProfile,
+                    Environment.SpecialFolderOption.DoNotVerify),
+                ".local",
+                "share");
         return Path.Combine(dataHome, "inspections");
     }
 
     private static string? FindBinaries(string configured)
     {
-        static bool HasServer(string dir) => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl"))
+        static bool HasServer(string dir) =>
+            File.Exists(Path.Combine(dir, "initdb"))
+            && File.Exists(Path.Combine(dir, "pg_ctl"))
             && File.Exists(Path.Combine(dir, "postgres"));
 
         if (configured.Length > 0) return HasServer(configured) ? configured : null;
@@ -99,7 +115,9 @@ internal sealed partial class EmbeddedCluster
         if (Directory.Exists(debianRoot))
         {
             var newest = Directory.GetDirectories(debianRoot)
-                .Select(d => (Dir: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
+                .Select(d => (
+                    Dir: Path.Combine(d, "bin"),
+                    Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
                 .Where(d => HasServer(d.Dir))
                 .OrderByDescending(d => d.Version)
                 .FirstOrDefault();
@@ -109,7 +127,10 @@ internal sealed partial class EmbeddedCluster
             .FirstOrDefault(HasServer);
     }
 
-    /// <summary>Creates the cluster on first use and starts it when it is not running. Safe to call from several processes at once.</summary>
+    /// <summary>
+    /// Creates the cluster on first use and starts it when it is not running. Safe to call from several processes
+    /// at once.
+    /// </summary>
     public async Task EnsureRunningAsync(CancellationToken ct)
     {
         try
@@ -148,11 +169,13 @@ internal sealed partial class EmbeddedCluster
                 var passwordFile = Path.Combine(Root, "password");
                 if (!File.Exists(passwordFile))
                 {
-                    await File.WriteAllTextAsync(passwordFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant(), ct);
+                    await File.WriteAllTextAsync(passwordFile,
+                        Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant(), ct);
                     File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 }
                 File.Copy(passwordFile, initPassword, overwrite: true);
-                File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.SetUnixFileMode(DataDirectory,
+                    UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -165,8 +188,10 @@ internal sealed partial class EmbeddedCluster
             await EnsureServerUserCanWriteAsync(ct);
             try
             {
-                await RunAsync("initdb", ["-D", DataDirectory, "-U", SuperUser, "-E", "UTF8", "--locale=C", "--no-instructions",
-                    "--auth-local=trust", "--auth-host=scram-sha-256", $"--pwfile={initPassword}", "--no-sync"], ct);
+                await RunAsync("initdb",
+                    ["-D", DataDirectory, "-U", SuperUser, "-E", "UTF8", "--locale=C", "--no-instructions",
+                     "--auth-local=trust", "--auth-host=scram-sha-256", $"--pwfile={initPassword}", "--no-sync"],
+                    ct);
             }
             catch
             {
@@ -191,12 +216,15 @@ internal sealed partial class EmbeddedCluster
         // Only loopback TCP and the socket inside pgdata: nothing reachable from other machines.
         var options = $"-p {Port} -k {SocketDirectory} -c listen_addresses=127.0.0.1 {ServerOptions}".Trim();
         var logStart = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
-        var result = await RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", options], ct,
+        var result = await RunAsync("pg_ctl",
+            ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", options],
+            ct,
             throwOnError: false);
         if (result.ExitCode != 0)
         {
             throw new UserException(ExitCodes.DatabaseUnavailable,
-                $"the embedded PostgreSQL server in {DataDirectory} did not start: {StartFailure(result.Output, logStart)}");
+                $"the embedded PostgreSQL server in {DataDirectory} did not start: " +
+                $"{StartFailure(result.Output, logStart)}");
         }
     }
 
@@ -207,10 +235,12 @@ internal sealed partial class EmbeddedCluster
     /// </summary>
     private string StartFailure(string pgCtlOutput, long logStart)
     {
-        var said = pgCtlOutput.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !PgCtlChatter.Any(l.StartsWith));
+        var said = pgCtlOutput.Split('\n').Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !PgCtlChatter.Any(l.StartsWith));
         var logged = LogLinesSince(logStart).Select(l => ServerLogLine().Match(l)).Where(m => m.Success)
             .Where(m => m.Groups["level"].Value is "FATAL" or "PANIC" or "ERROR" or "WARNING" or "DETAIL" or "HINT"
-                || (m.Groups["level"].Value == "LOG" && m.Groups["text"].Value.StartsWith("could not", StringComparison.Ordinal)))
+                || (m.Groups["level"].Value == "LOG"
+                    && m.Groups["text"].Value.StartsWith("could not", StringComparison.Ordinal)))
             .Select(m => $"{m.Groups["level"].Value}: {m.Groups["text"].Value.Trim()}");
         var reasons = said.Concat(logged).ToList();
         return reasons.Count > 0 ? string.Join(" | ", reasons) : $"pg_ctl gave no reason; see {LogFile}";
@@ -220,7 +250,8 @@ internal sealed partial class EmbeddedCluster
     {
         try
         {
-            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var stream =
+                new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             stream.Seek(offset <= stream.Length ? offset : 0, SeekOrigin.Begin);
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd().Split('\n');
@@ -237,23 +268,27 @@ internal sealed partial class EmbeddedCluster
 
     /// <summary>
     /// initdb and the server write pgdata as the server's OS user (postgres when we are root), which also needs to
-    /// enter every folder above it. Checked first because otherwise they fail on some file inside, which reads like a bug.
+    /// enter every folder above it. Checked first because otherwise they fail on some file inside, which reads like
+    /// a bug.
     /// </summary>
     private async Task EnsureServerUserCanWriteAsync(CancellationToken ct)
     {
-        var (exitCode, _) = await RunAsServerUserAsync("test", ["-w", DataDirectory, "-a", "-x", DataDirectory], ct, throwOnError: false);
+        var (exitCode, _) = await RunAsServerUserAsync("test",
+            ["-w", DataDirectory, "-a", "-x", DataDirectory], ct, throwOnError: false);
         if (exitCode == 0) return;
         var who = Environment.IsPrivilegedProcess
             ? $"the {ServiceUser} OS user (which runs the server, as PostgreSQL refuses to run as root)"
             : $"OS user {Environment.UserName}";
         throw new UserException(ExitCodes.DataDirectoryUnusable,
-            $"the embedded cluster's folder {DataDirectory} cannot be used: {who} may not write it or enter a folder above it; " +
+            $"the embedded cluster's folder {DataDirectory} cannot be used: " +
+            $"{who} may not write it or enter a folder above it; " +
             "give it access, or set Database:DataDirectory to a folder it can use");
     }
 
     /// <summary>
-    /// Holds <see cref="LockFile"/> (an flock: the kernel releases it when the holder dies). Only another process holding
-    /// it is waited for, saying so, for at most <see cref="LockTimeout"/>; a folder where it cannot be created fails at once.
+    /// Holds <see cref="LockFile"/> (an flock: the kernel releases it when the holder dies). Only another process
+    /// holding it is waited for, saying so, for at most <see cref="LockTimeout"/>; a folder where it cannot be created
+    /// fails at once.
     /// </summary>
     private async Task<IAsyncDisposable> AcquireLockAsync(CancellationToken ct)
     {
@@ -270,13 +305,16 @@ internal sealed partial class EmbeddedCluster
                 if (holder is null && waited.Elapsed >= LockNotice)
                 {
                     holder = await LockHolderAsync(ct);
-                    _log.LogInformation("waiting for {Holder}, which holds {Lock} while it creates or starts the embedded cluster (at most {Seconds:0} s)",
+                    _log.LogInformation(
+                        "waiting for {Holder}, which holds {Lock} while it creates or starts the embedded cluster " +
+                        "(at most {Seconds:0} s)",
                         holder, LockFile, LockTimeout.TotalSeconds);
                 }
                 if (waited.Elapsed >= LockTimeout)
                 {
                     throw new UserException(ExitCodes.DatabaseUnavailable,
-                        $"{holder ?? await LockHolderAsync(ct)} has held {LockFile} for {LockTimeout.TotalSeconds:0} s without finishing " +
+                        $"{holder ?? await LockHolderAsync(ct)} has held {LockFile} " +
+                        $"for {LockTimeout.TotalSeconds:0} s without finishing " +
                         "creating or starting the embedded cluster: end it if it is stuck, then run this again");
                 }
                 await Task.Delay(100, ct);
@@ -288,7 +326,9 @@ internal sealed partial class EmbeddedCluster
         }
     }
 
-    /// <summary>"process 1234 (inspections)": /proc/locks lists every flock with its holder's pid and the file's inode.</summary>
+    /// <summary>
+    /// "process 1234 (inspections)": /proc/locks lists every flock with its holder's pid and the file's inode.
+    /// </summary>
     private async Task<string> LockHolderAsync(CancellationToken ct)
     {
         try
@@ -316,7 +356,9 @@ internal sealed partial class EmbeddedCluster
             _ => e.Message,
         };
         return new UserException(ExitCodes.DataDirectoryUnusable,
-            $"the embedded cluster's folder {folder} cannot be used: {cause}; make it writable, or set Database:DataDirectory to a folder that is", e);
+            $"the embedded cluster's folder {folder} cannot be used: {cause}; " +
+            "make it writable, or set Database:DataDirectory to a folder that is",
+            e);
     }
 
     /// <summary>Runs a PostgreSQL binary, as the postgres OS user when we are root.</summary>
@@ -324,7 +366,10 @@ internal sealed partial class EmbeddedCluster
         bool throwOnError = true) =>
         RunAsServerUserAsync(Path.Combine(_binDirectory, tool), args, ct, throwOnError);
 
-    private Task<(int ExitCode, string Output)> RunAsServerUserAsync(string file, IReadOnlyList<string> args, CancellationToken ct,
+    private Task<(int ExitCode, string Output)> RunAsServerUserAsync(
+        string file,
+        IReadOnlyList<string> args,
+        CancellationToken ct,
         bool throwOnError = true) =>
         Environment.IsPrivilegedProcess
             ? RunProcessAsync("runuser", ["-u", ServiceUser, "--", file, .. args], ct, throwOnError)

@@ -18,7 +18,9 @@ internal static class Areas
         ("far-south", [60627, 60628, 60633, 60827]),
     ];
 
-    public static string[] Zips => Groups.SelectMany(g => g.Zips.Select(z => z.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+    public static string[] Zips => Groups
+        .SelectMany(g => g.Zips.Select(z => z.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        .ToArray();
 
     public static string[] AreaOfZips => Groups.SelectMany(g => g.Zips.Select(_ => g.Area)).ToArray();
 }

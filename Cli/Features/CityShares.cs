@@ -16,32 +16,39 @@ namespace Inspections.Features;
 /// </remarks>
 internal static class CityShares
 {
-    /// <summary>The share each smoothed rate is smoothed toward (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>).</summary>
-    public static IReadOnlyDictionary<string, string> ShareOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["name_fail_rate"] = "fail_12m",
-        ["name_word_min_rate"] = "fail_12m",
-        ["name_word_max_rate"] = "fail_12m",
-        ["nearby_fail_12m_1km"] = "fail_12m",
-        ["nearby_fail_12m_2km"] = "fail_12m",
-        ["nearby_fail_6m_1km"] = "fail_6m",
-        ["nearby_fail_3m_1km"] = "fail_3m",
-        ["nearby_fail_3m_2km"] = "fail_3m",
-        ["nearby_fail_2m_1km"] = "fail_2m",
-        ["nearby_fail_2m_2km"] = "fail_2m",
-        ["nearby_bad_12m_1km"] = "bad_12m",
-        ["zip_fail_12m"] = "fail_12m",
-        ["zip_fail_24m"] = "fail_24m",
-    };
+    /// <summary>
+    /// The share each smoothed rate is smoothed toward (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ShareOf { get; } =
+        new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["name_fail_rate"] = "fail_12m",
+            ["name_word_min_rate"] = "fail_12m",
+            ["name_word_max_rate"] = "fail_12m",
+            ["nearby_fail_12m_1km"] = "fail_12m",
+            ["nearby_fail_12m_2km"] = "fail_12m",
+            ["nearby_fail_6m_1km"] = "fail_6m",
+            ["nearby_fail_3m_1km"] = "fail_3m",
+            ["nearby_fail_3m_2km"] = "fail_3m",
+            ["nearby_fail_2m_1km"] = "fail_2m",
+            ["nearby_fail_2m_2km"] = "fail_2m",
+            ["nearby_bad_12m_1km"] = "bad_12m",
+            ["zip_fail_12m"] = "fail_12m",
+            ["zip_fail_24m"] = "fail_24m",
+        };
 
-    /// <summary>Every share of every date, by date then share name (<c>fail_2m</c> ... <c>fail_24m</c>, <c>bad_12m</c>).</summary>
+    /// <summary>
+    /// Every share of every date, by date then share name (<c>fail_2m</c> ... <c>fail_24m</c>, <c>bad_12m</c>).
+    /// </summary>
     public static async Task<IReadOnlyDictionary<DateOnly, IReadOnlyDictionary<string, double>>> ReadAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<DateOnly> dates, CancellationToken ct)
     {
         var rows = await connection.QueryAsync<(DateOnly AsOfDate, string Share, double Value)>(new CommandDefinition(
             Sql, new { dates = dates.Distinct().ToArray() }, transaction, cancellationToken: ct, commandTimeout: 0));
         return rows.GroupBy(r => r.AsOfDate).ToDictionary(
-            g => g.Key, g => (IReadOnlyDictionary<string, double>)g.ToDictionary(r => r.Share, r => r.Value, StringComparer.Ordinal));
+            g => g.Key,
+            g => (IReadOnlyDictionary<string, double>)g.ToDictionary(
+                r => r.Share, r => r.Value, StringComparer.Ordinal));
     }
 
     // Per day first (one pass over the pass/fail inspections), then each window as a sum of days.
@@ -57,7 +64,8 @@ internal static class CityShares
                    coalesce(sum(y.fails), 0)::float8 as fails, coalesce(sum(y.bads), 0)::float8 as bads
             from unnest(@dates::date[]) as d(as_of_date)
             cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
-            left join days y on y.day < d.as_of_date and y.day >= (d.as_of_date - make_interval(months => m.months))::date
+            left join days y on y.day < d.as_of_date
+                            and y.day >= (d.as_of_date - make_interval(months => m.months))::date
             group by 1, 2
         )
         select as_of_date, 'fail_' || months || 'm', coalesce(fails / nullif(outcomes, 0), 0) from windows

@@ -3,10 +3,10 @@ using Npgsql;
 namespace Inspections.Features;
 
 /// <summary>
-/// The inspections before the run date as the leakage check's second opinion (<see cref="FeatureRecomputation"/>) reads
-/// them, in (date, id) order, held in flat arrays (a million inspections take about 40 MB): licence, day, outcome flags,
-/// name key (<see cref="NameFeatures.Key"/>, the C# twin of the SQL's), ZIP code and grid cells, each text value as an
-/// integer id.
+/// The inspections before the run date as the leakage check's second opinion (<see cref="FeatureRecomputation"/>)
+/// reads them, in (date, id) order, held in flat arrays (a million inspections take about 40 MB): licence, day, outcome
+/// flags, name key (<see cref="NameFeatures.Key"/>, the C# twin of the SQL's), ZIP code and grid cells, each text value
+/// as an integer id.
 /// </summary>
 internal sealed class FeatureEvents
 {
@@ -49,7 +49,9 @@ internal sealed class FeatureEvents
     /// <summary>Index into <see cref="Zips"/>; -1 without a ZIP code.</summary>
     public int[] Zip { get; }
 
-    /// <summary>Cell on the 1 km grid (X1, Y1) and the 2 km grid (X2, Y2); <see cref="NoCell"/> without coordinates.</summary>
+    /// <summary>
+    /// Cell on the 1 km grid (X1, Y1) and the 2 km grid (X2, Y2); <see cref="NoCell"/> without coordinates.
+    /// </summary>
     public int[] X1 { get; }
     public int[] Y1 { get; }
     public int[] X2 { get; }
@@ -60,7 +62,9 @@ internal sealed class FeatureEvents
     /// <summary>The name keys, in ordinal order of their text.</summary>
     public List<string> NameKeys { get; } = [];
 
-    /// <summary>Per name key, its words' indices into <see cref="Words"/>, ascending (words in ordinal order).</summary>
+    /// <summary>
+    /// Per name key, its words' indices into <see cref="Words"/>, ascending (words in ordinal order).
+    /// </summary>
     public List<int[]> KeyWords { get; } = [];
 
     /// <summary>The words of three letters or more of every name key, in ordinal order.</summary>
@@ -70,14 +74,22 @@ internal sealed class FeatureEvents
 
     public Dictionary<string, int> LicenseIndex { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The cell of a point on grid 1 (1 km) or 2 (2 km): km = degrees x 82.8568 east, x 110.57 north, from 87.68 W, 41.88 N.</summary>
+    /// <summary>
+    /// The cell of a point on grid 1 (1 km) or 2 (2 km): km = degrees x 82.8568 east, x 110.57 north, from 87.68 W,
+    /// 41.88 N.
+    /// </summary>
     public static (int X, int Y) Cell(double latitude, double longitude, int grid) =>
         ((int)Math.Floor((longitude + 87.68) * 82.8568 / grid), (int)Math.Floor((latitude - 41.88) * 110.57 / grid));
 
     /// <summary>Every clean inspection dated before <paramref name="before"/>.</summary>
-    public static async Task<FeatureEvents> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, DateOnly before, CancellationToken ct)
+    public static async Task<FeatureEvents> ReadAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        DateOnly before,
+        CancellationToken ct)
     {
-        var count = await new NpgsqlCommand("select count(*) from clean.inspections where inspection_date < @before", connection, transaction)
+        var count = await new NpgsqlCommand(
+            "select count(*) from clean.inspections where inspection_date < @before", connection, transaction)
         {
             CommandTimeout = 0,
             Parameters = { new("before", before) },
@@ -96,7 +108,8 @@ internal sealed class FeatureEvents
         {
             for (var i = 0; await reader.ReadAsync(ct); i++)
             {
-                if (i >= events.Count) throw new InvalidOperationException("clean.inspections grew while the features task read it");
+                if (i >= events.Count)
+                    throw new InvalidOperationException("clean.inspections grew while the features task read it");
                 var license = reader.GetString(0);
                 if (!events.LicenseIndex.TryGetValue(license, out var l))
                 {
@@ -152,7 +165,9 @@ internal sealed class FeatureEvents
         return events;
     }
 
-    /// <summary>Renumbers the keys in ordinal order of their text, and gives each its words' ids (words in ordinal order too).</summary>
+    /// <summary>
+    /// Renumbers the keys in ordinal order of their text, and gives each its words' ids (words in ordinal order too).
+    /// </summary>
     private void NumberKeys(List<string> rawKeys)
     {
         var order = Enumerable.Range(0, rawKeys.Count).OrderBy(k => rawKeys[k], StringComparer.Ordinal).ToArray();

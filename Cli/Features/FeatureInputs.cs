@@ -23,20 +23,36 @@ internal static class FeatureInputs
     public sealed record Stale(IReadOnlyList<DateOnly> Snapshots, IReadOnlyList<DateOnly> FoldCohorts,
         IReadOnlyList<(string Kind, DateOnly AsOfDate, string Fingerprint)> Current, string Definition);
 
-    /// <summary>The hash of everything that decides a stored value: the feature SQL and the settings it reads.</summary>
+    /// <summary>
+    /// The hash of everything that decides a stored value: the feature SQL and the settings it reads.
+    /// </summary>
     public static string Definition(FeatureSettings settings)
     {
         var text = $"{FeatureQuery.Definition}\nwindow={settings.LabelWindowDays}\nactive={settings.ActiveWithinDays}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    public static async Task<Stale> StaleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateOnly runDate,
-        IReadOnlyList<DateOnly> snapshotDates, IReadOnlyList<DateOnly> foldDates, FeatureSettings settings, CancellationToken ct)
+    public static async Task<Stale> StaleAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        DateOnly runDate,
+        IReadOnlyList<DateOnly> snapshotDates,
+        IReadOnlyList<DateOnly> foldDates,
+        FeatureSettings settings,
+        CancellationToken ct)
     {
         var definition = Definition(settings);
-        var rows = (await connection.QueryAsync<(string Kind, DateOnly AsOfDate, string Fingerprint, bool Changed)>(new CommandDefinition(
-            Fingerprints, new { date = runDate, window = settings.LabelWindowDays, snapshots = snapshotDates.ToArray(), folds = foldDates.ToArray(), definition },
-            transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+        var parameters = new
+        {
+            date = runDate,
+            window = settings.LabelWindowDays,
+            snapshots = snapshotDates.ToArray(),
+            folds = foldDates.ToArray(),
+            definition,
+        };
+        var rows = (await connection.QueryAsync<(string Kind, DateOnly AsOfDate, string Fingerprint, bool Changed)>(
+            new CommandDefinition(Fingerprints, parameters, transaction, cancellationToken: ct, commandTimeout: 0)))
+            .AsList();
         var changed = rows.Where(r => r.Changed).ToList();
         return new Stale(
             [.. changed.Where(r => r.Kind == "snapshots").Select(r => r.AsOfDate).Order()],
@@ -45,11 +61,19 @@ internal static class FeatureInputs
             definition);
     }
 
-    /// <summary>Records the fingerprints of the dates just computed (in the run's transaction, with their rows).</summary>
-    public static Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateOnly runDate, Stale stale, CancellationToken ct) =>
+    /// <summary>
+    /// Records the fingerprints of the dates just computed (in the run's transaction, with their rows).
+    /// </summary>
+    public static Task RecordAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        DateOnly runDate,
+        Stale stale,
+        CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition("""
             insert into features.inputs (kind, as_of_date, fingerprint, definition, computed_on)
-            select k, d, f, @definition, @date from unnest(@kinds::text[], @dates::date[], @fingerprints::text[]) as c(k, d, f)
+            select k, d, f, @definition, @date
+            from unnest(@kinds::text[], @dates::date[], @fingerprints::text[]) as c(k, d, f)
             on conflict (kind, as_of_date) do update
             set fingerprint = excluded.fingerprint, definition = excluded.definition, computed_on = excluded.computed_on
             """, new
@@ -66,9 +90,10 @@ internal static class FeatureInputs
     private const string Fingerprints = """
         with days as (
             select inspection_date as day, count(*) as n,
-                   sum(hashtextextended(concat_ws('|', inspection_id, license, name, zip, latitude, longitude, facility_group,
-                       risk_level, inspection_date, outcome, passed_with_conditions, closes_business, violations_total,
-                       violations_critical, violations_serious, is_complaint, is_reinspection), 0)) as h
+                   sum(hashtextextended(concat_ws('|', inspection_id, license, name, zip, latitude, longitude,
+                       facility_group, risk_level, inspection_date, outcome, passed_with_conditions, closes_business,
+                       violations_total, violations_critical, violations_serious, is_complaint, is_reinspection),
+                       0)) as h
             from clean.inspections where inspection_date < @date group by 1
         ), asked as (
             select 'snapshots' as kind, d as as_of_date, d + @window as cutoff from unnest(@snapshots::date[]) as d

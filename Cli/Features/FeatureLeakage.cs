@@ -13,7 +13,11 @@ namespace Inspections.Features;
 /// </summary>
 internal static class FeatureLeakage
 {
-    private sealed record Stored(string Table, DateOnly AsOfDate, string License, IReadOnlyDictionary<string, object?> Values)
+    private sealed record Stored(
+        string Table,
+        DateOnly AsOfDate,
+        string License,
+        IReadOnlyDictionary<string, object?> Values)
     {
         public double Number(string column) => Convert.ToDouble(Values[column], CultureInfo.InvariantCulture);
 
@@ -29,13 +33,19 @@ internal static class FeatureLeakage
 
 
     /// <summary>
-    /// Checks a sample of the run date's cohort and of the snapshots of <paramref name="snapshotDates"/>: the pairs the run
-    /// wrote, all of them dated no later than the run date, so every inspection their features may read is in view.
+    /// Checks a sample of the run date's cohort and of the snapshots of <paramref name="snapshotDates"/>: the pairs the
+    /// run wrote, all of them dated no later than the run date, so every inspection their features may read is in view.
     /// </summary>
-    public static async Task<Result> FindMismatchesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        DateOnly runDate, IReadOnlyCollection<DateOnly> snapshotDates, int sampleSize, CancellationToken ct)
+    public static async Task<Result> FindMismatchesAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        DateOnly runDate,
+        IReadOnlyCollection<DateOnly> snapshotDates,
+        int sampleSize,
+        CancellationToken ct)
     {
-        var sample = await ReadSampleAsync(connection, transaction, runDate, snapshotDates, Math.Max(1, sampleSize / 2), ct);
+        var sample = await ReadSampleAsync(
+            connection, transaction, runDate, snapshotDates, Math.Max(1, sampleSize / 2), ct);
         var licenses = sample.Select(s => s.License).Distinct().ToArray();
         var inspections = (await ReadInspectionsAsync(connection, transaction, licenses, ct)).ToLookup(i => i.License);
 
@@ -43,8 +53,10 @@ internal static class FeatureLeakage
         var pairs = new List<(DateOnly, string)>();
         foreach (var stored in sample)
         {
-            var difference = CompareOwn(stored, inspections[stored.License].Where(i => i.InspectionDate < stored.AsOfDate).ToList());
-            if (difference is not null) mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
+            var difference = CompareOwn(stored,
+                inspections[stored.License].Where(i => i.InspectionDate < stored.AsOfDate).ToList());
+            if (difference is not null)
+                mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
             else pairs.Add((stored.AsOfDate, stored.License));
         }
 
@@ -58,7 +70,8 @@ internal static class FeatureLeakage
                 var difference = FeatureSet.Neighbourhood
                     .Select(c => Difference(c, stored.Number(c), expected[c]))
                     .FirstOrDefault(d => d is not null);
-                if (difference is not null) mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
+                if (difference is not null)
+                    mismatches.Add($"{stored.Table} {stored.License}@{stored.AsOfDate:yyyy-MM-dd}: {difference}");
             }
         }
         return new Result(sample.Count, mismatches);
@@ -90,33 +103,42 @@ internal static class FeatureLeakage
         ];
         foreach (var (name, expected) in numbers)
             if (Difference(name, s.Number(name), expected) is { } difference) return difference;
-        if (s.Text("facility_group") != last.FacilityGroup) return $"facility_group stored {s.Text("facility_group")}, recomputed {last.FacilityGroup}";
-        if (s.Text("risk_level") != last.RiskLevel) return $"risk_level stored {s.Text("risk_level")}, recomputed {last.RiskLevel}";
+        if (s.Text("facility_group") != last.FacilityGroup)
+            return $"facility_group stored {s.Text("facility_group")}, recomputed {last.FacilityGroup}";
+        if (s.Text("risk_level") != last.RiskLevel)
+            return $"risk_level stored {s.Text("risk_level")}, recomputed {last.RiskLevel}";
         if (s.Text("zip") != last.Zip) return $"zip stored {s.Text("zip")}, recomputed {last.Zip}";
         return null;
     }
 
     /// <summary>Null when the stored value (a float4) is the recomputed one, to its precision.</summary>
     private static string? Difference(string name, double stored, double expected) =>
-        Math.Abs(stored - expected) > 1e-4 * Math.Max(1, Math.Abs(expected)) ? $"{name} stored {Format(stored)}, recomputed {Format(expected)}" : null;
+        Math.Abs(stored - expected) > 1e-4 * Math.Max(1, Math.Abs(expected))
+            ? $"{name} stored {Format(stored)}, recomputed {Format(expected)}"
+            : null;
 
     private static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
-    private static async Task<List<Inspection>> ReadInspectionsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        string[] licenses, CancellationToken ct)
+    private static async Task<List<Inspection>> ReadInspectionsAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        string[] licenses,
+        CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
-            select license, inspection_id, inspection_date, facility_group, risk_level, zip, outcome, passed_with_conditions,
-                   violations_total, violations_critical, violations_serious, is_complaint, is_reinspection
+            select license, inspection_id, inspection_date, facility_group, risk_level, zip, outcome,
+                   passed_with_conditions, violations_total, violations_critical, violations_serious, is_complaint,
+                   is_reinspection
             from clean.inspections where license = any(@licenses) order by license, inspection_date, inspection_id
             """, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.AddWithValue("licenses", licenses);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<Inspection>();
         while (await reader.ReadAsync(ct))
-            rows.Add(new Inspection(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3),
-                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetBoolean(7),
-                reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetBoolean(11), reader.GetBoolean(12)));
+            rows.Add(new Inspection(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateOnly>(2),
+                reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetString(6), reader.GetBoolean(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10),
+                reader.GetBoolean(11), reader.GetBoolean(12)));
         return rows;
     }
 
@@ -133,8 +155,10 @@ internal static class FeatureLeakage
         while (await reader.ReadAsync(ct))
         {
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-            for (var i = 1; i < reader.FieldCount; i++) values[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            sample.Add(new Stored(reader.GetString(0), reader.GetFieldValue<DateOnly>(reader.GetOrdinal("as_of_date")), (string)values["license"]!, values));
+            for (var i = 1; i < reader.FieldCount; i++)
+                values[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            sample.Add(new Stored(reader.GetString(0), reader.GetFieldValue<DateOnly>(reader.GetOrdinal("as_of_date")),
+                (string)values["license"]!, values));
         }
         return sample;
     }
@@ -151,7 +175,8 @@ internal static class FeatureLeakage
             -- among a bounded pseudo-random draw of pairs, those inspected in the week from the as-of date
             select k.* from (select * from keys order by hashtext(license || as_of_date) limit @half * 50) k
             where exists (select 1 from clean.inspections i
-                          where i.license = k.license and i.inspection_date >= k.as_of_date and i.inspection_date < k.as_of_date + 7)
+                          where i.license = k.license
+                            and i.inspection_date >= k.as_of_date and i.inspection_date < k.as_of_date + 7)
             limit @half
         ), any_pair as (
             select * from keys order by hashtext(license || as_of_date || 'x') limit @half
@@ -159,9 +184,11 @@ internal static class FeatureLeakage
             select * from near union select * from any_pair
         )
         select p."table", {FeatureSet.SqlColumns("c")}
-        from picked p join features.cohort c on p."table" = 'cohort' and c.as_of_date = p.as_of_date and c.license = p.license
+        from picked p join features.cohort c
+          on p."table" = 'cohort' and c.as_of_date = p.as_of_date and c.license = p.license
         union all
         select p."table", {FeatureSet.SqlColumns("s")}
-        from picked p join features.snapshots s on p."table" = 'snapshots' and s.as_of_date = p.as_of_date and s.license = p.license
+        from picked p join features.snapshots s
+          on p."table" = 'snapshots' and s.as_of_date = p.as_of_date and s.license = p.license
         """;
 }

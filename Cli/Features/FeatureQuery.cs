@@ -9,7 +9,8 @@ namespace Inspections.Features;
 /// temp view <c>feature_rows</c>; the snapshots and the cohorts all select from it. Pairs with no inspection
 /// within the label window (which has closed by the run date for every as-of date but the run date) are left out,
 /// except on the cohort dates (the run date's, and the validation folds' for monitoring's reference), where every
-/// active establishment is kept. Only inspections dated before the run date are read, whatever later ones the table holds.
+/// active establishment is kept. Only inspections dated before the run date are read, whatever later ones the table
+/// holds.
 /// </summary>
 /// <remarks>
 /// Three blocks, each a temp table keyed by (as_of_date, license): the establishment's own history
@@ -23,15 +24,23 @@ namespace Inspections.Features;
 /// </remarks>
 internal static class FeatureQuery
 {
-    /// <summary>The columns a features row stores (<see cref="FeatureSet.SqlColumns"/>), as <c>feature_rows</c> has them.</summary>
+    /// <summary>
+    /// The columns a features row stores (<see cref="FeatureSet.SqlColumns"/>), as <c>feature_rows</c> has them.
+    /// </summary>
     public static string Columns { get; } = FeatureSet.SqlColumns();
 
     /// <summary>
-    /// Writes <c>feature_rows</c> for the pairs of <paramref name="asOfDates"/> that a label window can label, and for every
-    /// active establishment of <paramref name="cohortDates"/>.
+    /// Writes <c>feature_rows</c> for the pairs of <paramref name="asOfDates"/> that a label window can label, and for
+    /// every active establishment of <paramref name="cohortDates"/>.
     /// </summary>
-    public static async Task ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        IReadOnlyCollection<DateOnly> asOfDates, IReadOnlyCollection<DateOnly> cohortDates, DateOnly runDate, FeatureSettings settings, CancellationToken ct,
+    public static async Task ComputeAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        IReadOnlyCollection<DateOnly> asOfDates,
+        IReadOnlyCollection<DateOnly> cohortDates,
+        DateOnly runDate,
+        FeatureSettings settings,
+        CancellationToken ct,
         Action<string, long>? stepDone = null)
     {
         var parameters = new
@@ -47,7 +56,8 @@ internal static class FeatureQuery
         var clock = System.Diagnostics.Stopwatch.StartNew();
         async Task<int> Step(string name, string sql)
         {
-            var rows = await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: ct, commandTimeout: 0));
+            var rows = await connection.ExecuteAsync(
+                new CommandDefinition(sql, parameters, transaction, cancellationToken: ct, commandTimeout: 0));
             stepDone?.Invoke(name, clock.ElapsedMilliseconds);
             clock.Restart();
             return rows;
@@ -63,13 +73,15 @@ internal static class FeatureQuery
 
     private const string Prepare = """
         drop view if exists feature_rows;
-        drop table if exists feature_as_of, feature_name_keys, feature_name_words, feature_events, feature_own, feature_own_history,
-            feature_priors, feature_day_positions, feature_name_counts, feature_name_totals, feature_name_block, feature_bounds, feature_day_buckets,
-            feature_cells, feature_query_cells, feature_along_x, feature_kernel_sums, feature_kernel_before, feature_zip_before,
-            feature_place_windows, feature_place_block;
+        drop table if exists feature_as_of, feature_name_keys, feature_name_words, feature_events, feature_own,
+            feature_own_history, feature_priors, feature_day_positions, feature_name_counts, feature_name_totals,
+            feature_name_block, feature_bounds, feature_day_buckets, feature_cells, feature_query_cells,
+            feature_along_x, feature_kernel_sums, feature_kernel_before, feature_zip_before, feature_place_windows,
+            feature_place_block;
         -- position: the as-of dates in order, so "before the n-th as-of date" is a number
         create temp table feature_as_of (as_of_date date primary key, position int not null) on commit drop;
-        insert into feature_as_of select d, row_number() over (order by d) from (select distinct unnest(@asOf::date[]) as d) a;
+        insert into feature_as_of
+        select d, row_number() over (order by d) from (select distinct unnest(@asOf::date[]) as d) a;
         analyze feature_as_of;
         """;
 
@@ -94,7 +106,8 @@ internal static class FeatureQuery
                 regexp_replace(regexp_replace(replace(
                     translate(n.name, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
                     '&', ' AND '), '#[0-9]+', '', 'g'), '[^A-Z ]', '', 'g'), ' ') with ordinality as w(word, position)
-            where w.word <> '' and w.word not in ('INC', 'LLC', 'CORP', 'CORPORATION', 'CO', 'LTD', 'THE', 'OF', 'AND', 'L', 'C', 'I')
+            where w.word <> ''
+              and w.word not in ('INC', 'LLC', 'CORP', 'CORPORATION', 'CO', 'LTD', 'THE', 'OF', 'AND', 'L', 'C', 'I')
         ), keys as (
             select name,
                    string_agg(word, ' ' order by position) as name_key,
@@ -107,7 +120,9 @@ internal static class FeatureQuery
 
         -- (name id, word id) for every word of three letters or more of every name key
         create temp table feature_name_words on commit drop as
-        with pairs as (select distinct k.name_id, w.word from feature_name_keys k cross join unnest(k.name_words) as w(word))
+        with pairs as (
+            select distinct k.name_id, w.word from feature_name_keys k cross join unnest(k.name_words) as w(word)
+        )
         select name_id, dense_rank() over (order by word collate "C")::int as word_id, word from pairs;
         analyze feature_name_words;
 
@@ -119,8 +134,10 @@ internal static class FeatureQuery
                i.outcome = 'fail' or (i.outcome <> 'none' and i.passed_with_conditions) as bad,
                row_number() over (partition by i.license order by i.inspection_date, i.inspection_id) as position,
                k.name_id,
-               floor((i.longitude + 87.68) * 82.8568 / 1.0)::int as x1, floor((i.latitude - 41.88) * 110.57 / 1.0)::int as y1,
-               floor((i.longitude + 87.68) * 82.8568 / 2.0)::int as x2, floor((i.latitude - 41.88) * 110.57 / 2.0)::int as y2
+               floor((i.longitude + 87.68) * 82.8568 / 1.0)::int as x1,
+               floor((i.latitude - 41.88) * 110.57 / 1.0)::int as y1,
+               floor((i.longitude + 87.68) * 82.8568 / 2.0)::int as x2,
+               floor((i.latitude - 41.88) * 110.57 / 2.0)::int as y2
         from clean.inspections i
         left join feature_name_keys k on k.name = i.name
         where i.inspection_date < @date;
@@ -143,7 +160,8 @@ internal static class FeatureQuery
             window per_license as (partition by e.license order by e.inspection_date, e.inspection_id),
                    upto as (per_license rows between unbounded preceding and current row)
         ), last_pass_fail as (
-            -- pass_fails numbers the runs of inspections that start at a pass/fail one: the run's first row is that inspection.
+            -- pass_fails numbers the runs of inspections that start at a pass/fail one: the run's first row is that
+            -- inspection.
             select r.*,
                    first_value(r.outcome) over run as pf_outcome,
                    first_value(r.passed_with_conditions) over run as pf_conditions,
@@ -153,7 +171,8 @@ internal static class FeatureQuery
             from running r
             window run as (partition by r.license, r.pass_fails order by r.inspection_date, r.inspection_id)
         )
-        select a.as_of_date, p.license, p.facility_group, p.risk_level, coalesce(area.name, case when p.zip is null then 'unknown' else 'outside' end) as area, p.zip,
+        select a.as_of_date, p.license, p.facility_group, p.risk_level,
+               coalesce(area.name, case when p.zip is null then 'unknown' else 'outside' end) as area, p.zip,
                (a.as_of_date - p.inspection_date)::real as days_since_last_inspection,
                (a.as_of_date - p.first_date)::real as days_since_first_inspection,
                p.inspections::real as inspections_before,
@@ -194,19 +213,23 @@ internal static class FeatureQuery
 
     /// <summary>
     /// The city-wide shares the name and place rates are smoothed toward: per as-of date T and window of m months,
-    /// the fail share (and the fail or pass-with-conditions share) of every pass/fail inspection in [T - m months, T); 0 when none.
+    /// the fail share (and the fail or pass-with-conditions share) of every pass/fail inspection in [T - m months, T);
+    /// 0 when none.
     /// </summary>
     private const string Priors = """
         create temp table feature_priors on commit drop as
         with days as (
-            select inspection_date as day, count(*) as outcomes, count(*) filter (where failed) as fails, count(*) filter (where bad) as bads
+            select inspection_date as day, count(*) as outcomes, count(*) filter (where failed) as fails,
+                   count(*) filter (where bad) as bads
             from feature_events where decided group by 1
         ), windows as (
             select a.as_of_date, m.months,
-                   coalesce(sum(d.outcomes), 0)::float8 as outcomes, coalesce(sum(d.fails), 0)::float8 as fails, coalesce(sum(d.bads), 0)::float8 as bads
+                   coalesce(sum(d.outcomes), 0)::float8 as outcomes, coalesce(sum(d.fails), 0)::float8 as fails,
+                   coalesce(sum(d.bads), 0)::float8 as bads
             from feature_as_of a
             cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
-            left join days d on d.day < a.as_of_date and d.day >= (a.as_of_date - make_interval(months => m.months))::date
+            left join days d on d.day < a.as_of_date
+                            and d.day >= (a.as_of_date - make_interval(months => m.months))::date
             group by 1, 2
         )
         select as_of_date,
@@ -230,7 +253,11 @@ internal static class FeatureQuery
         join feature_place_block p using (as_of_date, license);
         """;
 
-    /// <summary>Every statement that decides a feature's value, and the areas of the ZIP codes: what <see cref="FeatureInputs"/> hashes.</summary>
-    public static string Definition { get; } = string.Join("\n", Prepare, Events, Own, Priors, NameFeatures.Sql, PlaceFeatures.Sql, Rows,
+    /// <summary>
+    /// Every statement that decides a feature's value, and the areas of the ZIP codes: what
+    /// <see cref="FeatureInputs"/> hashes.
+    /// </summary>
+    public static string Definition { get; } = string.Join("\n",
+        Prepare, Events, Own, Priors, NameFeatures.Sql, PlaceFeatures.Sql, Rows,
         string.Join(",", Areas.Zips), string.Join(",", Areas.AreaOfZips));
 }

@@ -1,16 +1,18 @@
 namespace Inspections.Features;
 
 /// <summary>
-/// The name and place blocks (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>) computed again, naively, for a few
-/// (licence, as-of) pairs, from the inspections strictly before each pair's as-of date: the leakage check's second opinion.
-/// It shares nothing with the set-wise SQL of the features task but the definitions written in those classes' remarks: it
-/// normalises names in C#, finds each licence's last inspection itself, scans every inspection of each window for each
-/// pair and skips the licence's own instead of taking them out of totals.
+/// The name and place blocks (<see cref="NameFeatures"/>, <see cref="PlaceFeatures"/>) computed again, naively, for a
+/// few (licence, as-of) pairs, from the inspections strictly before each pair's as-of date: the leakage check's second
+/// opinion. It shares nothing with the set-wise SQL of the features task but the definitions written in those classes'
+/// remarks: it normalises names in C#, finds each licence's last inspection itself, scans every inspection of each
+/// window for each pair and skips the licence's own instead of taking them out of totals.
 /// </summary>
 internal static class FeatureRecomputation
 {
     /// <summary>The blocks' features of each (as-of date, licence) pair, by column name.</summary>
-    public static Dictionary<(DateOnly, string), Dictionary<string, double>> Compute(FeatureEvents events, IReadOnlyList<(DateOnly AsOf, string License)> pairs)
+    public static Dictionary<(DateOnly, string), Dictionary<string, double>> Compute(
+        FeatureEvents events,
+        IReadOnlyList<(DateOnly AsOf, string License)> pairs)
     {
         var result = new Dictionary<(DateOnly, string), Dictionary<string, double>>();
         // The sampled licences' inspections, found by one scan of all of them.
@@ -21,7 +23,9 @@ internal static class FeatureRecomputation
         var asked = pairs.Distinct().Select(p =>
         {
             var own = ownOf[events.LicenseIndex[p.License]].Where(e => events.Day[e] < p.AsOf.DayNumber).ToList();
-            return own.Count > 0 ? (Pair: p, Own: own) : throw new InvalidOperationException($"{p.License} has no inspection before {p.AsOf:yyyy-MM-dd}");
+            return own.Count > 0
+                ? (Pair: p, Own: own)
+                : throw new InvalidOperationException($"{p.License} has no inspection before {p.AsOf:yyyy-MM-dd}");
         }).ToList();
         var keys = asked.Select(a => events.NameKey[a.Own[^1]]).Where(k => k >= 0).ToHashSet();
         var words = keys.SelectMany(k => events.KeyWords[k]).ToHashSet();
@@ -45,7 +49,8 @@ internal static class FeatureRecomputation
                     if (wordCounts.TryGetValue(word, out var counts)) Count(counts, events.Failed[next]);
             }
             foreach (var (pair, own) in group)
-                result[pair] = Features(events, pair.AsOf, events.LicenseIndex[pair.License], own, keyLicences, keyCounts, wordCounts);
+                result[pair] = Features(events, pair.AsOf, events.LicenseIndex[pair.License], own,
+                    keyLicences, keyCounts, wordCounts);
         }
         return result;
     }
@@ -56,8 +61,14 @@ internal static class FeatureRecomputation
         if (failed) counts[1]++;
     }
 
-    private static Dictionary<string, double> Features(FeatureEvents events, DateOnly asOf, int license, List<int> own,
-        Dictionary<int, HashSet<int>> keyLicences, Dictionary<int, int[]> keyCounts, Dictionary<int, int[]> wordCounts)
+    private static Dictionary<string, double> Features(
+        FeatureEvents events,
+        DateOnly asOf,
+        int license,
+        List<int> own,
+        Dictionary<int, HashSet<int>> keyLicences,
+        Dictionary<int, int[]> keyCounts,
+        Dictionary<int, int[]> wordCounts)
     {
         var last = own[^1];
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -97,7 +108,8 @@ internal static class FeatureRecomputation
         else
         {
             var ownUnderKey = own.Where(i => events.Decided[i] && events.NameKey[i] == key).ToList();
-            double outcomes = keyCounts[key][0] - ownUnderKey.Count, fails = keyCounts[key][1] - ownUnderKey.Count(i => events.Failed[i]);
+            double outcomes = keyCounts[key][0] - ownUnderKey.Count,
+                fails = keyCounts[key][1] - ownUnderKey.Count(i => events.Failed[i]);
             values["name_licences"] = keyLicences[key].Count - 1;
             values["name_outcomes"] = outcomes;
             values["name_fail_rate"] = (fails + 5 * p) / (outcomes + 5);
@@ -105,8 +117,13 @@ internal static class FeatureRecomputation
         var rates = new List<double>();
         foreach (var word in key < 0 ? [] : events.KeyWords[key])
         {
-            var ownWithWord = own.Where(i => events.Decided[i] && events.NameKey[i] >= 0 && events.KeyWords[events.NameKey[i]].Contains(word)).ToList();
-            double outcomes = wordCounts[word][0] - ownWithWord.Count, fails = wordCounts[word][1] - ownWithWord.Count(i => events.Failed[i]);
+            var ownWithWord = own
+                .Where(i => events.Decided[i]
+                    && events.NameKey[i] >= 0
+                    && events.KeyWords[events.NameKey[i]].Contains(word))
+                .ToList();
+            double outcomes = wordCounts[word][0] - ownWithWord.Count,
+                fails = wordCounts[word][1] - ownWithWord.Count(i => events.Failed[i]);
             rates.Add((fails + 20 * p) / (outcomes + 20));
         }
         values["name_word_min_rate"] = rates.Count == 0 ? p : rates.Min();
@@ -123,7 +140,11 @@ internal static class FeatureRecomputation
             double weights = 0, hits = 0;
             for (var i = first; placed && i < events.Count && events.Day[i] < day; i++)
             {
-                if (!events.Decided[i] || events.License[i] == license || events.Day[i] < start || events.X1[i] == FeatureEvents.NoCell) continue;
+                if (!events.Decided[i]
+                    || events.License[i] == license
+                    || events.Day[i] < start
+                    || events.X1[i] == FeatureEvents.NoCell)
+                    continue;
                 double w = grid == 1
                     ? PlaceFeatures.Weight(events.X1[i] - events.X1[last], events.Y1[i] - events.Y1[last])
                     : PlaceFeatures.Weight(events.X2[i] - events.X2[last], events.Y2[i] - events.Y2[last]);

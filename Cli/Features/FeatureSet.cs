@@ -8,7 +8,9 @@ namespace Inspections.Features;
 /// </summary>
 internal static class FeatureSet
 {
-    /// <summary>The establishment's own history, from its inspections before the as-of date (<see cref="FeatureQuery"/>).</summary>
+    /// <summary>
+    /// The establishment's own history, from its inspections before the as-of date (<see cref="FeatureQuery"/>).
+    /// </summary>
     public static IReadOnlyList<string> OwnHistory { get; } =
     [
         "days_since_last_inspection",
@@ -26,7 +28,10 @@ internal static class FeatureSet
         "conditions_before",
     ];
 
-    /// <summary>What other licences did: under the same name (<see cref="NameFeatures"/>) and nearby (<see cref="PlaceFeatures"/>).</summary>
+    /// <summary>
+    /// What other licences did: under the same name (<see cref="NameFeatures"/>) and nearby
+    /// (<see cref="PlaceFeatures"/>).
+    /// </summary>
     public static IReadOnlyList<string> Neighbourhood { get; } = [.. NameFeatures.Columns, .. PlaceFeatures.Columns];
 
     /// <summary>Numeric columns (PostgreSQL <c>real</c>), fed to the models through a feature transform.</summary>
@@ -34,13 +39,14 @@ internal static class FeatureSet
 
     /// <summary>
     /// The counts and durations among <see cref="Numeric"/>: their logarithm (of 1 + x) is what matters (a fifth
-    /// inspection says less than a second), so the transform takes it before standardising. Rates and 0/1 flags are left as they are.
+    /// inspection says less than a second), so the transform takes it before standardising. Rates and 0/1 flags are
+    /// left as they are.
     /// </summary>
     public static IReadOnlySet<string> Log1p { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "days_since_last_inspection", "days_since_first_inspection", "inspections_before", "fails_before", "violations_at_last",
-        "critical_at_last", "serious_at_last", "complaints_before", "reinspections_before", "conditions_before",
-        "name_licences", "name_outcomes",
+        "days_since_last_inspection", "days_since_first_inspection", "inspections_before", "fails_before",
+        "violations_at_last", "critical_at_last", "serious_at_last", "complaints_before", "reinspections_before",
+        "conditions_before", "name_licences", "name_outcomes",
     };
 
     /// <summary>Categorical columns (text), one-hot encoded by the ML.NET pipeline.</summary>
@@ -51,7 +57,8 @@ internal static class FeatureSet
 
     /// <summary>
     /// Every column a features row stores, for SQL: the key, the features and the ZIP code (which store-api and the
-    /// bias audit read, not the models), optionally qualified by a table alias. Names come from this class, never from input.
+    /// bias audit read, not the models), optionally qualified by a table alias. Names come from this class, never from
+    /// input.
     /// </summary>
     public static string SqlColumns(string? alias = null)
     {

@@ -4,7 +4,10 @@ using Inspections.Pipeline;
 
 namespace Inspections.Features;
 
-/// <summary><c>inspections features --date D</c>: ingest, clean, then features for one date (the same as <c>run --until features</c>).</summary>
+/// <summary>
+/// <c>inspections features --date D</c>: ingest, clean, then features for one date (the same as
+/// <c>run --until features</c>).
+/// </summary>
 internal static class FeaturesCommand
 {
     public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> features) =>

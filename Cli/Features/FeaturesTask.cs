@@ -12,7 +12,9 @@ internal sealed class FeatureSettings
 {
     /// <summary><c>month</c> (the first of each month) or <c>week</c> (each Monday).</summary>
     public string SnapshotEvery { get; set; } = "";
-    /// <summary>The first snapshot date; empty: the first schedule date <see cref="MinHistoryDays"/> after the first inspection.</summary>
+    /// <summary>
+    /// The first snapshot date; empty: the first schedule date <see cref="MinHistoryDays"/> after the first inspection.
+    /// </summary>
     public string FirstAsOf { get; set; } = "";
     public int MinHistoryDays { get; set; }
     public int LabelWindowDays { get; set; }
@@ -55,32 +57,38 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         // Train at D reads the snapshots of the last Training:HistoryMonths only: older ones are not computed again.
         var historyMonths = ctx.Settings.Configuration.GetValue<int>("Training:HistoryMonths");
         if (historyMonths > 0) schedule.RemoveAll(d => d < Date.AddMonths(-historyMonths));
-        // Train validates on the last Training:Folds x FoldAsOfDates of them: their whole cohorts are monitoring's reference.
-        var foldDates = schedule.TakeLast(ctx.Settings.Configuration.GetValue<int>("Training:Folds")
-                                          * ctx.Settings.Configuration.GetValue<int>("Training:FoldAsOfDates")).ToArray();
+        // Train validates on the last Training:Folds x FoldAsOfDates of them: their whole cohorts are monitoring's
+        // reference.
+        var foldDates = schedule.TakeLast(
+            ctx.Settings.Configuration.GetValue<int>("Training:Folds")
+            * ctx.Settings.Configuration.GetValue<int>("Training:FoldAsOfDates")).ToArray();
 
-        // Only dates whose inputs (the records they read, the definition) changed since they were stored are computed again.
-        var stale = await FeatureInputs.StaleAsync(ctx.Connection, ctx.Transaction, Date, schedule, foldDates, settings, ct);
+        // Only dates whose inputs (the records they read, the definition) changed since they were stored are computed
+        // again.
+        var stale = await FeatureInputs.StaleAsync(
+            ctx.Connection, ctx.Transaction, Date, schedule, foldDates, settings, ct);
         ctx.Log.LogDebug("Of {Dates} snapshot and {Folds} fold dates, {Stale} and {StaleFolds} changed inputs",
             schedule.Count, foldDates.Length, stale.Snapshots.Count, stale.FoldCohorts.Count);
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, stale.Snapshots, [.. stale.FoldCohorts, Date], Date, settings, ct,
-            (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
+        await FeatureQuery.ComputeAsync(ctx.Connection, ctx.Transaction, stale.Snapshots, [.. stale.FoldCohorts, Date],
+            Date, settings, ct, (step, ms) => ctx.Log.LogDebug("features step {Step} in {Ms} ms", step, ms));
         ctx.Log.LogDebug("Features of {Dates} as-of dates in {Ms} ms",
             stale.Snapshots.Union(stale.FoldCohorts).Count() + 1, started.ElapsedMilliseconds);
 
         ctx.Progress.Report(1, 3, "steps");
         var parameters = new
         {
-            date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(), stale = stale.Snapshots.ToArray(),
-            folds = stale.FoldCohorts.ToArray(),
+            date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(),
+            stale = stale.Snapshots.ToArray(), folds = stale.FoldCohorts.ToArray(),
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         async Task<int> Execute(string sql)
         {
-            var rows = await ctx.Connection.ExecuteAsync(new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-            ctx.Log.LogDebug("{Rows} rows in {Ms} ms: {Sql}", rows, clock.ElapsedMilliseconds, sql.Trim().Split('\n')[0]);
+            var rows = await ctx.Connection.ExecuteAsync(
+                new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+            ctx.Log.LogDebug(
+                "{Rows} rows in {Ms} ms: {Sql}", rows, clock.ElapsedMilliseconds, sql.Trim().Split('\n')[0]);
             clock.Restart();
             return rows;
         }
@@ -97,16 +105,17 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             "select count(*) from features.snapshots where as_of_date = any(@schedule)", parameters, ctx.Transaction,
             cancellationToken: ct, commandTimeout: 0));
         var foldRows = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from features.fold_cohort where as_of_date = any(@folds)", new { folds = foldDates }, ctx.Transaction,
-            cancellationToken: ct, commandTimeout: 0));
+            "select count(*) from features.fold_cohort where as_of_date = any(@folds)", new { folds = foldDates },
+            ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
 
         ctx.Progress.Report(3, 3, "steps");
         // The leakage check reads what this run wrote (same transaction): the cohort and the snapshots computed again.
         var leakClock = System.Diagnostics.Stopwatch.StartNew();
-        var leaks = await FeatureLeakage.FindMismatchesAsync(ctx.Connection, ctx.Transaction, Date, stale.Snapshots, settings.LeakageSample, ct);
+        var leaks = await FeatureLeakage.FindMismatchesAsync(
+            ctx.Connection, ctx.Transaction, Date, stale.Snapshots, settings.LeakageSample, ct);
         ctx.Log.LogDebug("leakage check of {Pairs} pairs in {Ms} ms", leaks.Checked, leakClock.ElapsedMilliseconds);
-        return new FeaturesResult(schedule.Count, schedule.Count > 0 ? schedule[0] : null, snapshots, snapshots, cohort, foldDates.Length,
-            foldRows, leaks.Checked)
+        return new FeaturesResult(schedule.Count, schedule.Count > 0 ? schedule[0] : null, snapshots, snapshots, cohort,
+            foldDates.Length, foldRows, leaks.Checked)
         {
             Leaks = leaks.Mismatches,
             SnapshotDatesComputed = stale.Snapshots.Count,
@@ -116,7 +125,9 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         };
     }
 
-    /// <summary>The as-of dates of the training snapshots, oldest first, none after <paramref name="through"/>.</summary>
+    /// <summary>
+    /// The as-of dates of the training snapshots, oldest first, none after <paramref name="through"/>.
+    /// </summary>
     public static List<DateOnly> Schedule(FeatureSettings settings, DateOnly? firstInspection, DateOnly through)
     {
         var dates = new List<DateOnly>();
@@ -136,7 +147,8 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
                 next = d => d.AddDays(7);
                 break;
             default:
-                throw new UserException(ExitCodes.UsageError, $"Features:SnapshotEvery is '{settings.SnapshotEvery}': expected month or week");
+                throw new UserException(ExitCodes.UsageError,
+                    $"Features:SnapshotEvery is '{settings.SnapshotEvery}': expected month or week");
         }
         for (var d = start; d <= through; d = next(d)) dates.Add(d);
         return dates;
@@ -147,12 +159,14 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var parameters = new { date = Date, window = settings.LabelWindowDays };
         async Task<List<string>> Keys(string sql) => (await ctx.Connection.QueryAsync<string>(
-            new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0))).AsList();
+            new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0)))
+            .AsList();
 
         var badLabels = await Keys("""
             select license || '@' || as_of_date || ': labelled by ' || label_inspection_date from features.snapshots
             where as_of_date + @window <= @date
-              and (label_inspection_date < as_of_date or label_inspection_date >= as_of_date + @window or label_inspection_date > @date)
+              and (label_inspection_date < as_of_date or label_inspection_date >= as_of_date + @window
+                   or label_inspection_date > @date)
             """);
         checks.None("label_from_window_after_as_of", badLabels.Count,
             "every label comes from an inspection in [as_of, as_of + window) dated no later than {date}", badLabels);
@@ -166,7 +180,8 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         checks.AtMost("max_null_zip_share", nullZip, "cohort rows of {date} without a ZIP code (area unknown)");
 
         checks.AtMost("max_leaking_pairs", result.Leaks.Count,
-            "of {leakage_pairs_checked} (license, as-of) pairs recomputed from inspections strictly before the as-of date, these differ from the stored features",
+            "of {leakage_pairs_checked} (license, as-of) pairs recomputed from inspections strictly before the as-of " +
+            "date, these differ from the stored features",
             result.Leaks);
     }
 
@@ -174,7 +189,8 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
     // joining each pass/fail inspection to the as-of dates it can label (set-based, not one probe per row).
     private static readonly string InsertSnapshots = $"""
         with label as (
-            select distinct on (n.license, a.as_of_date) n.license, a.as_of_date, n.outcome = 'fail' as fail, n.inspection_date
+            select distinct on (n.license, a.as_of_date)
+                   n.license, a.as_of_date, n.outcome = 'fail' as fail, n.inspection_date
             from clean.inspections n
             join feature_as_of a on a.as_of_date <= n.inspection_date and a.as_of_date > n.inspection_date - @window
             where n.outcome <> 'none' and n.inspection_date <= @date and a.as_of_date in (select unnest(@stale::date[]))
@@ -209,12 +225,23 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
 }
 
 /// <summary>What the features task wrote, and what the leakage check found in it.</summary>
-/// <param name="SnapshotDates">As-of dates of the snapshots train at the run date reads (label windows closed by it).</param>
-/// <param name="SnapshotRows">Labelled snapshots of those dates, computed by this run or stored with unchanged inputs.</param>
-/// <param name="LeakagePairsChecked">Stored (licence, as-of) pairs recomputed from the inspections before their as-of date.</param>
-/// <param name="FoldCohortRows">Every active establishment of the <paramref name="FoldDates"/> latest as-of dates (<c>features.fold_cohort</c>).</param>
-internal sealed record FeaturesResult(int SnapshotDates, DateOnly? FirstAsOf, long SnapshotRows, long LabelledRows, long CohortRows,
-    int FoldDates, long FoldCohortRows, int LeakagePairsChecked) : TaskResult
+/// <param name="SnapshotDates">As-of dates of the snapshots train at the run date reads (label windows closed by
+/// it).</param>
+/// <param name="SnapshotRows">Labelled snapshots of those dates, computed by this run or stored with unchanged
+/// inputs.</param>
+/// <param name="LeakagePairsChecked">Stored (licence, as-of) pairs recomputed from the inspections before their as-of
+/// date.</param>
+/// <param name="FoldCohortRows">Every active establishment of the <paramref name="FoldDates"/> latest as-of dates
+/// (<c>features.fold_cohort</c>).</param>
+internal sealed record FeaturesResult(
+    int SnapshotDates,
+    DateOnly? FirstAsOf,
+    long SnapshotRows,
+    long LabelledRows,
+    long CohortRows,
+    int FoldDates,
+    long FoldCohortRows,
+    int LeakagePairsChecked) : TaskResult
 {
     public override long RowsWritten => SnapshotRowsWritten + CohortRows + FoldCohortRowsWritten;
 

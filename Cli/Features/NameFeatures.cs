@@ -14,29 +14,34 @@ namespace Inspections.Features;
 /// inspections before T, p being the city-wide fail share of the 12 months before T (<see cref="PlaceFeatures"/>):
 /// <list type="bullet">
 /// <item><c>name_licences</c>: other licences that had L's name key; <c>name_outcomes</c>: the pass/fail inspections
-/// under that key of licences other than L; <c>name_fail_rate</c>: (their fails + 5 p) / (their pass/fail inspections + 5).
-/// Without a key: 0, 0, p.</item>
+/// under that key of licences other than L; <c>name_fail_rate</c>: (their fails + 5 p) / (their pass/fail inspections
+/// + 5). Without a key: 0, 0, p.</item>
 /// <item>Per word w of L's key of three letters or more: (fails + 20 p) / (pass/fail inspections + 20) over the
 /// inspections of other licences whose key has w; <c>name_word_min_rate</c>, <c>name_word_max_rate</c> (p without
 /// words) and <c>name_word_excess</c>, the sum of (rate - p) over the words in their ordinal order (0 without).</item>
 /// </list>
 /// Set-wise (<see cref="Sql"/>): totals of all licences come from counts per (key, as-of position) and one running sum
-/// per key over the positions, kept where asked; L's own inspections (<c>feature_own_history</c>) are then taken out of them.
-/// <see cref="Key"/> is the same normalisation in C#, for the leakage check's second opinion. (The same features of the first two words of the name scored no better on the validation folds.)
+/// per key over the positions, kept where asked; L's own inspections (<c>feature_own_history</c>) are then taken out
+/// of them. <see cref="Key"/> is the same normalisation in C#, for the leakage check's second opinion. (The same
+/// features of the first two words of the name scored no better on the validation folds.)
 /// </remarks>
 internal static partial class NameFeatures
 {
     public static IReadOnlyList<string> Columns { get; } =
-        ["name_licences", "name_outcomes", "name_fail_rate", "name_word_min_rate", "name_word_max_rate", "name_word_excess"];
+    [
+        "name_licences", "name_outcomes", "name_fail_rate", "name_word_min_rate", "name_word_max_rate",
+        "name_word_excess",
+    ];
 
-    private static readonly HashSet<string> DroppedWords = ["INC", "LLC", "CORP", "CORPORATION", "CO", "LTD", "THE", "OF", "AND", "L", "C", "I"];
+    private static readonly HashSet<string> DroppedWords =
+        ["INC", "LLC", "CORP", "CORPORATION", "CO", "LTD", "THE", "OF", "AND", "L", "C", "I"];
 
     [GeneratedRegex("#[0-9]+")]
     private static partial Regex NumberSign();
 
     /// <summary>
-    /// A name's key: upper case (ASCII letters only), '&amp;' read as AND, '#' numbers dropped, every character but A-Z and
-    /// space dropped, then the words INC, LLC, CORP, CORPORATION, CO, LTD, THE, OF, AND, L, C and I dropped
+    /// A name's key: upper case (ASCII letters only), '&amp;' read as AND, '#' numbers dropped, every character but
+    /// A-Z and space dropped, then the words INC, LLC, CORP, CORPORATION, CO, LTD, THE, OF, AND, L, C and I dropped
     /// ("McDonald's #123" -> "MCDONALDS"). Empty when nothing is left: no key.
     /// </summary>
     public static string Key(string? name)
@@ -48,18 +53,24 @@ internal static partial class NameFeatures
         var letters = new StringBuilder(text.Length);
         foreach (var c in text)
             if (c is >= 'A' and <= 'Z' or ' ') letters.Append(c);
-        return string.Join(' ', letters.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => !DroppedWords.Contains(w)));
+        return string.Join(' ', letters.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(w => !DroppedWords.Contains(w)));
     }
 
     /// <summary>The distinct words of three letters or more of a key, in ordinal order.</summary>
     public static IReadOnlyList<string> Words(string key) =>
-        key.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length >= 3).Distinct().Order(StringComparer.Ordinal).ToList();
+        key.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(w => w.Length >= 3)
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     public const string Sql = """
         -- Each day up to the run date, and the position of the first as-of date after it: an inspection that day
         -- counts toward that as-of date and every later one.
         create temp table feature_day_positions on commit drop as
-        select d.day::date as day, (count(a.as_of_date) over (order by d.day rows unbounded preceding) + 1)::int as position
+        select d.day::date as day,
+               (count(a.as_of_date) over (order by d.day rows unbounded preceding) + 1)::int as position
         from generate_series((select min(inspection_date) from feature_events), @date::date, interval '1 day') as d(day)
         left join feature_as_of a on a.as_of_date = d.day::date;
         analyze feature_day_positions;
@@ -80,7 +91,8 @@ internal static partial class NameFeatures
             from feature_name_counts c join feature_name_words w using (name_id) group by 2, 3
             union all
             select 1, f.name_id, p.position, 0, 0, count(*)::int
-            from (select name_id, min(inspection_date) as day from feature_events where name_id is not null group by license, name_id) f
+            from (select name_id, min(inspection_date) as day from feature_events
+                  where name_id is not null group by license, name_id) f
             join feature_day_positions p using (day) group by 2, 3
         ), asked as (
             select distinct 1 as kind, o.name_id as key, a.position
@@ -94,7 +106,8 @@ internal static partial class NameFeatures
             select kind, key, position, 1, 0, 0, 0 from asked
         ), running as (
             select kind, key, position, asked,
-                   sum(outcomes) over upto as outcomes, sum(fails) over upto as fails, sum(licences) over upto as licences
+                   sum(outcomes) over upto as outcomes, sum(fails) over upto as fails,
+                   sum(licences) over upto as licences
             from stream
             -- the counts of a position are of inspections before its as-of date: they sort before the question
             window upto as (partition by kind, key order by position, asked rows unbounded preceding)
@@ -106,14 +119,16 @@ internal static partial class NameFeatures
         create temp table feature_name_block on commit drop as
         with own_by_name as materialized (
             -- the establishment's own pass/fail inspections before the as-of date, per name key they were under
-            select as_of_date, license, name_id, count(*)::int as outcomes, (count(*) filter (where failed))::int as fails
+            select as_of_date, license, name_id, count(*)::int as outcomes,
+                   (count(*) filter (where failed))::int as fails
             from feature_own_history where name_id is not null group by 1, 2, 3
         ), own_words as materialized (
             select b.as_of_date, b.license, w.word_id, sum(b.outcomes)::int as outcomes, sum(b.fails)::int as fails
             from own_by_name b join feature_name_words w using (name_id) group by 1, 2, 3
         ), word_rates as materialized (
             select o.as_of_date, o.license, w.word_id, p.fail_12m as prior,
-                   (t.fails - coalesce(ow.fails, 0) + 20 * p.fail_12m) / (t.outcomes - coalesce(ow.outcomes, 0) + 20) as rate
+                   (t.fails - coalesce(ow.fails, 0) + 20 * p.fail_12m)
+                   / (t.outcomes - coalesce(ow.outcomes, 0) + 20) as rate
             from feature_own o
             join feature_as_of a using (as_of_date)
             join feature_priors p using (as_of_date)
@@ -121,13 +136,15 @@ internal static partial class NameFeatures
             join feature_name_totals t on t.kind = 2 and t.key = w.word_id and t.position = a.position
             left join own_words ow on ow.as_of_date = o.as_of_date and ow.license = o.license and ow.word_id = w.word_id
         ), words as (
-            select as_of_date, license, min(rate) as min_rate, max(rate) as max_rate, sum(rate - prior order by word_id) as excess
+            select as_of_date, license, min(rate) as min_rate, max(rate) as max_rate,
+                   sum(rate - prior order by word_id) as excess
             from word_rates group by 1, 2
         )
         select o.as_of_date, o.license,
                coalesce(n.licences - 1, 0)::real as name_licences,
                coalesce(n.outcomes - coalesce(b.outcomes, 0), 0)::real as name_outcomes,
-               ((coalesce(n.fails - coalesce(b.fails, 0), 0) + 5 * p.fail_12m) / (coalesce(n.outcomes - coalesce(b.outcomes, 0), 0) + 5))::real as name_fail_rate,
+               ((coalesce(n.fails - coalesce(b.fails, 0), 0) + 5 * p.fail_12m)
+                / (coalesce(n.outcomes - coalesce(b.outcomes, 0), 0) + 5))::real as name_fail_rate,
                coalesce(w.min_rate, p.fail_12m)::real as name_word_min_rate,
                coalesce(w.max_rate, p.fail_12m)::real as name_word_max_rate,
                coalesce(w.excess, 0)::real as name_word_excess

@@ -6,22 +6,24 @@ namespace Inspections.Features;
 /// so the recent results of other licences nearby, and in the same ZIP code, say something about the next one.
 /// </summary>
 /// <remarks>
-/// <para>Per (as-of date T, licence L), over the pass/fail inspections of other licences in a window [T - m months, T):</para>
+/// <para>Per (as-of date T, licence L), over the pass/fail inspections of other licences in a window
+/// [T - m months, T):</para>
 /// <list type="bullet">
 /// <item><c>nearby_fail_{m}m_{b}km</c>: a Gaussian kernel-weighted fail rate around L, bandwidth b km, smoothed toward
-/// the city-wide fail share p_m of the same window: (sum K fail + 2 p_m) / (sum K + 2); <c>nearby_bad_12m_1km</c> the same
-/// with fail or pass with conditions, toward the city-wide share of those.</item>
+/// the city-wide fail share p_m of the same window: (sum K fail + 2 p_m) / (sum K + 2); <c>nearby_bad_12m_1km</c> the
+/// same with fail or pass with conditions, toward the city-wide share of those.</item>
 /// <item><c>zip_fail_{m}m</c>: (fails + 20 p_m) / (pass/fail inspections + 20) in L's ZIP code.</item>
 /// </list>
 /// <para>
 /// On a grid, not between pairs of inspections (a million of them would make 10^12 pairs): inspections are counted per
-/// square cell of b km and per bucket of time, the kernel is K = w(dx) w(dy) / 10^6 over the cell offsets (dx, dy) between
-/// an inspection's cell and L's, w(d) = round(1000 exp(-d^2 / 2)) for |d| &lt;= 3 cells (3 bandwidths) and 0 beyond, and
-/// applied one axis at a time. (Cells of b/2 km scored the same on the validation folds for four times the cells.) The weights are integers, so every sum is exact and a snapshot's value does not depend on
-/// which other as-of dates were computed with it. Buckets run between consecutive window edges (T - m months for every
-/// as-of date T and m in 0, 2, 3, 6, 12, 24), so every window is a whole number of buckets; per cell, the running sum
-/// over buckets gives each window as a difference. L's own inspections in the window are then taken out. L's place
-/// is the cell of its last inspection before T; without coordinates there, every kernel rate is its prior.
+/// square cell of b km and per bucket of time, the kernel is K = w(dx) w(dy) / 10^6 over the cell offsets (dx, dy)
+/// between an inspection's cell and L's, w(d) = round(1000 exp(-d^2 / 2)) for |d| &lt;= 3 cells (3 bandwidths) and 0
+/// beyond, and applied one axis at a time. (Cells of b/2 km scored the same on the validation folds for four times the
+/// cells.) The weights are integers, so every sum is exact and a snapshot's value does not depend on which other as-of
+/// dates were computed with it. Buckets run between consecutive window edges (T - m months for every as-of date T and m
+/// in 0, 2, 3, 6, 12, 24), so every window is a whole number of buckets; per cell, the running sum over buckets gives
+/// each window as a difference. L's own inspections in the window are then taken out. L's place is the cell of its last
+/// inspection before T; without coordinates there, every kernel rate is its prior.
 /// </para>
 /// </remarks>
 internal static class PlaceFeatures
@@ -32,7 +34,9 @@ internal static class PlaceFeatures
         "nearby_fail_2m_1km", "nearby_fail_2m_2km", "nearby_bad_12m_1km", "zip_fail_12m", "zip_fail_24m",
     ];
 
-    /// <summary>w(d) for d = -3..3 (index d + 3): the kernel along one axis, in thousandths (the SQL's array literal).</summary>
+    /// <summary>
+    /// w(d) for d = -3..3 (index d + 3): the kernel along one axis, in thousandths (the SQL's array literal).
+    /// </summary>
     public static IReadOnlyList<int> Taps { get; } = [11, 135, 607, 1000, 607, 135, 11];
 
     /// <summary>The kernel weight (in millionths) of a cell offset.</summary>
@@ -44,7 +48,8 @@ internal static class PlaceFeatures
         from feature_as_of a cross join unnest(array[0, 2, 3, 6, 12, 24]) as m;
         analyze feature_bounds;
 
-        -- Each day from the first window edge to the run date, and the bucket (the latest edge on or before it) it falls in.
+        -- Each day from the first window edge to the run date, and the bucket (the latest edge on or before it) it
+        -- falls in.
         create temp table feature_day_buckets on commit drop as
         select d.day::date as day, max(b.bound) over (order by d.day rows unbounded preceding) as bucket
         from generate_series((select min(bound) from feature_bounds), @date::date, interval '1 day') as d(day)
@@ -52,7 +57,8 @@ internal static class PlaceFeatures
 
         -- Pass/fail inspections per grid cell and bucket (grid 1: 1 km cells, grid 2: 2 km cells).
         create temp table feature_cells on commit drop as
-        select g.grid, db.bucket, g.x, g.y, count(*)::float8 as outcomes, (count(*) filter (where e.failed))::float8 as fails,
+        select g.grid, db.bucket, g.x, g.y, count(*)::float8 as outcomes,
+               (count(*) filter (where e.failed))::float8 as fails,
                (count(*) filter (where e.bad))::float8 as bads
         from feature_events e
         join feature_day_buckets db on db.day = e.inspection_date
@@ -72,7 +78,8 @@ internal static class PlaceFeatures
         select c.grid, c.bucket, c.x + t.d as x, c.y,
                sum(c.outcomes * t.w) as outcomes, sum(c.fails * t.w) as fails, sum(c.bads * t.w) as bads
         from feature_cells c
-        cross join (select i - 4 as d, w from unnest('{11,135,607,1000,607,135,11}'::int[]) with ordinality as t(w, i)) t
+        cross join (select i - 4 as d, w
+                    from unnest('{11,135,607,1000,607,135,11}'::int[]) with ordinality as t(w, i)) t
         group by 1, 2, 3, 4;
         analyze feature_along_x;
 
@@ -81,7 +88,8 @@ internal static class PlaceFeatures
                sum(x.outcomes * q.w) as outcomes, sum(x.fails * q.w) as fails, sum(x.bads * q.w) as bads
         from (select q.grid, q.x, q.y, q.y - t.d as source_y, t.w
               from feature_query_cells q
-              cross join (select i - 4 as d, w from unnest('{11,135,607,1000,607,135,11}'::int[]) with ordinality as t(w, i)) t) q
+              cross join (select i - 4 as d, w
+                          from unnest('{11,135,607,1000,607,135,11}'::int[]) with ordinality as t(w, i)) t) q
         join feature_along_x x on x.grid = q.grid and x.x = q.x and x.y = q.source_y
         group by 1, 2, 3, 4;
         analyze feature_kernel_sums;
@@ -95,9 +103,10 @@ internal static class PlaceFeatures
         from feature_query_cells q
         cross join feature_bounds b
         left join feature_kernel_sums k on k.grid = q.grid and k.x = q.x and k.y = q.y and k.bucket = b.bound
-        window before as (partition by q.grid, q.x, q.y order by b.bound rows between unbounded preceding and 1 preceding);
-        -- looked up once per (as-of date, cell) and window edge: without an index the planner, misjudging how few cells are
-        -- asked, scans the table for each (minutes at a million inspections)
+        window before as (partition by q.grid, q.x, q.y order by b.bound
+                          rows between unbounded preceding and 1 preceding);
+        -- looked up once per (as-of date, cell) and window edge: without an index the planner, misjudging how few
+        -- cells are asked, scans the table for each (minutes at a million inspections)
         create index on feature_kernel_before (grid, x, y, bound);
         analyze feature_kernel_before;
 
@@ -108,7 +117,8 @@ internal static class PlaceFeatures
             where e.decided and e.zip is not null
             group by 1, 2
         )
-        select q.zip, b.bound, coalesce(sum(z.outcomes) over before, 0) as outcomes, coalesce(sum(z.fails) over before, 0) as fails
+        select q.zip, b.bound, coalesce(sum(z.outcomes) over before, 0) as outcomes,
+               coalesce(sum(z.fails) over before, 0) as fails
         from (select distinct zip from feature_own where zip is not null) q
         cross join feature_bounds b
         left join zips z on z.zip = q.zip and z.bucket = b.bound
@@ -120,7 +130,8 @@ internal static class PlaceFeatures
         -- as-of date minus those before the window's start.
         create temp table feature_place_windows on commit drop as
         with asked as (
-            select distinct as_of_date, 1 as grid, x1 as x, y1 as y from feature_own where x1 is not null and y1 is not null
+            select distinct as_of_date, 1 as grid, x1 as x, y1 as y from feature_own
+            where x1 is not null and y1 is not null
             union all
             select distinct as_of_date, 2, x2, y2 from feature_own where x2 is not null and y2 is not null
         )
@@ -131,10 +142,14 @@ internal static class PlaceFeatures
                k0.outcomes - k2.outcomes as o2, k0.fails - k2.fails as f2
         from asked q
         join feature_kernel_before k0 on k0.grid = q.grid and k0.x = q.x and k0.y = q.y and k0.bound = q.as_of_date
-        join feature_kernel_before k2 on k2.grid = q.grid and k2.x = q.x and k2.y = q.y and k2.bound = (q.as_of_date - interval '2 months')::date
-        join feature_kernel_before k3 on k3.grid = q.grid and k3.x = q.x and k3.y = q.y and k3.bound = (q.as_of_date - interval '3 months')::date
-        join feature_kernel_before k6 on k6.grid = q.grid and k6.x = q.x and k6.y = q.y and k6.bound = (q.as_of_date - interval '6 months')::date
-        join feature_kernel_before k12 on k12.grid = q.grid and k12.x = q.x and k12.y = q.y and k12.bound = (q.as_of_date - interval '12 months')::date;
+        join feature_kernel_before k2 on k2.grid = q.grid and k2.x = q.x and k2.y = q.y
+                                     and k2.bound = (q.as_of_date - interval '2 months')::date
+        join feature_kernel_before k3 on k3.grid = q.grid and k3.x = q.x and k3.y = q.y
+                                     and k3.bound = (q.as_of_date - interval '3 months')::date
+        join feature_kernel_before k6 on k6.grid = q.grid and k6.x = q.x and k6.y = q.y
+                                     and k6.bound = (q.as_of_date - interval '6 months')::date
+        join feature_kernel_before k12 on k12.grid = q.grid and k12.x = q.x and k12.y = q.y
+                                      and k12.bound = (q.as_of_date - interval '12 months')::date;
         create index on feature_place_windows (as_of_date, grid, x, y);
         analyze feature_place_windows;
 
@@ -162,10 +177,13 @@ internal static class PlaceFeatures
                    count(*) filter (where h.zip = o.zip) as zo24,
                    count(*) filter (where h.zip = o.zip and h.failed) as zf24
             from feature_own o
-            cross join lateral (select (o.as_of_date - interval '2 months')::date as m2, (o.as_of_date - interval '3 months')::date as m3,
-                                       (o.as_of_date - interval '6 months')::date as m6, (o.as_of_date - interval '12 months')::date as m12,
+            cross join lateral (select (o.as_of_date - interval '2 months')::date as m2,
+                                       (o.as_of_date - interval '3 months')::date as m3,
+                                       (o.as_of_date - interval '6 months')::date as m6,
+                                       (o.as_of_date - interval '12 months')::date as m12,
                                        (o.as_of_date - interval '24 months')::date as m24) m
-            join feature_own_history h on h.as_of_date = o.as_of_date and h.license = o.license and h.inspection_date >= m.m24
+            join feature_own_history h
+              on h.as_of_date = o.as_of_date and h.license = o.license and h.inspection_date >= m.m24
             cross join lateral (select coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.x1 - o.x1 + 4], 0)
                                      * coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.y1 - o.y1 + 4], 0) as w) k1
             cross join lateral (select coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.x2 - o.x2 + 4], 0)
@@ -173,21 +191,33 @@ internal static class PlaceFeatures
             group by 1, 2
         )
         select o.as_of_date, o.license,
-               (((coalesce(c1.f12, 0) - coalesce(w.f12_1, 0)) / 1e6 + 2 * p.fail_12m) / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_fail_12m_1km,
-               (((coalesce(c2.f12, 0) - coalesce(w.f12_2, 0)) / 1e6 + 2 * p.fail_12m) / ((coalesce(c2.o12, 0) - coalesce(w.o12_2, 0)) / 1e6 + 2))::real as nearby_fail_12m_2km,
-               (((coalesce(c1.f6, 0) - coalesce(w.f6_1, 0)) / 1e6 + 2 * p.fail_6m) / ((coalesce(c1.o6, 0) - coalesce(w.o6_1, 0)) / 1e6 + 2))::real as nearby_fail_6m_1km,
-               (((coalesce(c1.f3, 0) - coalesce(w.f3_1, 0)) / 1e6 + 2 * p.fail_3m) / ((coalesce(c1.o3, 0) - coalesce(w.o3_1, 0)) / 1e6 + 2))::real as nearby_fail_3m_1km,
-               (((coalesce(c2.f3, 0) - coalesce(w.f3_2, 0)) / 1e6 + 2 * p.fail_3m) / ((coalesce(c2.o3, 0) - coalesce(w.o3_2, 0)) / 1e6 + 2))::real as nearby_fail_3m_2km,
-               (((coalesce(c1.f2, 0) - coalesce(w.f2_1, 0)) / 1e6 + 2 * p.fail_2m) / ((coalesce(c1.o2, 0) - coalesce(w.o2_1, 0)) / 1e6 + 2))::real as nearby_fail_2m_1km,
-               (((coalesce(c2.f2, 0) - coalesce(w.f2_2, 0)) / 1e6 + 2 * p.fail_2m) / ((coalesce(c2.o2, 0) - coalesce(w.o2_2, 0)) / 1e6 + 2))::real as nearby_fail_2m_2km,
-               (((coalesce(c1.b12, 0) - coalesce(w.b12_1, 0)) / 1e6 + 2 * p.bad_12m) / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_bad_12m_1km,
-               ((coalesce(z0.fails - z12.fails, 0) - coalesce(w.zf12, 0) + 20 * p.fail_12m) / (coalesce(z0.outcomes - z12.outcomes, 0) - coalesce(w.zo12, 0) + 20))::real as zip_fail_12m,
-               ((coalesce(z0.fails - z24.fails, 0) - coalesce(w.zf24, 0) + 20 * p.fail_24m) / (coalesce(z0.outcomes - z24.outcomes, 0) - coalesce(w.zo24, 0) + 20))::real as zip_fail_24m
+               (((coalesce(c1.f12, 0) - coalesce(w.f12_1, 0)) / 1e6 + 2 * p.fail_12m)
+                / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_fail_12m_1km,
+               (((coalesce(c2.f12, 0) - coalesce(w.f12_2, 0)) / 1e6 + 2 * p.fail_12m)
+                / ((coalesce(c2.o12, 0) - coalesce(w.o12_2, 0)) / 1e6 + 2))::real as nearby_fail_12m_2km,
+               (((coalesce(c1.f6, 0) - coalesce(w.f6_1, 0)) / 1e6 + 2 * p.fail_6m)
+                / ((coalesce(c1.o6, 0) - coalesce(w.o6_1, 0)) / 1e6 + 2))::real as nearby_fail_6m_1km,
+               (((coalesce(c1.f3, 0) - coalesce(w.f3_1, 0)) / 1e6 + 2 * p.fail_3m)
+                / ((coalesce(c1.o3, 0) - coalesce(w.o3_1, 0)) / 1e6 + 2))::real as nearby_fail_3m_1km,
+               (((coalesce(c2.f3, 0) - coalesce(w.f3_2, 0)) / 1e6 + 2 * p.fail_3m)
+                / ((coalesce(c2.o3, 0) - coalesce(w.o3_2, 0)) / 1e6 + 2))::real as nearby_fail_3m_2km,
+               (((coalesce(c1.f2, 0) - coalesce(w.f2_1, 0)) / 1e6 + 2 * p.fail_2m)
+                / ((coalesce(c1.o2, 0) - coalesce(w.o2_1, 0)) / 1e6 + 2))::real as nearby_fail_2m_1km,
+               (((coalesce(c2.f2, 0) - coalesce(w.f2_2, 0)) / 1e6 + 2 * p.fail_2m)
+                / ((coalesce(c2.o2, 0) - coalesce(w.o2_2, 0)) / 1e6 + 2))::real as nearby_fail_2m_2km,
+               (((coalesce(c1.b12, 0) - coalesce(w.b12_1, 0)) / 1e6 + 2 * p.bad_12m)
+                / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_bad_12m_1km,
+               ((coalesce(z0.fails - z12.fails, 0) - coalesce(w.zf12, 0) + 20 * p.fail_12m)
+                / (coalesce(z0.outcomes - z12.outcomes, 0) - coalesce(w.zo12, 0) + 20))::real as zip_fail_12m,
+               ((coalesce(z0.fails - z24.fails, 0) - coalesce(w.zf24, 0) + 20 * p.fail_24m)
+                / (coalesce(z0.outcomes - z24.outcomes, 0) - coalesce(w.zo24, 0) + 20))::real as zip_fail_24m
         from feature_own o
         join feature_priors p on p.as_of_date = o.as_of_date
         left join own w on w.as_of_date = o.as_of_date and w.license = o.license
-        left join feature_place_windows c1 on c1.as_of_date = o.as_of_date and c1.grid = 1 and c1.x = o.x1 and c1.y = o.y1
-        left join feature_place_windows c2 on c2.as_of_date = o.as_of_date and c2.grid = 2 and c2.x = o.x2 and c2.y = o.y2
+        left join feature_place_windows c1
+          on c1.as_of_date = o.as_of_date and c1.grid = 1 and c1.x = o.x1 and c1.y = o.y1
+        left join feature_place_windows c2
+          on c2.as_of_date = o.as_of_date and c2.grid = 2 and c2.x = o.x2 and c2.y = o.y2
         left join feature_zip_before z0 on z0.zip = o.zip and z0.bound = o.as_of_date
         left join feature_zip_before z12 on z12.zip = o.zip and z12.bound = (o.as_of_date - interval '12 months')::date
         left join feature_zip_before z24 on z24.zip = o.zip and z24.bound = (o.as_of_date - interval '24 months')::date;

@@ -36,7 +36,8 @@ internal sealed class ApiKeys
             var hex = hash.Trim();
             if (hex.Length != 64 || hex.AsSpan().ContainsAnyExcept("0123456789abcdefABCDEF"))
                 throw new UserException(ExitCodes.UsageError,
-                    $"{setting}:{name} must be the 64 hex digits of a key's SHA-256 (as 'inspections api-key new' prints), not '{Shorten(hex)}'");
+                    $"{setting}:{name} must be the 64 hex digits of a key's SHA-256 " +
+                    $"(as 'inspections api-key new' prints), not '{Shorten(hex)}'");
             keys.Add((name, Convert.FromHexString(hex)));
         }
         return new ApiKeys([.. keys.OrderBy(k => k.Item1, StringComparer.Ordinal)]);
@@ -74,7 +75,8 @@ internal sealed class ApiKeys
         if (authorization.Count == 1 && authorization[0] is { } value)
         {
             if (value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return value.AsSpan(7).Trim();
-            if (value.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return BasicPassword(value.AsSpan(6).Trim());
+            if (value.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+                return BasicPassword(value.AsSpan(6).Trim());
         }
         var header = request.Headers["X-Api-Key"];
         return header.Count == 1 && header[0] is { } key ? key.AsSpan().Trim() : [];

@@ -16,7 +16,8 @@ internal sealed class HttpMetrics
     public const string Path = "/metrics";
 
     // From 0.25 ms (a prediction served from memory) to 10 s (a page the database is slow to give).
-    private static readonly double[] Buckets = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+    private static readonly double[] Buckets =
+        [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
     private static readonly string[] Labels = ["route", "method", "status"];
 
@@ -25,7 +26,9 @@ internal sealed class HttpMetrics
 
     // The children of one label set, found without allocating: the label values are interned strings (route
     // templates, method names, status codes), so the key compares by value at the cost of three string hashes.
-    private readonly ConcurrentDictionary<(string Route, string Method, int Status), (Counter.Child Count, Histogram.Child Duration)> _children = new();
+    private readonly ConcurrentDictionary<
+        (string Route, string Method, int Status),
+        (Counter.Child Count, Histogram.Child Duration)> _children = new();
 
     static HttpMetrics() =>
         // The library's process-wide default registry would also listen to every .NET meter, which costs each request
@@ -37,7 +40,8 @@ internal sealed class HttpMetrics
         Registry = Metrics.NewCustomRegistry();
         Factory = Metrics.WithCustomRegistry(Registry);
         DotNetStats.Register(Registry);
-        _requests = Factory.CreateCounter("http_requests_total", "HTTP requests answered, by route template, method and status.", Labels);
+        _requests = Factory.CreateCounter("http_requests_total",
+            "HTTP requests answered, by route template, method and status.", Labels);
         _duration = Factory.CreateHistogram("http_request_duration_seconds",
             "Time from a request's arrival to its last byte, by route template, method and status.",
             Labels, new HistogramConfiguration { Buckets = Buckets });
@@ -47,7 +51,9 @@ internal sealed class HttpMetrics
 
     public IMetricFactory Factory { get; }
 
-    /// <summary>The middleware, outermost but for the access log: it sees the final status, 401s and 500s included.</summary>
+    /// <summary>
+    /// The middleware, outermost but for the access log: it sees the final status, 401s and 500s included.
+    /// </summary>
     public RequestDelegate Middleware(RequestDelegate next) => async context =>
     {
         var started = Stopwatch.GetTimestamp();
@@ -72,7 +78,9 @@ internal sealed class HttpMetrics
     {
         // The template, never the path: one series per route, however many licenses are asked for. A request no
         // route matched (a 404 for an unknown path, a rejected key) is "unmatched".
-        var route = context.GetEndpoint() is RouteEndpoint endpoint ? endpoint.RoutePattern.RawText ?? "unmatched" : "unmatched";
+        var route = context.GetEndpoint() is RouteEndpoint endpoint
+            ? endpoint.RoutePattern.RawText ?? "unmatched"
+            : "unmatched";
         var key = (route, Method(context.Request.Method), status);
         if (!_children.TryGetValue(key, out var children))
         {

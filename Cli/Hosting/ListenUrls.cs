@@ -13,13 +13,16 @@ internal static class ListenUrls
     public static void Check(string urls, ApiKeys keys, string keySetting)
     {
         var parts = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new UserException(ExitCodes.UsageError, "no URL to listen on: give --urls, e.g. http://127.0.0.1:5000");
+        if (parts.Length == 0)
+            throw new UserException(ExitCodes.UsageError,
+                "no URL to listen on: give --urls, e.g. http://127.0.0.1:5000");
         foreach (var url in parts)
         {
             var address = Parse(url);
             if (keys.Count == 0 && !IsLocal(address))
                 throw new UserException(ExitCodes.UsageError,
-                    $"refusing to listen on {url} without API keys: anyone who can reach it could read it. Listen on 127.0.0.1, " +
+                    $"refusing to listen on {url} without API keys: anyone who can reach it could read it. " +
+                    "Listen on 127.0.0.1, " +
                     $"or create a key with 'inspections api-key new NAME' and put its hash in {keySetting}:NAME");
         }
     }
@@ -33,10 +36,12 @@ internal static class ListenUrls
         }
         catch (FormatException)
         {
-            throw new UserException(ExitCodes.UsageError, $"'{url}' is not a URL to listen on, e.g. http://127.0.0.1:5000");
+            throw new UserException(ExitCodes.UsageError,
+                $"'{url}' is not a URL to listen on, e.g. http://127.0.0.1:5000");
         }
         if (address.Scheme is not ("http" or "https"))
-            throw new UserException(ExitCodes.UsageError, $"'{url}': the scheme must be http or https, not '{address.Scheme}'");
+            throw new UserException(ExitCodes.UsageError,
+                $"'{url}': the scheme must be http or https, not '{address.Scheme}'");
         if (!address.IsUnixPipe && !address.IsNamedPipe && address.Port is < 0 or > 65535)
             throw new UserException(ExitCodes.UsageError, $"'{url}': the port must be 0 to 65535");
         if (!address.IsUnixPipe && !address.IsNamedPipe && address.Host.Length == 0)

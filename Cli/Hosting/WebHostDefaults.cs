@@ -17,17 +17,26 @@ namespace Inspections.Hosting;
 /// </summary>
 internal static class WebHostDefaults
 {
-    /// <param name="applicationName">What OpenAPI and the host call the app (without it: "testhost" under the tests).</param>
-    /// <param name="urls">Where to listen; refused (a usage error) when it does not parse, or is off loopback without keys.</param>
+    /// <param name="applicationName">What OpenAPI and the host call the app (without it: "testhost" under the
+    /// tests).</param>
+    /// <param name="urls">Where to listen; refused (a usage error) when it does not parse, or is off loopback
+    /// without keys.</param>
     /// <param name="keySetting">Where <paramref name="keys"/> come from (<c>Api:Keys</c>), for that message.</param>
-    /// <param name="logs">The verb's logger factory: the host logs the way every command does, one line on stderr.</param>
-    public static WebApplicationBuilder CreateBuilder(string applicationName, string urls, ApiKeys keys, string keySetting, ILoggerFactory logs)
+    /// <param name="logs">The verb's logger factory: the host logs the way every command does, one line on
+    /// stderr.</param>
+    public static WebApplicationBuilder CreateBuilder(
+        string applicationName,
+        string urls,
+        ApiKeys keys,
+        string keySetting,
+        ILoggerFactory logs)
     {
         ListenUrls.Check(urls, keys, keySetting);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = applicationName,
-            // Never Development, whatever the machine's environment variables say: that would send stack traces to clients.
+            // Never Development, whatever the machine's environment variables say: that would send stack traces to
+            // clients.
             EnvironmentName = "Production",
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
@@ -36,7 +45,8 @@ internal static class WebHostDefaults
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // Every endpoint is a GET: nothing reads a body. Request lines and headers keep Kestrel's limits (8 KiB, 32 KiB).
+            // Every endpoint is a GET: nothing reads a body. Request lines and headers keep Kestrel's limits
+            // (8 KiB, 32 KiB).
             kestrel.Limits.MaxRequestBodySize = 64 * 1024;
             // A client that takes longer than this to send its headers is holding a connection, not asking something.
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
@@ -50,7 +60,8 @@ internal static class WebHostDefaults
         // ASP.NET's default writes '<' and '>' as they are (UnsafeRelaxedJsonEscaping): a name such as "<script>" would
         // reach a client that sniffs or embeds the JSON unescaped. This escapes the HTML-sensitive characters and keeps
         // other text (é, ñ) readable.
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+            o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton<HttpMetrics>();
         // Behind an SSH tunnel requests come from loopback with no forwarding headers; behind a proxy on the same
@@ -71,7 +82,8 @@ internal static class WebHostDefaults
     /// retry), a bare error status as a problem, HEAD answered as GET, routing, then the API key check and
     /// <c>/metrics</c>.
     /// </summary>
-    /// <param name="challenges">The 401's <c>WWW-Authenticate</c> values (see <see cref="ApiKeyAuthentication"/>).</param>
+    /// <param name="challenges">The 401's <c>WWW-Authenticate</c> values (see
+    /// <see cref="ApiKeyAuthentication"/>).</param>
     /// <param name="open">The paths answered without a key when keys are configured.</param>
     public static WebApplication UseWebHostDefaults(this WebApplication app, Func<Exception, bool> unavailable,
         string[] challenges, Func<PathString, bool> open)
@@ -91,7 +103,9 @@ internal static class WebHostDefaults
         app.UseForwardedHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => unavailable(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => unavailable(e)
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
         app.Use(AnswerHeadAsGet);
@@ -125,11 +139,15 @@ internal static class WebHostDefaults
         }
     }
 
-    /// <summary>One warning line when a server runs as root: a flaw in it, or in a library, would then own the machine.</summary>
+    /// <summary>
+    /// One warning line when a server runs as root: a flaw in it, or in a library, would then own the machine.
+    /// </summary>
     public static void WarnIfRoot(ILoggerFactory logs, string verb)
     {
         if (Environment.IsPrivilegedProcess)
             logs.CreateLogger("Hosting").LogWarning(
-                "{Verb} is running as root: run it as an unprivileged user (the units in deploy/ run it as 'inspections')", verb);
+                "{Verb} is running as root: run it as an unprivileged user " +
+                "(the units in deploy/ run it as 'inspections')",
+                verb);
     }
 }

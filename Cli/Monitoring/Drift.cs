@@ -46,8 +46,12 @@ internal static class Drift
         return CategoricalPsi(expected, actual);
     }
 
-    /// <summary>PSI of two category shares: every category of either is a bin; a missing or empty share counts as 0.0001.</summary>
-    internal static double CategoricalPsi(IReadOnlyDictionary<string, double> expected, IReadOnlyDictionary<string, double> actual)
+    /// <summary>
+    /// PSI of two category shares: every category of either is a bin; a missing or empty share counts as 0.0001.
+    /// </summary>
+    internal static double CategoricalPsi(
+        IReadOnlyDictionary<string, double> expected,
+        IReadOnlyDictionary<string, double> actual)
     {
         const double floor = 1e-4;
         var psi = 0.0;
@@ -60,7 +64,9 @@ internal static class Drift
         return psi;
     }
 
-    /// <summary>Jensen-Shannon divergence of the two category distributions, in bits: 0 when equal, 1 when disjoint.</summary>
+    /// <summary>
+    /// Jensen-Shannon divergence of the two category distributions, in bits: 0 when equal, 1 when disjoint.
+    /// </summary>
     public static double JensenShannon(IReadOnlyList<string> reference, IReadOnlyList<string> current)
     {
         if (reference.Count == 0 || current.Count == 0) return double.NaN;
@@ -126,19 +132,25 @@ internal static class Drift
     }
 
     /// <summary>Equal-width bins over [lower, upper]; values outside go to the end bins.</summary>
-    public static IReadOnlyList<Bin> Histogram(IReadOnlyList<double> values, int bins, double lower = 0, double upper = 1)
+    public static IReadOnlyList<Bin> Histogram(
+        IReadOnlyList<double> values,
+        int bins,
+        double lower = 0,
+        double upper = 1)
     {
         var counts = new int[bins];
         var width = (upper - lower) / bins;
         foreach (var v in values) counts[Math.Clamp((int)Math.Floor((v - lower) / width), 0, bins - 1)]++;
         return Enumerable.Range(0, bins)
-            .Select(i => new Bin(i, lower + i * width, lower + (i + 1) * width, counts[i], values.Count == 0 ? 0 : (double)counts[i] / values.Count))
+            .Select(i => new Bin(i, lower + i * width, lower + (i + 1) * width, counts[i],
+                values.Count == 0 ? 0 : (double)counts[i] / values.Count))
             .ToList();
     }
 
     /// <summary>
     /// Inner edges: bins-1 reference quantiles, duplicates removed (ties in scores collapse bins), and none at the
-    /// reference's minimum (it would open a bin below it that the reference never fills: a 0/1 flag gets two bins, not three).
+    /// reference's minimum (it would open a bin below it that the reference never fills: a 0/1 flag gets two bins, not
+    /// three).
     /// </summary>
     internal static double[] QuantileEdges(IReadOnlyList<double> reference, int bins)
     {

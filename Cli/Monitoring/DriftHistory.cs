@@ -47,19 +47,26 @@ internal sealed record DriftRecord
     public double? FeaturePsiAlert { get; init; }
 }
 
-/// <summary>A monitored date's two score histograms (<c>monitoring.histogram_bins</c>), each in bin order; empty when none was stored.</summary>
+/// <summary>
+/// A monitored date's two score histograms (<c>monitoring.histogram_bins</c>), each in bin order; empty when none
+/// was stored.
+/// </summary>
 internal sealed record ScoreHistograms(IReadOnlyList<Drift.Bin> Reference, IReadOnlyList<Drift.Bin> Current);
 
-/// <summary>Reads what the monitor task stored: the drift line of <c>inspections monitor</c>, and the dashboard.</summary>
+/// <summary>
+/// Reads what the monitor task stored: the drift line of <c>inspections monitor</c>, and the dashboard.
+/// </summary>
 internal static class DriftHistory
 {
     private const string Columns = """
-        monitor_date as MonitorDate, model_id as ModelId, reference_rows as ReferenceRows, current_rows as CurrentRows, bins as Bins,
+        monitor_date as MonitorDate, model_id as ModelId, reference_rows as ReferenceRows, current_rows as CurrentRows,
+        bins as Bins,
         psi as Psi, ks as Ks, mean_reference as MeanReference, mean_current as MeanCurrent, mean_shift as MeanShift,
         fail_share_reference as FailShareReference, fail_share_current as FailShareCurrent, status as Status,
         score_status as ScoreStatus, feature_status as FeatureStatus, performance_status as PerformanceStatus,
         reference_dates as ReferenceDates, reference_threshold as ReferenceThreshold,
-        psi_warn as PsiWarn, psi_alert as PsiAlert, feature_psi_warn as FeaturePsiWarn, feature_psi_alert as FeaturePsiAlert
+        psi_warn as PsiWarn, psi_alert as PsiAlert, feature_psi_warn as FeaturePsiWarn,
+        feature_psi_alert as FeaturePsiAlert
         """;
 
     private const string FeaturesSql = """
@@ -89,22 +96,37 @@ internal static class DriftHistory
 
     /// <summary>The drift of <paramref name="date"/>, or null when that date was not monitored.</summary>
     public static Task<DriftRecord?> OnAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct) =>
-        connection.QuerySingleOrDefaultAsync<DriftRecord>(new CommandDefinition(OnDateSql, new { date }, cancellationToken: ct));
+        connection.QuerySingleOrDefaultAsync<DriftRecord>(
+            new CommandDefinition(OnDateSql, new { date }, cancellationToken: ct));
 
-    /// <summary>The features' drift on <paramref name="date"/>, most drifted first; empty when that date was not monitored.</summary>
-    public static async Task<IReadOnlyList<FeatureDrift>> FeaturesAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct) =>
-        (await connection.QueryAsync<FeatureDrift>(new CommandDefinition(FeaturesSql, new { date }, cancellationToken: ct))).AsList();
+    /// <summary>
+    /// The features' drift on <paramref name="date"/>, most drifted first; empty when that date was not monitored.
+    /// </summary>
+    public static async Task<IReadOnlyList<FeatureDrift>> FeaturesAsync(
+        NpgsqlConnection connection,
+        DateOnly date,
+        CancellationToken ct) =>
+        (await connection.QueryAsync<FeatureDrift>(
+            new CommandDefinition(FeaturesSql, new { date }, cancellationToken: ct))).AsList();
 
     /// <summary>Every counted feature's PSI on every monitored date, oldest first.</summary>
-    public static async Task<IReadOnlyList<(DateOnly MonitorDate, string Feature, double Psi)>> FeatureHistoryAsync(NpgsqlConnection connection, CancellationToken ct) =>
-        (await connection.QueryAsync<(DateOnly, string, double)>(new CommandDefinition(FeatureHistorySql, cancellationToken: ct))).AsList();
+    public static async Task<IReadOnlyList<(DateOnly MonitorDate, string Feature, double Psi)>> FeatureHistoryAsync(
+        NpgsqlConnection connection,
+        CancellationToken ct) =>
+        (await connection.QueryAsync<(DateOnly, string, double)>(
+            new CommandDefinition(FeatureHistorySql, cancellationToken: ct))).AsList();
 
-    public static async Task<ScoreHistograms> HistogramsAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct)
+    public static async Task<ScoreHistograms> HistogramsAsync(
+        NpgsqlConnection connection,
+        DateOnly date,
+        CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<(string Series, int Bin, double Lower, double Upper, int Count, double Share)>(
-            new CommandDefinition(BinsSql, new { date }, cancellationToken: ct))).AsList();
+        var rows = (await connection
+            .QueryAsync<(string Series, int Bin, double Lower, double Upper, int Count, double Share)>(
+                new CommandDefinition(BinsSql, new { date }, cancellationToken: ct))).AsList();
         IReadOnlyList<Drift.Bin> Of(string series) =>
-            [.. rows.Where(r => r.Series == series).Select(r => new Drift.Bin(r.Bin, r.Lower, r.Upper, r.Count, r.Share))];
+            [.. rows.Where(r => r.Series == series)
+                .Select(r => new Drift.Bin(r.Bin, r.Lower, r.Upper, r.Count, r.Share))];
         return new ScoreHistograms(Of("reference"), Of("current"));
     }
 }

@@ -11,10 +11,12 @@ internal static class EvaluateCommand
     {
         var failOnDrift = MonitorCommand.FailOnDriftOption();
         return PipelineVerb.Create(cli, "evaluate",
-            "Measure the realised performance of every earlier prediction date whose label window has closed (AUC, precision at 5/10/20%, " +
+            "Measure the realised performance of every earlier prediction date whose label window has closed " +
+            "(AUC, precision at 5/10/20%, " +
             "lift, days earlier, calibration) against the model's validation figures, and store it",
             request => evaluate(request.Date, request.Source),
-            afterRun: (request, _, ct) => MonitorCommand.PerformanceExitCodeAsync(cli, request, request.ParseResult.GetValue(failOnDrift), ct),
+            afterRun: (request, _, ct) =>
+                MonitorCommand.PerformanceExitCodeAsync(cli, request, request.ParseResult.GetValue(failOnDrift), ct),
             extraOptions: failOnDrift);
     }
 }

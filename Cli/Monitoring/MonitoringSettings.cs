@@ -43,7 +43,9 @@ internal sealed class MonitoringSettings
     public double PrecisionWarnMargin { get; set; }
     public double PrecisionAlertMargin { get; set; }
 
-    /// <summary>Fewer outcomes than this in a window: its figures are recorded but set against nothing (<c>too-few</c>).</summary>
+    /// <summary>
+    /// Fewer outcomes than this in a window: its figures are recorded but set against nothing (<c>too-few</c>).
+    /// </summary>
     public int MinEvaluated { get; set; }
 
     public static MonitoringSettings From(AppSettings settings) => settings.Bind<MonitoringSettings>("Monitoring");
@@ -53,7 +55,8 @@ internal sealed class MonitoringSettings
     public string KsStatus(double ks) => Level(ks, KsWarn, KsAlert);
 
     public string FeatureStatus(double psi, double referenceSpread = 0) =>
-        Level(psi, Math.Max(FeaturePsiWarn, referenceSpread), Math.Max(FeaturePsiAlert, FeatureSpreadAlertFactor * referenceSpread));
+        Level(psi, Math.Max(FeaturePsiWarn, referenceSpread),
+            Math.Max(FeaturePsiAlert, FeatureSpreadAlertFactor * referenceSpread));
 
     /// <summary>A realised figure against its validation value: how far below it is, in the margins' terms.</summary>
     public static string Shortfall(double? realised, double? validation, double warnMargin, double alertMargin) =>

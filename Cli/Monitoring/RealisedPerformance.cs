@@ -3,7 +3,9 @@ using Inspections.Training;
 
 namespace Inspections.Monitoring;
 
-/// <summary>One predicted establishment whose outcome arrived: its score, whether it failed, and when it was inspected.</summary>
+/// <summary>
+/// One predicted establishment whose outcome arrived: its score, whether it failed, and when it was inspected.
+/// </summary>
 internal readonly record struct Outcome(string License, double Score, bool Fail, DateOnly InspectionDate);
 
 /// <summary>A score decile's mean score against its observed fail rate (decile 1 holds the lowest scores).</summary>
@@ -13,10 +15,21 @@ internal sealed record CalibrationBin(
     [property: Description("Their mean score.")] double MeanScore,
     [property: Description("The share of them that failed.")] double FailRate);
 
-/// <summary>How a prediction date's scores did once its outcomes arrived. Figures are null where undefined (one class only).</summary>
+/// <summary>
+/// How a prediction date's scores did once its outcomes arrived. Figures are null where undefined (one class only).
+/// </summary>
 internal sealed record RealisedFigures(
-    int Evaluated, int Fails, double? FailRate, double? RocAuc, double? PrecisionAt5, double? PrecisionAt10, double? PrecisionAt20,
-    double? LiftAt10, double? DaysEarlier, double? Brier, IReadOnlyList<CalibrationBin> Calibration);
+    int Evaluated,
+    int Fails,
+    double? FailRate,
+    double? RocAuc,
+    double? PrecisionAt5,
+    double? PrecisionAt10,
+    double? PrecisionAt20,
+    double? LiftAt10,
+    double? DaysEarlier,
+    double? Brier,
+    IReadOnlyList<CalibrationBin> Calibration);
 
 /// <summary>
 /// The realised figures of one prediction date, measured as validation measures a fold: over the establishments
@@ -33,7 +46,8 @@ internal static class RealisedPerformance
         var failRate = (double)fails / outcomes.Count;
         var at = RankingMetrics.TopShares.Select(s => RankingMetrics.AtTopShare(scores, labels, s).Precision).ToArray();
         return new(outcomes.Count, fails, failRate, RankingMetrics.RocAuc(scores, labels), at[0], at[1], at[2],
-            fails == 0 ? null : at[1] / failRate, DaysEarlier(outcomes), RankingMetrics.Brier(scores, labels), Calibration(outcomes));
+            fails == 0 ? null : at[1] / failRate, DaysEarlier(outcomes), RankingMetrics.Brier(scores, labels),
+            Calibration(outcomes));
     }
 
     /// <summary>
@@ -67,13 +81,16 @@ internal static class RealisedPerformance
         return sum / failing;
     }
 
-    /// <summary>Ten groups of (nearly) equal size by score, lowest first; license breaks ties so the groups are reproducible.</summary>
+    /// <summary>
+    /// Ten groups of (nearly) equal size by score, lowest first; license breaks ties so the groups are reproducible.
+    /// </summary>
     public static IReadOnlyList<CalibrationBin> Calibration(IReadOnlyList<Outcome> outcomes)
     {
         var sorted = outcomes.OrderBy(o => o.Score).ThenBy(o => o.License, StringComparer.Ordinal).ToArray();
         return sorted.Select((o, i) => (Decile: i * 10 / sorted.Length + 1, Outcome: o))
             .GroupBy(p => p.Decile)
-            .Select(g => new CalibrationBin(g.Key, g.Count(), g.Average(p => p.Outcome.Score), g.Average(p => p.Outcome.Fail ? 1.0 : 0.0)))
+            .Select(g => new CalibrationBin(g.Key, g.Count(), g.Average(p => p.Outcome.Score),
+                g.Average(p => p.Outcome.Fail ? 1.0 : 0.0)))
             .ToList();
     }
 }

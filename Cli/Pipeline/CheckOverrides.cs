@@ -19,7 +19,9 @@ internal sealed class CheckOverrides
     public IReadOnlyDictionary<string, double> For(string task) =>
         _byTask.TryGetValue(task, out var own) ? own : new Dictionary<string, double>();
 
-    /// <summary>Parses <c>task.name=value</c> items; each must name a check configured under <c>Checks:task:name</c>.</summary>
+    /// <summary>
+    /// Parses <c>task.name=value</c> items; each must name a check configured under <c>Checks:task:name</c>.
+    /// </summary>
     public static CheckOverrides Parse(IEnumerable<string> items, IConfiguration configuration)
     {
         var byTask = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
@@ -28,7 +30,8 @@ internal sealed class CheckOverrides
             var equals = item.IndexOf('=');
             var dot = equals > 0 ? item.LastIndexOf('.', equals) : -1;
             if (dot <= 0 || dot == equals - 1)
-                throw new UserException(ExitCodes.UsageError, $"--check '{item}' is not of the form task.check=value (e.g. predict.max_score=1)");
+                throw new UserException(ExitCodes.UsageError,
+                    $"--check '{item}' is not of the form task.check=value (e.g. predict.max_score=1)");
             var (task, name, text) = (item[..dot], item[(dot + 1)..equals], item[(equals + 1)..]);
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
                 throw new UserException(ExitCodes.UsageError, $"--check '{item}': '{text}' is not a number");
@@ -36,7 +39,9 @@ internal sealed class CheckOverrides
             {
                 var known = configuration.GetSection("Checks").GetChildren()
                     .SelectMany(t => t.GetChildren().Select(c => $"{t.Key}.{c.Key}"));
-                throw new UserException(ExitCodes.UsageError, $"--check '{item}': no check threshold {task}.{name} is configured (known: {string.Join(", ", known)})");
+                throw new UserException(ExitCodes.UsageError,
+                    $"--check '{item}': no check threshold {task}.{name} is configured " +
+                    $"(known: {string.Join(", ", known)})");
             }
             if (!byTask.TryGetValue(task, out var own)) byTask[task] = own = new(StringComparer.Ordinal);
             own[name] = value;

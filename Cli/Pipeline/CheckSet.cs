@@ -18,7 +18,8 @@ internal sealed record CheckResult(
 /// <summary>
 /// The data checks of one task run. Thresholds come from <c>Checks:&lt;task&gt;:&lt;check&gt;</c> in configuration,
 /// or from a <c>--check</c> override. Notes may name locals in braces (<c>{rows}</c>): the task's
-/// parameters, its figures, <c>{actual}</c> and <c>{limit}</c> (the threshold in force); they are filled in when the check runs.
+/// parameters, its figures, <c>{actual}</c> and <c>{limit}</c> (the threshold in force); they are filled in when the
+/// check runs.
 /// </summary>
 internal sealed partial class CheckSet(
     string task,
@@ -49,32 +50,47 @@ internal sealed partial class CheckSet(
     public CheckResult AtMost(string check, double actual, string note, IEnumerable<string>? offendingKeys = null)
     {
         var threshold = Threshold(check);
-        return Add(check, actual <= threshold, $"{check}: {Format(actual)} <= {Format(threshold)}", $"<= {Format(threshold)}",
-            Format(actual), note, offendingKeys, actual, threshold);
+        return Add(check, actual <= threshold, $"{check}: {Format(actual)} <= {Format(threshold)}",
+            $"<= {Format(threshold)}", Format(actual), note, offendingKeys, actual, threshold);
     }
 
     /// <summary>Passes when <paramref name="actual"/> is at least the configured threshold.</summary>
     public CheckResult AtLeast(string check, double actual, string note, IEnumerable<string>? offendingKeys = null)
     {
         var threshold = Threshold(check);
-        return Add(check, actual >= threshold, $"{check}: {Format(actual)} >= {Format(threshold)}", $">= {Format(threshold)}",
-            Format(actual), note, offendingKeys, actual, threshold);
+        return Add(check, actual >= threshold, $"{check}: {Format(actual)} >= {Format(threshold)}",
+            $">= {Format(threshold)}", Format(actual), note, offendingKeys, actual, threshold);
     }
 
     /// <summary>Passes when the two values are equal; no threshold.</summary>
-    public CheckResult Equal<T>(string check, T expected, T actual, string note, IEnumerable<string>? offendingKeys = null)
-        => Add(check, EqualityComparer<T>.Default.Equals(expected, actual), $"{check}: {Format(actual)} == {Format(expected)}",
+    public CheckResult Equal<T>(
+        string check,
+        T expected,
+        T actual,
+        string note,
+        IEnumerable<string>? offendingKeys = null)
+        => Add(check, EqualityComparer<T>.Default.Equals(expected, actual),
+            $"{check}: {Format(actual)} == {Format(expected)}",
             Format(expected), Format(actual), note, offendingKeys, actual, null);
 
     /// <summary>Passes when no row offends (e.g. duplicate ids, dates after the run date); no threshold.</summary>
     public CheckResult None(string check, long offendingCount, string note, IEnumerable<string>? offendingKeys = null)
-        => Add(check, offendingCount == 0, $"{check}: {offendingCount:N0} offending rows == 0", "0", offendingCount.ToString("N0"),
-            note, offendingKeys, offendingCount, null);
+        => Add(check, offendingCount == 0, $"{check}: {offendingCount:N0} offending rows == 0", "0",
+            offendingCount.ToString("N0"), note, offendingKeys, offendingCount, null);
 
-    /// <summary>Passes when <paramref name="condition"/> holds; for assertions the helpers above do not express.</summary>
-    public CheckResult That(string check, bool condition, string assertion, object? expected, object? actual, string note,
+    /// <summary>
+    /// Passes when <paramref name="condition"/> holds; for assertions the helpers above do not express.
+    /// </summary>
+    public CheckResult That(
+        string check,
+        bool condition,
+        string assertion,
+        object? expected,
+        object? actual,
+        string note,
         IEnumerable<string>? offendingKeys = null)
-        => Add(check, condition, $"{check}: {assertion}", Format(expected), Format(actual), note, offendingKeys, actual, null);
+        => Add(check, condition, $"{check}: {assertion}", Format(expected), Format(actual), note, offendingKeys,
+            actual, null);
 
     private CheckResult Add(string check, bool passed, string assertion, string expected, string actual, string note,
         IEnumerable<string>? offendingKeys, object? actualValue, double? threshold)

@@ -11,7 +11,11 @@ internal static class DagCommand
     {
         var options = new DagOptions(dag);
         var svg = new Option<FileInfo>("--svg") { Description = "The SVG file to write", Required = true };
-        var command = new Command("dag", "Draw the DAG for a date as an SVG picture: green complete, red failed, grey not run") { svg };
+        var command = new Command("dag",
+            "Draw the DAG for a date as an SVG picture: green complete, red failed, grey not run")
+        {
+            svg,
+        };
         options.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -25,7 +29,8 @@ internal static class DagCommand
             var nodes = await DagInspector.LoadAsync(dataSource, target, overrides, ct);
             await File.WriteAllTextAsync(file.FullName, DagSvg.Render(nodes), ct);
             cli.Terminal.Out.WriteLine($"Wrote {file.FullName}: {nodes.Count} tasks, " +
-                $"{nodes.Count(n => n.State == DagState.Complete)} complete, {nodes.Count(n => n.State == DagState.Failed)} failed, " +
+                $"{nodes.Count(n => n.State == DagState.Complete)} complete, " +
+                $"{nodes.Count(n => n.State == DagState.Failed)} failed, " +
                 $"{nodes.Count(n => n.State == DagState.NotRun)} not run.");
             return ExitCodes.Success;
         });

@@ -6,6 +6,8 @@ namespace Inspections.Pipeline;
 /// </summary>
 internal sealed record DagDefinition(IReadOnlyList<string> Stages, Func<string, DateOnly, string, PipelineTask> For)
 {
-    /// <summary>The last stage, whose instance needs every other (what <c>status</c> and <c>run</c> default to).</summary>
+    /// <summary>
+    /// The last stage, whose instance needs every other (what <c>status</c> and <c>run</c> default to).
+    /// </summary>
     public string Last => Stages[^1];
 }

@@ -12,7 +12,8 @@ internal static class DagInspector
     private const string StateOfKeys = """
         select k.key as Key,
                exists (select 1 from pipeline.task_metadata m where m.task_key = k.key) as Complete,
-               (select r.state from pipeline.task_runs r where r.task_key = k.key order by r.started_at desc limit 1) as LastState,
+               (select r.state from pipeline.task_runs r where r.task_key = k.key
+                order by r.started_at desc limit 1) as LastState,
                (select max(r.started_at) from pipeline.task_runs r where r.task_key = k.key) as LastRunAt
         from unnest(@keys) as k(key)
         """;
@@ -20,7 +21,10 @@ internal static class DagInspector
     private sealed record KeyState(string Key, bool Complete, string? LastState, DateTime? LastRunAt);
 
     /// <summary>The instances of <paramref name="target"/>'s DAG, upstream first, with their states.</summary>
-    public static async Task<IReadOnlyList<DagNode>> LoadAsync(NpgsqlDataSource dataSource, PipelineTask target, CheckOverrides overrides,
+    public static async Task<IReadOnlyList<DagNode>> LoadAsync(
+        NpgsqlDataSource dataSource,
+        PipelineTask target,
+        CheckOverrides overrides,
         CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -42,7 +46,9 @@ internal static class DagInspector
         return ordered.Select(o =>
         {
             var state = states[o.Key];
-            var dagState = state.Complete ? DagState.Complete : state.LastState == "failed" ? DagState.Failed : DagState.NotRun;
+            var dagState = state.Complete ? DagState.Complete
+                : state.LastState == "failed" ? DagState.Failed
+                : DagState.NotRun;
             return new DagNode(o.Key, o.Task.Name, dagState, o.Upstream, state.LastRunAt);
         }).ToList();
     }

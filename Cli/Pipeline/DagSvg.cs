@@ -53,7 +53,10 @@ internal static class DagSvg
         var rows = columns.Count == 0 ? 0 : columns.Max(c => c.Count());
 
         // An edge that skips a column would pass behind the boxes between: it runs in a lane of its own below them.
-        var longEdges = nodes.Select((node, i) => node.UpstreamKeys.Count(u => index.TryGetValue(u, out var j) && depths[i] - depths[j] > 1)).Sum();
+        var longEdges = nodes
+            .Select((node, i) =>
+                node.UpstreamKeys.Count(u => index.TryGetValue(u, out var j) && depths[i] - depths[j] > 1))
+            .Sum();
         var boxesBottom = Margin + LegendHeight + Math.Max(1, rows) * (NodeHeight + RowGap) - RowGap;
         var width = Math.Max(1, columns.Count) * (NodeWidth + ColumnGap) - ColumnGap + 2 * Margin;
         var height = boxesBottom + Margin + (longEdges > 0 ? longEdges * LaneGap + 6 : 0);
@@ -62,7 +65,9 @@ internal static class DagSvg
         {
             var row = 0;
             foreach (var (_, i) in column)
-                positions[i] = (Margin + column.Key * (NodeWidth + ColumnGap), Margin + LegendHeight + row++ * (NodeHeight + RowGap));
+                positions[i] = (
+                    Margin + column.Key * (NodeWidth + ColumnGap),
+                    Margin + LegendHeight + row++ * (NodeHeight + RowGap));
         }
 
         var svg = new XElement(Svg + "svg",
@@ -70,14 +75,18 @@ internal static class DagSvg
             new XAttribute("viewBox", $"0 0 {width} {height}"),
             new XAttribute("font-family", "DejaVu Sans, sans-serif"),
             new XAttribute("role", "img"),
-            new XElement(Svg + "title", nodes.Count == 0 ? "Pipeline DAG: no tasks" : $"Pipeline DAG: {nodes.Count} task instances"),
+            new XElement(Svg + "title",
+                nodes.Count == 0 ? "Pipeline DAG: no tasks" : $"Pipeline DAG: {nodes.Count} task instances"),
             new XElement(Svg + "defs",
                 new XElement(Svg + "marker",
                     new XAttribute("id", "dag-arrow"), new XAttribute("viewBox", "0 0 10 10"),
                     new XAttribute("refX", 10), new XAttribute("refY", 5),
-                    new XAttribute("markerWidth", 8), new XAttribute("markerHeight", 8), new XAttribute("orient", "auto-start-reverse"),
-                    new XElement(Svg + "path", new XAttribute("d", "M 0 0 L 10 5 L 0 10 z"), new XAttribute("fill", "#555")))),
-            new XElement(Svg + "rect", new XAttribute("width", width), new XAttribute("height", height), new XAttribute("fill", "white")),
+                    new XAttribute("markerWidth", 8), new XAttribute("markerHeight", 8),
+                    new XAttribute("orient", "auto-start-reverse"),
+                    new XElement(Svg + "path",
+                        new XAttribute("d", "M 0 0 L 10 5 L 0 10 z"), new XAttribute("fill", "#555")))),
+            new XElement(Svg + "rect",
+                new XAttribute("width", width), new XAttribute("height", height), new XAttribute("fill", "white")),
             Legend());
 
         if (nodes.Count == 0)
@@ -96,7 +105,9 @@ internal static class DagSvg
         return svg.ToString(SaveOptions.DisableFormatting);
     }
 
-    /// <summary>Longest path from a root, counted in edges; upstream keys not among the nodes are ignored, and so is any cycle.</summary>
+    /// <summary>
+    /// Longest path from a root, counted in edges; upstream keys not among the nodes are ignored, and so is any cycle.
+    /// </summary>
     private static int[] Depths(IReadOnlyList<DagNode> nodes, Dictionary<string, int> index)
     {
         var depths = new int[nodes.Count];
@@ -128,15 +139,19 @@ internal static class DagSvg
         // The date on a line of its own, then the other parameters (the source, check overrides), then the state.
         var parameters = ParametersOf(node.Key).Split(" · ", 2);
         var tooltip = DisplayKey(node.Key) +
-            (node.LastRunAt is { } last ? $"\nlast run {last.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC" : "");
+            (node.LastRunAt is { } last
+                ? $"\nlast run {last.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"
+                : "");
         return new XElement(Svg + "g",
-            new XAttribute("class", "node"), new XAttribute("data-key", DisplayKey(node.Key)), new XAttribute("data-state", LabelOf(node.State)),
+            new XAttribute("class", "node"), new XAttribute("data-key", DisplayKey(node.Key)),
+            new XAttribute("data-state", LabelOf(node.State)),
             new XElement(Svg + "title", tooltip),
             new XElement(Svg + "rect",
                 new XAttribute("x", F(at.X)), new XAttribute("y", F(at.Y)),
                 new XAttribute("width", NodeWidth), new XAttribute("height", NodeHeight),
                 new XAttribute("rx", 9), new XAttribute("ry", 9),
-                new XAttribute("fill", FillOf(node.State)), new XAttribute("stroke", "#333"), new XAttribute("stroke-width", 1)),
+                new XAttribute("fill", FillOf(node.State)), new XAttribute("stroke", "#333"),
+                new XAttribute("stroke-width", 1)),
             Text(at.X + 8, at.Y + 18, node.Task, 13, ink, bold: true),
             Text(at.X + 8, at.Y + 35, Abbreviate(parameters[0]), LabelSize, ink),
             parameters.Length > 1 ? Text(at.X + 8, at.Y + 51, Abbreviate(parameters[1]), LabelSize, ink) : null,
@@ -144,16 +159,23 @@ internal static class DagSvg
     }
 
     /// <param name="laneY">For an edge that skips columns: the height of its lane below the boxes.</param>
-    private static XElement Edge(DagNode from, (double X, double Y) a, DagNode to, (double X, double Y) b, double? laneY)
+    private static XElement Edge(
+        DagNode from,
+        (double X, double Y) a,
+        DagNode to,
+        (double X, double Y) b,
+        double? laneY)
     {
         double x1 = a.X + NodeWidth, y1 = a.Y + NodeHeight / 2.0, x2 = b.X - 2, y2 = b.Y + NodeHeight / 2.0;
         var bend = Math.Max(20, (x2 - x1) / 2);
         // Down in the gap right of the source's column, along the lane, up in the gap left of the target's.
         var path = laneY is { } y
-            ? $"M {F(x1)} {F(y1)} H {F(x1 + ColumnGap / 2.0 - 4)} V {F(y)} H {F(x2 - ColumnGap / 2.0 + 4)} V {F(y2)} H {F(x2)}"
+            ? $"M {F(x1)} {F(y1)} H {F(x1 + ColumnGap / 2.0 - 4)} V {F(y)} " +
+              $"H {F(x2 - ColumnGap / 2.0 + 4)} V {F(y2)} H {F(x2)}"
             : $"M {F(x1)} {F(y1)} C {F(x1 + bend)} {F(y1)}, {F(x2 - bend)} {F(y2)}, {F(x2)} {F(y2)}";
         return new XElement(Svg + "path",
-            new XAttribute("class", "edge"), new XAttribute("data-from", DisplayKey(from.Key)), new XAttribute("data-to", DisplayKey(to.Key)),
+            new XAttribute("class", "edge"), new XAttribute("data-from", DisplayKey(from.Key)),
+            new XAttribute("data-to", DisplayKey(to.Key)),
             new XAttribute("d", path), new XAttribute("stroke-linejoin", "round"),
             new XAttribute("fill", "none"), new XAttribute("stroke", "#555"), new XAttribute("stroke-width", 1.5),
             new XAttribute("marker-end", "url(#dag-arrow)"));
@@ -166,7 +188,8 @@ internal static class DagSvg
         foreach (var state in new[] { DagState.Complete, DagState.Failed, DagState.NotRun })
         {
             legend.Add(new XElement(Svg + "rect",
-                new XAttribute("x", F(x)), new XAttribute("y", Margin - 2), new XAttribute("width", 12), new XAttribute("height", 12),
+                new XAttribute("x", F(x)), new XAttribute("y", Margin - 2),
+                new XAttribute("width", 12), new XAttribute("height", 12),
                 new XAttribute("rx", 3), new XAttribute("fill", FillOf(state))));
             legend.Add(Text(x + 17, Margin + 8, LabelOf(state), LabelSize, "#333"));
             x += 95;
@@ -183,7 +206,10 @@ internal static class DagSvg
         return element;
     }
 
-    /// <summary>The values of <c>name(k1=v1, k2=v2; check.x=y)</c>, a file source shortened to its name: "2024-01-07 · food.csv · check.x=y".</summary>
+    /// <summary>
+    /// The values of <c>name(k1=v1, k2=v2; check.x=y)</c>, a file source shortened to its name:
+    /// "2024-01-07 · food.csv · check.x=y".
+    /// </summary>
     public static string ParametersOf(string key)
     {
         var open = key.IndexOf('(');
@@ -198,7 +224,10 @@ internal static class DagSvg
         return string.Join(" · ", parts);
     }
 
-    /// <summary>The key with file sources shortened to their names: the picture is shared (README, dashboard), the folders are nobody's business.</summary>
+    /// <summary>
+    /// The key with file sources shortened to their names: the picture is shared (README, dashboard), the folders are
+    /// nobody's business.
+    /// </summary>
     public static string DisplayKey(string key) =>
         System.Text.RegularExpressions.Regex.Replace(key, @"source=(/[^,;)]*/)([^/,;)]+)", "source=$2");
 

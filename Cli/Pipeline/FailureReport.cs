@@ -20,12 +20,15 @@ internal static class FailureReport
             text.AppendLine($"  Actual:    {check.Actual}");
             text.AppendLine("  Locals:");
             var width = check.Locals.Keys.DefaultIfEmpty("").Max(k => k.Length);
-            foreach (var (name, value) in check.Locals) text.AppendLine($"    {name.PadRight(width)} = {CheckSet.Format(value)}");
+            foreach (var (name, value) in check.Locals)
+                text.AppendLine($"    {name.PadRight(width)} = {CheckSet.Format(value)}");
             text.AppendLine($"  Note:      {check.Note}");
             if (check.OffendingKeys.Count > 0)
-                text.AppendLine($"  Offending rows (first {check.OffendingKeys.Count}): {string.Join(", ", check.OffendingKeys)}");
+                text.AppendLine(
+                    $"  Offending rows (first {check.OffendingKeys.Count}): {string.Join(", ", check.OffendingKeys)}");
         }
-        text.AppendLine($"  => {failed.Count} of {checkCount} checks failed for {task.Name}: the run was rolled back, no metadata was written.");
+        text.AppendLine($"  => {failed.Count} of {checkCount} checks failed for {task.Name}: " +
+            "the run was rolled back, no metadata was written.");
         return text.ToString();
     }
 
@@ -33,7 +36,9 @@ internal static class FailureReport
         $"""
         ERROR: {key}
           {e.GetType().Name}: {e.Message}
-          => {task.Name} threw: the run was rolled back, no metadata was written. Run with --verbose for the stack trace.
+          => {task.Name} threw: the run was rolled back, no metadata was written. {StackTraceHint}
 
         """;
+
+    private const string StackTraceHint = "Run with --verbose for the stack trace.";
 }

@@ -8,7 +8,9 @@ namespace Inspections.Pipeline;
 /// </summary>
 internal abstract class PipelineTask
 {
-    /// <summary>The stage name, kebab-case: <c>ingest</c>, <c>store-api</c>. Also the section under <c>Checks:</c>.</summary>
+    /// <summary>
+    /// The stage name, kebab-case: <c>ingest</c>, <c>store-api</c>. Also the section under <c>Checks:</c>.
+    /// </summary>
     public abstract string Name { get; }
 
     /// <summary>The parameters that identify this instance (dates as yyyy-MM-dd). Order does not matter.</summary>
@@ -22,7 +24,9 @@ internal abstract class PipelineTask
     /// The body, then its checks over a <see cref="CheckSet"/> that <paramref name="checksFor"/> makes from the body's
     /// figures; the result is what the run's metadata keeps.
     /// </summary>
-    internal abstract Task<TaskResult> RunThenCheckAsync(TaskContext context, Func<IReadOnlyDictionary<string, object?>, CheckSet> checksFor,
+    internal abstract Task<TaskResult> RunThenCheckAsync(
+        TaskContext context,
+        Func<IReadOnlyDictionary<string, object?>, CheckSet> checksFor,
         CancellationToken ct);
 
     public override string ToString() => TaskKey.Describe(this);

@@ -15,7 +15,9 @@ internal sealed record RunReport(IReadOnlyList<TaskOutcome> Outcomes)
 
     public static string Line(TaskOutcome o) => o.State switch
     {
-        TaskState.Ran => $"  ran      {o.Key} in {Seconds(o.Duration)} with {o.RowsWritten.ToString("N0", CultureInfo.InvariantCulture)} rows, {o.Checks.Count} checks passed",
+        TaskState.Ran =>
+            $"  ran      {o.Key} in {Seconds(o.Duration)} with " +
+            $"{o.RowsWritten.ToString("N0", CultureInfo.InvariantCulture)} rows, {o.Checks.Count} checks passed",
         TaskState.AlreadyComplete => $"  complete {o.Key}: already complete, nothing to do",
         TaskState.CheckFailed => $"  FAILED   {o.Key} after {Seconds(o.Duration)}: {o.Error}",
         TaskState.Failed => $"  FAILED   {o.Key} after {Seconds(o.Duration)}: {o.Error}",
@@ -28,13 +30,16 @@ internal sealed record RunReport(IReadOnlyList<TaskOutcome> Outcomes)
         var complete = Outcomes.Count(o => o.State == TaskState.AlreadyComplete);
         if (IsGreen)
             return ran == 0
-                ? $"DAG green: everything already complete ({complete} {(complete == 1 ? "task" : "tasks")}), nothing ran."
+                ? $"DAG green: everything already complete ({complete} {(complete == 1 ? "task" : "tasks")}), " +
+                  "nothing ran."
                 : $"DAG green: {ran} ran, {complete} already complete.";
         var failed = Outcomes.First(o => o.State is TaskState.CheckFailed or TaskState.Failed);
         var notRun = Outcomes.Count(o => o.State == TaskState.NotRun);
         var why = failed.State == TaskState.CheckFailed ? "a check failed" : "the task failed";
-        return $"DAG red: {failed.Task.Name} failed ({why}); {ran} ran, {complete} already complete, {notRun} not run. Exit code {ExitCode}.";
+        return $"DAG red: {failed.Task.Name} failed ({why}); {ran} ran, {complete} already complete, " +
+            $"{notRun} not run. Exit code {ExitCode}.";
     }
 
-    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString(t.TotalSeconds < 10 ? "0.00 's'" : "0.0 's'", CultureInfo.InvariantCulture);
+    private static string Seconds(TimeSpan t) =>
+        t.TotalSeconds.ToString(t.TotalSeconds < 10 ? "0.00 's'" : "0.0 's'", CultureInfo.InvariantCulture);
 }

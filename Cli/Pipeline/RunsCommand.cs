@@ -5,7 +5,9 @@ using Inspections.Hosting;
 
 namespace Inspections.Pipeline;
 
-/// <summary><c>inspections runs [--limit N]</c>: the run history, newest first, with metadata and check results.</summary>
+/// <summary>
+/// <c>inspections runs [--limit N]</c>: the run history, newest first, with metadata and check results.
+/// </summary>
 internal static class RunsCommand
 {
     public static Command Create(CliContext cli)
@@ -15,7 +17,8 @@ internal static class RunsCommand
             Description = "How many runs to show, newest first",
             DefaultValueFactory = _ => 20,
         };
-        // Only a number that parsed is range-checked: reading the value of one that did not throws (the parser reports it).
+        // Only a number that parsed is range-checked: reading the value of one that did not throws (the parser
+        // reports it).
         limit.Validators.Add(r =>
         {
             if (r.Tokens is [var token] && int.TryParse(token.Value, out var n) && n is < 1 or > 10_000)
@@ -26,7 +29,8 @@ internal static class RunsCommand
         date.Description = "Only runs of the task instances of this run date";
         var state = new Option<string?>("--state") { Description = "Only succeeded or failed runs" };
         state.AcceptOnlyFromAmong("succeeded", "failed");
-        var command = new Command("runs", "The run history: each run's state, metadata and check results; failures with their context")
+        var command = new Command("runs",
+            "The run history: each run's state, metadata and check results; failures with their context")
         {
             limit, task, date, state,
         };
@@ -36,7 +40,8 @@ internal static class RunsCommand
             using var logs = cli.CreateLoggerFactory(parseResult);
             await using var dataSource = await DatabaseConnector.OpenAsync(settings, logs, ct);
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var filter = new RunHistory.Filter(parseResult.GetValue(task), parseResult.GetValue(date), parseResult.GetValue(state));
+            var filter = new RunHistory.Filter(
+                parseResult.GetValue(task), parseResult.GetValue(date), parseResult.GetValue(state));
             var runs = await RunHistory.LatestAsync(connection, filter, parseResult.GetValue(limit), ct);
             Print(cli.Terminal.Out, runs, filter);
             return ExitCodes.Success;
@@ -54,12 +59,16 @@ internal static class RunsCommand
         foreach (var run in runs)
         {
             var state = run.State == "succeeded" ? "ok    " : "FAILED";
-            output.WriteLine($"{run.StartedAt:yyyy-MM-dd HH:mm:ss}Z {state} {run.TaskKey}  {run.DurationMs / 1000:0.00} s" +
+            output.WriteLine(
+                $"{run.StartedAt:yyyy-MM-dd HH:mm:ss}Z {state} {run.TaskKey}  {run.DurationMs / 1000:0.00} s" +
                 (run.RowsWritten is { } rows ? $", {rows:N0} rows" : ""));
-            output.WriteLine($"    run {run.RunId}" + (run.ProductVersion is null ? "" : $", {run.Host}, {run.OsUser}, v{run.ProductVersion} ({run.ProductCommit})"));
+            output.WriteLine($"    run {run.RunId}" + (run.ProductVersion is null
+                ? ""
+                : $", {run.Host}, {run.OsUser}, v{run.ProductVersion} ({run.ProductCommit})"));
             if (run.Figures is { Length: > 2 }) output.WriteLine($"    figures: {run.Figures}");
             foreach (var check in run.Checks)
-                output.WriteLine($"    {(check.Passed ? "pass" : "FAIL")} {check.Assertion}" + (check.Passed ? "" : $"  ({check.Note})"));
+                output.WriteLine($"    {(check.Passed ? "pass" : "FAIL")} {check.Assertion}" +
+                    (check.Passed ? "" : $"  ({check.Note})"));
             if (run.State != "succeeded" && run.FailureReport is { } report)
                 foreach (var line in report.TrimEnd().Split('\n')) output.WriteLine($"    | {line}");
         }
@@ -99,8 +108,9 @@ internal static class RunHistory
     }
 
     private const string LatestRuns = """
-        select r.run_id as RunId, r.task as Task, r.task_key as TaskKey, r.parameters::text as Parameters, r.state as State,
-               r.started_at as StartedAt, r.finished_at as FinishedAt, r.error as Error, r.failure_report as FailureReport,
+        select r.run_id as RunId, r.task as Task, r.task_key as TaskKey, r.parameters::text as Parameters,
+               r.state as State, r.started_at as StartedAt, r.finished_at as FinishedAt, r.error as Error,
+               r.failure_report as FailureReport,
                m.rows_written as RowsWritten, m.host as Host, m.os_user as OsUser, m.product_version as ProductVersion,
                m.product_commit as ProductCommit, m.figures::text as Figures
         from pipeline.task_runs r
@@ -117,15 +127,30 @@ internal static class RunHistory
         from pipeline.check_results where run_id = any(@ids) order by check_name
         """;
 
-    public static Task<IReadOnlyList<Run>> LatestAsync(Npgsql.NpgsqlConnection connection, int limit, CancellationToken ct) =>
+    public static Task<IReadOnlyList<Run>> LatestAsync(
+        Npgsql.NpgsqlConnection connection,
+        int limit,
+        CancellationToken ct) =>
         LatestAsync(connection, Filter.None, limit, ct);
 
-    public static async Task<IReadOnlyList<Run>> LatestAsync(Npgsql.NpgsqlConnection connection, Filter filter, int limit, CancellationToken ct)
+    public static async Task<IReadOnlyList<Run>> LatestAsync(
+        Npgsql.NpgsqlConnection connection,
+        Filter filter,
+        int limit,
+        CancellationToken ct)
     {
-        var parameters = new { limit, task = filter.Task, date = filter.Date is { } d ? Dates.Text(d) : null, state = filter.State };
-        var runs = (await connection.QueryAsync<Run>(new CommandDefinition(LatestRuns, parameters, cancellationToken: ct))).ToList();
+        var parameters = new
+        {
+            limit,
+            task = filter.Task,
+            date = filter.Date is { } d ? Dates.Text(d) : null,
+            state = filter.State,
+        };
+        var runs = (await connection.QueryAsync<Run>(
+            new CommandDefinition(LatestRuns, parameters, cancellationToken: ct))).ToList();
         var byId = runs.ToDictionary(r => r.RunId);
-        var checks = await connection.QueryAsync<CheckRow>(new CommandDefinition(ChecksOfRuns, new { ids = byId.Keys.ToArray() }, cancellationToken: ct));
+        var checks = await connection.QueryAsync<CheckRow>(
+            new CommandDefinition(ChecksOfRuns, new { ids = byId.Keys.ToArray() }, cancellationToken: ct));
         foreach (var check in checks) byId[check.RunId].Checks.Add(check);
         return runs;
     }

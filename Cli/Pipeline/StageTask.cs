@@ -17,7 +17,9 @@ internal abstract class StageTask<TResult>(DateOnly date, string source, IReadOn
 
     public override IReadOnlyDictionary<string, string> Parameters => StageParameters.Of(Date, Source);
 
-    public override Task<IReadOnlyList<PipelineTask>> RequiresAsync(NpgsqlConnection connection, CancellationToken ct) =>
+    public override Task<IReadOnlyList<PipelineTask>> RequiresAsync(
+        NpgsqlConnection connection,
+        CancellationToken ct) =>
         Task.FromResult(upstream);
 }
 

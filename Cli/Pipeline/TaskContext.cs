@@ -18,12 +18,16 @@ internal sealed class TaskContext(
     ILogger log,
     TaskProgress progress)
 {
-    /// <summary>Identifies this run in the history; outputs may carry it (e.g. raw rows keep the ingest run that brought them).</summary>
+    /// <summary>
+    /// Identifies this run in the history; outputs may carry it (e.g. raw rows keep the ingest run that brought them).
+    /// </summary>
     public Guid RunId { get; } = runId;
 
     public NpgsqlConnection Connection { get; } = connection;
 
-    /// <summary>Everything the body writes goes through this transaction; it commits only when every check passes.</summary>
+    /// <summary>
+    /// Everything the body writes goes through this transaction; it commits only when every check passes.
+    /// </summary>
     public NpgsqlTransaction Transaction { get; } = transaction;
 
     public AppSettings Settings { get; } = settings;
@@ -48,7 +52,8 @@ internal sealed class TaskContext(
         Timed(sql, () => Connection.QuerySingleOrDefaultAsync<T>(Command(sql, parameters, ct)));
 
     public Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters, CancellationToken ct) =>
-        Timed(sql, async () => (IReadOnlyList<T>)(await Connection.QueryAsync<T>(Command(sql, parameters, ct))).AsList());
+        Timed(sql, async () =>
+            (IReadOnlyList<T>)(await Connection.QueryAsync<T>(Command(sql, parameters, ct))).AsList());
 
     private CommandDefinition Command(string sql, object? parameters, CancellationToken ct) =>
         new(sql, parameters, Transaction, cancellationToken: ct);

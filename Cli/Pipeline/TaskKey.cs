@@ -15,11 +15,18 @@ internal static class TaskKey
         if (own.Count > 0)
         {
             key.Length--; // reopen the parenthesis
-            key.Append("; ").AppendJoin(", ", own.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"check.{o.Key}={o.Value}")).Append(')');
+            key.Append("; ")
+                .AppendJoin(", ", own.OrderBy(o => o.Key, StringComparer.Ordinal)
+                    .Select(o => $"check.{o.Key}={o.Value}"))
+                .Append(')');
         }
         return key.ToString();
     }
 
     public static string Describe(PipelineTask task) =>
-        $"{task.Name}({string.Join(", ", task.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))})";
+        $"{task.Name}({string.Join(", ", Pairs(task.Parameters))})";
+
+    /// <summary>The parameters as <c>name=value</c>, ordered by name.</summary>
+    private static IEnumerable<string> Pairs(IReadOnlyDictionary<string, string> parameters) =>
+        parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}");
 }

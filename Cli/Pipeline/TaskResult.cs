@@ -11,7 +11,9 @@ namespace Inspections.Pipeline;
 /// </summary>
 internal abstract record TaskResult
 {
-    /// <summary>Rows the body wrote: the headline figure of the run line and the metadata's <c>rows_written</c>.</summary>
+    /// <summary>
+    /// Rows the body wrote: the headline figure of the run line and the metadata's <c>rows_written</c>.
+    /// </summary>
     [JsonIgnore]
     public abstract long RowsWritten { get; }
 
@@ -21,7 +23,9 @@ internal abstract record TaskResult
         var figures = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (property.GetCustomAttribute<JsonIgnoreAttribute>() is not null || property.GetIndexParameters().Length > 0) continue;
+            if (property.GetCustomAttribute<JsonIgnoreAttribute>() is not null
+                || property.GetIndexParameters().Length > 0)
+                continue;
             figures[JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name)] = property.GetValue(this);
         }
         return figures;

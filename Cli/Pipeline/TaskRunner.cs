@@ -50,7 +50,9 @@ internal sealed class TaskRunner(
     private readonly List<TaskOutcome> _order = [];
     private bool _stopped;
 
-    /// <summary>Runs <paramref name="target"/> and its missing upstream; <paramref name="force"/> re-runs the target itself.</summary>
+    /// <summary>
+    /// Runs <paramref name="target"/> and its missing upstream; <paramref name="force"/> re-runs the target itself.
+    /// </summary>
     public async Task<RunReport> RunAsync(PipelineTask target, bool force, CancellationToken ct)
     {
         await VisitAsync(target, force, ct);
@@ -62,7 +64,8 @@ internal sealed class TaskRunner(
         var key = TaskKey.For(task, overrides);
         if (_outcomes.TryGetValue(key, out var seen)) return seen;
 
-        if (!force && await IsCompleteAsync(key, ct)) return Record(new(task, key, TaskState.AlreadyComplete, TimeSpan.Zero, 0, [], null));
+        if (!force && await IsCompleteAsync(key, ct))
+            return Record(new(task, key, TaskState.AlreadyComplete, TimeSpan.Zero, 0, [], null));
 
         IReadOnlyList<PipelineTask> upstream;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
@@ -97,9 +100,14 @@ internal sealed class TaskRunner(
         return await IsCompleteAsync(connection, null, key, ct);
     }
 
-    private static Task<bool> IsCompleteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string key, CancellationToken ct) =>
+    private static Task<bool> IsCompleteAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? tx,
+        string key,
+        CancellationToken ct) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from pipeline.task_metadata where task_key = @key)", new { key }, tx, cancellationToken: ct));
+            "select exists (select 1 from pipeline.task_metadata where task_key = @key)",
+            new { key }, tx, cancellationToken: ct));
 
     private async Task<TaskOutcome> ExecuteAsync(PipelineTask task, string key, bool force, CancellationToken ct)
     {
@@ -108,17 +116,19 @@ internal sealed class TaskRunner(
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
 
-        // One run of a task (any instance) at a time, across processes. Instances of one task share tables across dates
-        // (raw, clean, snapshots), so two dates at once must take turns; and a second request for this very instance
-        // waits here, then finds it complete. The lock is the session's, taken before the transaction begins, so the
-        // transaction's one snapshot (repeatable read) is taken once the lock is ours: every statement of the run reads
-        // the same committed data, what the run it waited for wrote included, and nothing another task commits meanwhile.
+        // One run of a task (any instance) at a time, across processes. Instances of one task share tables across
+        // dates (raw, clean, snapshots), so two dates at once must take turns; and a second request for this very
+        // instance waits here, then finds it complete. The lock is the session's, taken before the transaction begins,
+        // so the transaction's one snapshot (repeatable read) is taken once the lock is ours: every statement of the
+        // run reads the same committed data, what the run it waited for wrote included, and nothing another task
+        // commits meanwhile.
         var taskLock = new { key = "task:" + task.Name };
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "select pg_try_advisory_lock(hashtextextended(@key, 0))", taskLock, cancellationToken: ct)))
         {
             _log.LogInformation("Waiting for another process's {Task} run to finish", task.Name);
-            // No command timeout: the other run takes as long as it takes (a cancelled wait or a lost session holds nothing).
+            // No command timeout: the other run takes as long as it takes (a cancelled wait or a lost session holds
+            // nothing).
             await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(hashtextextended(@key, 0))",
                 taskLock, cancellationToken: ct, commandTimeout: 0));
         }
@@ -130,7 +140,8 @@ internal sealed class TaskRunner(
         {
             try
             {
-                await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_unlock(hashtextextended(@key, 0))",
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "select pg_advisory_unlock(hashtextextended(@key, 0))",
                     taskLock, cancellationToken: CancellationToken.None));
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
@@ -141,8 +152,15 @@ internal sealed class TaskRunner(
         }
     }
 
-    private async Task<TaskOutcome> ExecuteLockedAsync(NpgsqlConnection connection, PipelineTask task, string key, Guid runId,
-        DateTime startedAt, Stopwatch clock, bool force, CancellationToken ct)
+    private async Task<TaskOutcome> ExecuteLockedAsync(
+        NpgsqlConnection connection,
+        PipelineTask task,
+        string key,
+        Guid runId,
+        DateTime startedAt,
+        Stopwatch clock,
+        bool force,
+        CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         if (!force && await IsCompleteAsync(connection, tx, key, ct))
@@ -160,10 +178,14 @@ internal sealed class TaskRunner(
                 var context = new TaskContext(runId, connection, tx, settings, logs.CreateLogger(task.Name),
                     report is null ? TaskProgress.Silent : new TaskProgress(report));
                 result = await task.RunThenCheckAsync(context,
-                    figures => checks = new CheckSet(task.Name, settings.Configuration, overrides.For(task.Name), task.Parameters, figures), ct);
+                    figures => checks = new CheckSet(
+                        task.Name, settings.Configuration, overrides.For(task.Name), task.Parameters, figures),
+                    ct);
             });
         }
-        catch (Exception e) when (!DatabaseErrors.IsUnavailable(e) && e is not OperationCanceledException && e is not UserException)
+        catch (Exception e) when (!DatabaseErrors.IsUnavailable(e)
+                                  && e is not OperationCanceledException
+                                  && e is not UserException)
         {
             await tx.RollbackAsync(CancellationToken.None);
             var error = $"{e.GetType().Name}: {e.Message}";
@@ -178,7 +200,8 @@ internal sealed class TaskRunner(
             // A problem the user can fix (the portal down, an unreadable file): CliApp prints its one line and
             // exit code; the run history still shows that the task failed and why.
             await tx.RollbackAsync(CancellationToken.None);
-            await RecordFailureAsync(task, key, runId, startedAt, e.Message, $"ERROR: {key}\n  {e.Message}\n", checks?.Results ?? [], ct);
+            await RecordFailureAsync(task, key, runId, startedAt, e.Message, $"ERROR: {key}\n  {e.Message}\n",
+                checks?.Results ?? [], ct);
             throw;
         }
 
@@ -194,7 +217,8 @@ internal sealed class TaskRunner(
         }
 
         var finishedAt = DateTime.UtcNow;
-        await InsertRunAsync(connection, tx, task, key, runId, "succeeded", startedAt, finishedAt, null, null, checks.Results, ct);
+        await InsertRunAsync(connection, tx, task, key, runId, "succeeded", startedAt, finishedAt, null, null,
+            checks.Results, ct);
         await connection.ExecuteAsync(new CommandDefinition(InsertMetadata, new
         {
             runId,
@@ -216,22 +240,48 @@ internal sealed class TaskRunner(
     }
 
     /// <summary>The failure goes to the history in its own transaction: the run's own was rolled back.</summary>
-    private async Task RecordFailureAsync(PipelineTask task, string key, Guid runId, DateTime startedAt, string error,
-        string report, IReadOnlyList<CheckResult> checks, CancellationToken ct)
+    private async Task RecordFailureAsync(
+        PipelineTask task,
+        string key,
+        Guid runId,
+        DateTime startedAt,
+        string error,
+        string report,
+        IReadOnlyList<CheckResult> checks,
+        CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await InsertRunAsync(connection, tx, task, key, runId, "failed", startedAt, DateTime.UtcNow, error, report, checks, ct);
+        await InsertRunAsync(connection, tx, task, key, runId, "failed", startedAt, DateTime.UtcNow, error, report,
+            checks, ct);
         await tx.CommitAsync(ct);
     }
 
-    private static async Task InsertRunAsync(NpgsqlConnection connection, NpgsqlTransaction tx, PipelineTask task, string key,
-        Guid runId, string state, DateTime startedAt, DateTime finishedAt, string? error, string? report,
-        IReadOnlyList<CheckResult> checks, CancellationToken ct)
+    private static async Task InsertRunAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction tx,
+        PipelineTask task,
+        string key,
+        Guid runId,
+        string state,
+        DateTime startedAt,
+        DateTime finishedAt,
+        string? error,
+        string? report,
+        IReadOnlyList<CheckResult> checks,
+        CancellationToken ct)
     {
         await connection.ExecuteAsync(new CommandDefinition(InsertRun, new
         {
-            runId, task = task.Name, key, parameters = Json(task.Parameters), state, startedAt, finishedAt, error, report,
+            runId,
+            task = task.Name,
+            key,
+            parameters = Json(task.Parameters),
+            state,
+            startedAt,
+            finishedAt,
+            error,
+            report,
         }, tx, cancellationToken: ct));
         foreach (var check in checks)
         {
@@ -258,12 +308,14 @@ internal sealed class TaskRunner(
     };
 
     private const string InsertRun = """
-        insert into pipeline.task_runs (run_id, task, task_key, parameters, state, started_at, finished_at, error, failure_report)
+        insert into pipeline.task_runs (run_id, task, task_key, parameters, state, started_at, finished_at, error,
+            failure_report)
         values (@runId, @task, @key, @parameters::jsonb, @state, @startedAt, @finishedAt, @error, @report)
         """;
 
     private const string InsertCheck = """
-        insert into pipeline.check_results (run_id, check_name, passed, assertion, expected, actual, note, locals, offending_keys)
+        insert into pipeline.check_results (run_id, check_name, passed, assertion, expected, actual, note, locals,
+            offending_keys)
         values (@runId, @name, @passed, @assertion, @expected, @actual, @note, @locals::jsonb, @offending::jsonb)
         """;
 
@@ -279,7 +331,8 @@ internal sealed class TaskRunner(
 internal static class Product
 {
     private static readonly string Informational =
-        typeof(Product).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        typeof(Product).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? "0.0.0";
 
     public static string Version => Informational.Split('+')[0];
 
