@@ -16,19 +16,11 @@ namespace Inspections.Tests.Database;
 public sealed class RoleTests : IAsyncLifetime
 {
     private readonly ThrowawayCluster _throwaway = new("roles");
-    private readonly Dictionary<string, string?> _config;
-    private readonly EmbeddedCluster _cluster;
-
-    public RoleTests()
-    {
-        _config = _throwaway.Config;
-        _cluster = _throwaway.Cluster;
-    }
 
     public async Task InitializeAsync()
     {
         var ingested = await CliRunner.RunAsync(
-            ["ingest", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample], _config);
+            ["ingest", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample], _throwaway.Config);
         ingested.ExitCode.ShouldBe(0, ingested.ToString());
     }
 
@@ -37,7 +29,8 @@ public sealed class RoleTests : IAsyncLifetime
     [Fact]
     public async Task The_pipelines_role_owns_every_schema_and_table_and_is_no_superuser()
     {
-        await using var superuser = new NpgsqlConnection(_cluster.SuperuserConnectionString() + ";Pooling=false");
+        await using var superuser =
+            new NpgsqlConnection(_throwaway.Cluster.SuperuserConnectionString() + ";Pooling=false");
         var foreign = (await superuser.QueryAsync<string>("""
             select n.nspname || '.' || c.relname
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -105,5 +98,5 @@ public sealed class RoleTests : IAsyncLifetime
 
     private Task<NpgsqlDataSource> OpenAsync(DatabaseRole role) =>
         DatabaseConnector.OpenAsync(
-            AppSettings.Load(_config), NullLoggerFactory.Instance, CancellationToken.None, role);
+            AppSettings.Load(_throwaway.Config), NullLoggerFactory.Instance, CancellationToken.None, role);
 }

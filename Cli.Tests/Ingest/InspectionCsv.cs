@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Inspections.Ingest;
+using Inspections.Tests.Infrastructure;
 
 namespace Inspections.Tests.Ingest;
 
@@ -17,6 +18,30 @@ internal static class InspectionCsv
             DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture)
                 .ToString("MM/dd/yyyy", CultureInfo.InvariantCulture),
             license, result);
+
+    /// <summary>
+    /// Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ... (cycling through 28 days), seven
+    /// licences taking turns, one in four a fail (clean's checks want some).
+    /// </summary>
+    public static Row[] Month(long firstId, string month, int count) =>
+        [.. Enumerable.Range(0, count)
+            .Select(i => At(firstId + i, $"{month}{i % 28 + 1:00}", license: $"{2000 + i % 7}",
+                result: i % 4 == 0 ? "Fail" : "Pass"))];
+
+    /// <summary>The last date of <see cref="FirstLoadAsync"/>'s load.</summary>
+    public const string FirstLoadThrough = "2013-01-31";
+
+    /// <summary>
+    /// Empties <paramref name="db"/> and ingests 30 inspections of January 2013 (ids 1-30): the first load the
+    /// reliability tests of bad input build on.
+    /// </summary>
+    public static async Task FirstLoadAsync(TestDatabase db)
+    {
+        await db.ResetAsync();
+        var first = await db.RunAsync(
+            "ingest", "--date", FirstLoadThrough, "--source", Write(Month(1, "2013-01-", 30)));
+        first.ExitCode.ShouldBe(0, first.ToString());
+    }
 
     /// <summary>
     /// Writes a new export file; with <paramref name="path"/>, a new export over that one (the same source,

@@ -15,14 +15,6 @@ namespace Inspections.Tests.Reliability;
 public sealed class DatabaseStopTests : IAsyncLifetime
 {
     private readonly ThrowawayCluster _throwaway = new("stop");
-    private readonly Dictionary<string, string?> _config;
-    private readonly EmbeddedCluster _cluster;
-
-    public DatabaseStopTests()
-    {
-        _config = _throwaway.Config;
-        _cluster = _throwaway.Cluster;
-    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -36,11 +28,11 @@ public sealed class DatabaseStopTests : IAsyncLifetime
     {
         string[] run =
             ["run", "--until", "clean", "--date", SamplePipeline.FirstRun, "--source", SamplePipeline.Sample];
-        var ingested = await CliRunner.RunAsync([.. run[..2], "ingest", .. run[3..]], _config);
+        var ingested = await CliRunner.RunAsync([.. run[..2], "ingest", .. run[3..]], _throwaway.Config);
         ingested.ExitCode.ShouldBe(0, ingested.ToString());
-        await using var db = NpgsqlDataSource.Create(_cluster.SuperuserConnectionString() + ";Pooling=false");
+        await using var db = NpgsqlDataSource.Create(_throwaway.Cluster.SuperuserConnectionString() + ";Pooling=false");
 
-        await using var child = CliProcess.Start(run, _config);
+        await using var child = CliProcess.Start(run, _throwaway.Config);
         await using (var gate = await CommitGate.CloseAsync(db))
         {
             await gate.WaitForRunAsync(db, child, TimeSpan.FromMinutes(2)); // clean, in its transaction
@@ -58,7 +50,7 @@ public sealed class DatabaseStopTests : IAsyncLifetime
         child.Error.ShouldNotContain("   at ", Case.Sensitive, child.ToString());
 
         NpgsqlConnection.ClearAllPools();
-        var next = await CliRunner.RunAsync(run, _config);
+        var next = await CliRunner.RunAsync(run, _throwaway.Config);
         next.ExitCode.ShouldBe(0, next.ToString());
         next.Out.ShouldContain($"ran      clean(date={SamplePipeline.FirstRun}");
         (await DatabaseProbe.RecordsOfAsync(db, "clean", SamplePipeline.FirstRun)).ShouldBe((1L, 1L));
@@ -79,7 +71,7 @@ public sealed class DatabaseStopTests : IAsyncLifetime
         };
         if (Environment.IsPrivilegedProcess)
             foreach (var arg in (string[])["-u", "postgres", "--", pgCtl]) start.ArgumentList.Add(arg);
-        foreach (var arg in (string[])["stop", "-D", _cluster.DataDirectory, "-m", mode, "-w"])
+        foreach (var arg in (string[])["stop", "-D", _throwaway.Cluster.DataDirectory, "-m", mode, "-w"])
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();

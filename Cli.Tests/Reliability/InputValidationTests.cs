@@ -17,15 +17,9 @@ namespace Inspections.Tests.Reliability;
 /// </summary>
 public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    private const string LoadedThrough = "2013-01-31";
     private const string RunDate = "2013-03-31";
 
-    public async Task InitializeAsync()
-    {
-        await db.ResetAsync();
-        var first = await db.RunAsync("ingest", "--date", LoadedThrough, "--source", Write(Rows(1, "2013-01-", 30)));
-        first.ExitCode.ShouldBe(0, first.ToString());
-    }
+    public Task InitializeAsync() => FirstLoadAsync(db);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -34,15 +28,6 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     /// </summary>
     private async Task<CliResult> IngestAsync(string path, params string[] options) =>
         await db.RunAsync(["ingest", "--date", RunDate, "--source", await db.AsTheSourceAsync(path), .. options]);
-
-    /// <summary>
-    /// Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ..., one in four a fail (clean's checks
-    /// want some).
-    /// </summary>
-    private static Row[] Rows(long firstId, string month, int count) =>
-        [.. Enumerable.Range(0, count)
-            .Select(i => At(firstId + i, $"{month}{i % 28 + 1:00}", license: $"{2000 + i % 7}",
-                result: i % 4 == 0 ? "Fail" : "Pass"))];
 
     private Task<string> RejectsAsync() =>
         db.ScalarAsync<string>(
@@ -111,7 +96,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [MemberData(nameof(ReadColumns))]
     public async Task A_csv_without_a_column_the_pipeline_reads_is_refused_before_anything_is_written(string column)
     {
-        var path = Write(Rows(101, "2013-02-", 10), without: [column]);
+        var path = Write(Month(101, "2013-02-", 10), without: [column]);
         await ShouldBeRefusedAsync(path,
             $"{path} is not a full portal CSV export: it lacks the columns '{column}', which the pipeline reads");
     }
@@ -119,7 +104,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task A_csv_without_city_state_and_location_loads_for_nothing_reads_them()
     {
-        var result = await IngestAsync(Write(Rows(101, "2013-02-", 10), without: ["City", "State", "Location"]));
+        var result = await IngestAsync(Write(Month(101, "2013-02-", 10), without: ["City", "State", "Location"]));
 
         result.ExitCode.ShouldBe(0, result.ToString());
         (await db.ScalarAsync<long>(
@@ -172,7 +157,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task An_absent_field_never_replaces_a_stored_value_and_does_not_count_as_an_update()
     {
-        var stored = Rows(1, "2013-01-", 30);
+        var stored = Month(1, "2013-01-", 30);
         // Within the reread window: inspection 15 comes again without its licence and result; 16 with a new result
         // but without its licence.
         var path = Write([stored[14] with { License = "", Result = "" },
@@ -198,7 +183,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task A_latitude_beyond_double_precision_is_a_reject_and_the_next_clean_still_runs()
     {
-        Row[] rows = [.. Rows(101, "2013-02-", 97), At(198, "2013-02-10") with { Latitude = "1e400" },
+        Row[] rows = [.. Month(101, "2013-02-", 97), At(198, "2013-02-10") with { Latitude = "1e400" },
             At(199, "2013-02-11") with { Latitude = "1e-400" }, At(200, "2013-02-12") with { Longitude = "-1E+400" }];
         var path = Write(rows);
 
@@ -222,8 +207,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task A_nul_byte_in_one_csv_record_is_a_reject_with_its_number_and_the_other_records_load()
     {
-        var path = Write([.. Rows(101, "2013-02-", 20), At(121, "2013-02-10") with { Name = "CAFE\0X" },
-            .. Rows(122, "2013-02-", 19)]);
+        var path = Write([.. Month(101, "2013-02-", 20), At(121, "2013-02-10") with { Name = "CAFE\0X" },
+            .. Month(122, "2013-02-", 19)]);
 
         var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
 
@@ -238,8 +223,8 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task Invalid_utf8_in_a_csv_record_is_a_reject_naming_the_field_and_nothing_is_stored_altered()
     {
-        var path = Write([.. Rows(101, "2013-02-", 20),
-            At(121, "2013-02-10") with { Violations = "33. CAF__E - Comments: OK" }, .. Rows(122, "2013-02-", 19)]);
+        var path = Write([.. Month(101, "2013-02-", 20),
+            At(121, "2013-02-10") with { Violations = "33. CAF__E - Comments: OK" }, .. Month(122, "2013-02-", 19)]);
         var bytes = File.ReadAllBytes(path);
         var at = Encoding.ASCII.GetString(bytes).IndexOf("__", StringComparison.Ordinal);
         (bytes[at], bytes[at + 1]) = ((byte)0xC3, (byte)0x28); // a two-byte lead followed by '(': not UTF-8
@@ -260,7 +245,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task A_utf8_byte_order_mark_is_not_taken_for_part_of_the_first_column_name()
     {
-        var path = Write(Rows(101, "2013-02-", 10));
+        var path = Write(Month(101, "2013-02-", 10));
         File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. File.ReadAllBytes(path)]);
 
         var result = await IngestAsync(path);
@@ -335,7 +320,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
             At(216, "2013-02-11") with { Latitude = "0", Longitude = "0" },
             At(217, "2013-02-11") with { Latitude = "41.64467013219805", Longitude = "-87.5250941359867" },
         ];
-        var path = Write([.. Rows(101, "2013-02-", 100), .. bad, .. good]);
+        var path = Write([.. Month(101, "2013-02-", 100), .. bad, .. good]);
 
         var result = await IngestAsync(path, "--check", "ingest.max_reject_share=0.1");
 
@@ -371,7 +356,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     [Fact]
     public async Task An_id_padded_with_a_no_break_space_is_a_reject_rather_than_a_check_that_fails_every_run()
     {
-        var path = Write([.. Rows(101, "2013-02-", 40), At(141, "2013-02-10")]);
+        var path = Write([.. Month(101, "2013-02-", 40), At(141, "2013-02-10")]);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\n141,", "\n141\u00A0,", StringComparison.Ordinal));
 
         var result = await IngestAsync(path);
@@ -413,7 +398,7 @@ public sealed class InputValidationTests(TestDatabase db) : IClassFixture<TestDa
     {
         var today = Dates.ChicagoToday();
         var future = today.AddDays(8).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var path = await db.AsTheSourceAsync(Write(Rows(101, "2013-02-", 10)));
+        var path = await db.AsTheSourceAsync(Write(Month(101, "2013-02-", 10)));
         var before = await DatabaseProbe.FingerprintAsync(db.DataSource);
 
         var result = await db.RunAsync("ingest", "--date", future, "--source", path);

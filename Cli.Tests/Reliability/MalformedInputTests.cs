@@ -12,29 +12,16 @@ namespace Inspections.Tests.Reliability;
 /// </summary>
 public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    private const string LoadedThrough = "2013-01-31";
     private const string RunDate = "2013-03-31";
 
-    public async Task InitializeAsync()
-    {
-        await db.ResetAsync();
-        var first = await db.RunAsync("ingest", "--date", LoadedThrough, "--source", Write(Rows(1, "2013-01-", 30)));
-        first.ExitCode.ShouldBe(0, first.ToString());
-    }
+    public Task InitializeAsync() => FirstLoadAsync(db);
 
     public Task DisposeAsync() => Task.CompletedTask;
-
-    /// <summary>
-    /// Rows <paramref name="firstId"/>.. dated <paramref name="month"/>01, 02, ... (cycling through 28 days).
-    /// </summary>
-    private static Row[] Rows(long firstId, string month, int count) =>
-        [.. Enumerable.Range(0, count)
-            .Select(i => At(firstId + i, $"{month}{i % 28 + 1:00}", license: $"{2000 + i % 7}"))];
 
     [Fact]
     public async Task A_csv_cut_in_the_middle_of_a_record_rejects_that_record_and_loads_the_rest()
     {
-        var rows = Rows(101, "2013-02-", 40).ToList();
+        var rows = Month(101, "2013-02-", 40).ToList();
         rows[^1] = rows[^1] with
         {
             Violations = "33. FOOD AND NON-FOOD CONTACT EQUIPMENT UTENSILS CLEAN - Comments: CLEAN THE SHELVES"
@@ -62,7 +49,7 @@ public sealed class MalformedInputTests(TestDatabase db) : IClassFixture<TestDat
     {
         Row[] rows =
         [
-            .. Rows(201, "2013-02-", 10),
+            .. Month(201, "2013-02-", 10),
             At(211, "2013-02-10") with { Date = "02/30/2013" },
             At(212, "2013-02-10") with { Date = "2013-13-01" },
             At(213, "2013-02-10") with { Latitude = "41,9" },

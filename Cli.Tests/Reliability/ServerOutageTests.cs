@@ -16,18 +16,10 @@ namespace Inspections.Tests.Reliability;
 public sealed class ServerOutageTests : IAsyncLifetime
 {
     private readonly ThrowawayCluster _throwaway = new("outage");
-    private readonly Dictionary<string, string?> _config;
-    private readonly EmbeddedCluster _cluster;
-
-    public ServerOutageTests()
-    {
-        _config = _throwaway.Config;
-        _cluster = _throwaway.Cluster;
-    }
 
     public async Task InitializeAsync()
     {
-        var migrated = await CliRunner.RunAsync(["db", "migrate"], _config);
+        var migrated = await CliRunner.RunAsync(["db", "migrate"], _throwaway.Config);
         migrated.ExitCode.ShouldBe(0, migrated.ToString());
     }
 
@@ -36,7 +28,7 @@ public sealed class ServerOutageTests : IAsyncLifetime
     [Fact]
     public async Task The_dashboard_answers_a_503_page_during_a_database_outage_and_the_first_request_after_as_usual()
     {
-        await using var server = await Served.StartAsync("serve-dashboard", _config, "/");
+        await using var server = await Served.StartAsync("serve-dashboard", _throwaway.Config, "/");
         (await server.GetAsync("/")).Status.ShouldBe(HttpStatusCode.OK);
 
         await StopServerAsync();
@@ -69,7 +61,7 @@ public sealed class ServerOutageTests : IAsyncLifetime
     [Fact]
     public async Task Ready_says_database_unavailable_without_paths_or_server_text_and_logs_why_once_per_outage()
     {
-        await using var server = await Served.StartAsync("serve-api", _config, "/health");
+        await using var server = await Served.StartAsync("serve-api", _throwaway.Config, "/health");
         // the database answers; it holds nothing yet
         (await server.ReadyAsync()).Detail.ShouldContain("no predictions");
 
@@ -88,7 +80,8 @@ public sealed class ServerOutageTests : IAsyncLifetime
         var result = await server.StopAsync();
         result.ExitCode.ShouldBe(0, result.ToString());
         var outage = LinesOf(result.Error, "Ready: database unavailable").ShouldHaveSingleItem(result.ToString());
-        outage.ShouldContain(_cluster.SocketDirectory); // the reason, with the socket's path, is for the operator
+        // The reason, with the socket's path, is for the operator.
+        outage.ShouldContain(_throwaway.Cluster.SocketDirectory);
         LinesOf(result.Error, "Ready: the database answers again").ShouldHaveSingleItem(result.ToString());
     }
 
@@ -107,14 +100,14 @@ public sealed class ServerOutageTests : IAsyncLifetime
     /// <summary>Stops the server fast (sessions end with an error) and checks that it is down.</summary>
     private async Task StopServerAsync()
     {
-        (await _cluster.StopAsync(CancellationToken.None)).ShouldBeTrue("the server was not running");
-        (await _cluster.IsRunningAsync(CancellationToken.None)).ShouldBeFalse();
+        (await _throwaway.Cluster.StopAsync(CancellationToken.None)).ShouldBeTrue("the server was not running");
+        (await _throwaway.Cluster.IsRunningAsync(CancellationToken.None)).ShouldBeFalse();
     }
 
     private async Task StartServerAsync()
     {
-        await _cluster.EnsureRunningAsync(CancellationToken.None);
-        (await _cluster.IsRunningAsync(CancellationToken.None)).ShouldBeTrue();
+        await _throwaway.Cluster.EnsureRunningAsync(CancellationToken.None);
+        (await _throwaway.Cluster.IsRunningAsync(CancellationToken.None)).ShouldBeTrue();
     }
 
     /// <summary>A serve verb running in process on a free loopback port, until stopped.</summary>

@@ -5,8 +5,9 @@ namespace Inspections.Features;
 
 /// <summary>
 /// The city-wide shares the name and place rates are smoothed toward, per as-of date T: the fail share (and the fail
-/// or pass-with-conditions share) of every pass/fail inspection in [T - m months, T), 0 when there was none. The same
-/// windows as <see cref="FeatureQuery"/>'s <c>feature_priors</c>, read straight from <c>clean.inspections</c>.
+/// or pass-with-conditions share) of every pass/fail inspection in [T - m months, T), 0 when there was none. The
+/// windows (<see cref="PriorWindows"/>) are those of <see cref="FeatureQuery"/>'s <c>feature_priors</c>, read
+/// straight from <c>clean.inspections</c>.
 /// </summary>
 /// <remarks>
 /// A smoothed rate minus its share is the establishment's excess over the city: an establishment with no evidence
@@ -51,8 +52,25 @@ internal static class CityShares
                 r => r.Share, r => r.Value, StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// The one definition of the windows, for the features task's <c>feature_priors</c> and for monitoring: per as-of
+    /// date of <paramref name="asOfDates"/> (a relation with an <c>as_of_date</c> column) and window of m months, the
+    /// pass/fail inspections, fails and fails-or-conditions of [T - m months, T), summed from a relation
+    /// <c>days(day, outcomes, fails, bads)</c>. A name or place rate's prior is the window's fails over its outcomes.
+    /// </summary>
+    internal static string PriorWindows(string asOfDates) => $"""
+        select a.as_of_date, m.months,
+               coalesce(sum(d.outcomes), 0)::float8 as outcomes, coalesce(sum(d.fails), 0)::float8 as fails,
+               coalesce(sum(d.bads), 0)::float8 as bads
+        from {asOfDates} a
+        cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
+        left join days d on d.day < a.as_of_date
+                        and d.day >= (a.as_of_date - make_interval(months => m.months))::date
+        group by 1, 2
+        """;
+
     // Per day first (one pass over the pass/fail inspections), then each window as a sum of days.
-    private const string Sql = """
+    private static readonly string Sql = $"""
         with days as (
             select inspection_date as day, count(*) as outcomes, count(*) filter (where outcome = 'fail') as fails,
                    count(*) filter (where outcome = 'fail' or passed_with_conditions) as bads
@@ -60,13 +78,7 @@ internal static class CityShares
             where outcome <> 'none' and inspection_date < (select max(d) from unnest(@dates::date[]) as d)
             group by 1
         ), windows as (
-            select d.as_of_date, m.months, coalesce(sum(y.outcomes), 0)::float8 as outcomes,
-                   coalesce(sum(y.fails), 0)::float8 as fails, coalesce(sum(y.bads), 0)::float8 as bads
-            from unnest(@dates::date[]) as d(as_of_date)
-            cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
-            left join days y on y.day < d.as_of_date
-                            and y.day >= (d.as_of_date - make_interval(months => m.months))::date
-            group by 1, 2
+            {PriorWindows("(select unnest(@dates::date[]) as as_of_date)")}
         )
         select as_of_date, 'fail_' || months || 'm', coalesce(fails / nullif(outcomes, 0), 0) from windows
         union all

@@ -216,21 +216,14 @@ internal static class FeatureQuery
     /// the fail share (and the fail or pass-with-conditions share) of every pass/fail inspection in [T - m months, T);
     /// 0 when none.
     /// </summary>
-    private const string Priors = """
+    private static readonly string Priors = $"""
         create temp table feature_priors on commit drop as
         with days as (
             select inspection_date as day, count(*) as outcomes, count(*) filter (where failed) as fails,
                    count(*) filter (where bad) as bads
             from feature_events where decided group by 1
         ), windows as (
-            select a.as_of_date, m.months,
-                   coalesce(sum(d.outcomes), 0)::float8 as outcomes, coalesce(sum(d.fails), 0)::float8 as fails,
-                   coalesce(sum(d.bads), 0)::float8 as bads
-            from feature_as_of a
-            cross join unnest(array[2, 3, 6, 12, 24]) as m(months)
-            left join days d on d.day < a.as_of_date
-                            and d.day >= (a.as_of_date - make_interval(months => m.months))::date
-            group by 1, 2
+            {CityShares.PriorWindows("(select as_of_date from feature_as_of)")}
         )
         select as_of_date,
                coalesce(max(fails / nullif(outcomes, 0)) filter (where months = 2), 0) as fail_2m,

@@ -49,9 +49,9 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
     public override async Task<FeaturesResult> RunAsync(TaskContext ctx, CancellationToken ct)
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
-        var first = await ctx.Connection.ExecuteScalarAsync<DateOnly?>(new CommandDefinition(
-            "select min(inspection_date) from clean.inspections where inspection_date <= @date", new { date = Date },
-            ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        var first = await ctx.ScalarAsync<DateOnly?>(
+            "select min(inspection_date) from clean.inspections where inspection_date <= @date",
+            new { date = Date }, ct);
         // Only as-of dates whose label window has closed by D: their snapshots no longer depend on D.
         var schedule = Schedule(settings, first, Date.AddDays(-settings.LabelWindowDays));
         // Train at D reads the snapshots of the last Training:HistoryMonths only: older ones are not computed again.
@@ -82,16 +82,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
             date = Date, window = settings.LabelWindowDays, schedule = schedule.ToArray(),
             stale = stale.Snapshots.ToArray(), folds = stale.FoldCohorts.ToArray(),
         };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        async Task<int> Execute(string sql)
-        {
-            var rows = await ctx.Connection.ExecuteAsync(
-                new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
-            ctx.Log.LogDebug(
-                "{Rows} rows in {Ms} ms: {Sql}", rows, clock.ElapsedMilliseconds, sql.Trim().Split('\n')[0]);
-            clock.Restart();
-            return rows;
-        }
+        Task<int> Execute(string sql) => ctx.ExecuteAsync(sql, parameters, ct);
 
         await Execute("delete from features.snapshots where as_of_date = any(@stale)");
         var written = await Execute(InsertSnapshots);
@@ -101,12 +92,10 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         await Execute("delete from features.fold_cohort where as_of_date = any(@folds)");
         var foldCohort = await Execute(InsertFoldCohort);
         await FeatureInputs.RecordAsync(ctx.Connection, ctx.Transaction, Date, stale, ct);
-        var snapshots = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from features.snapshots where as_of_date = any(@schedule)", parameters, ctx.Transaction,
-            cancellationToken: ct, commandTimeout: 0));
-        var foldRows = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from features.fold_cohort where as_of_date = any(@folds)", new { folds = foldDates },
-            ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+        var snapshots = await ctx.ScalarAsync<long>(
+            "select count(*) from features.snapshots where as_of_date = any(@schedule)", parameters, ct);
+        var foldRows = await ctx.ScalarAsync<long>(
+            "select count(*) from features.fold_cohort where as_of_date = any(@folds)", new { folds = foldDates }, ct);
 
         ctx.Progress.Report(3, 3, "steps");
         // The leakage check reads what this run wrote (same transaction): the cohort and the snapshots computed again.
@@ -158,9 +147,7 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
     {
         var settings = ctx.Settings.Bind<FeatureSettings>("Features");
         var parameters = new { date = Date, window = settings.LabelWindowDays };
-        async Task<List<string>> Keys(string sql) => (await ctx.Connection.QueryAsync<string>(
-            new CommandDefinition(sql, parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0)))
-            .AsList();
+        Task<IReadOnlyList<string>> Keys(string sql) => ctx.QueryAsync<string>(sql, parameters, ct);
 
         var badLabels = await Keys("""
             select license || '@' || as_of_date || ': labelled by ' || label_inspection_date from features.snapshots
@@ -174,9 +161,9 @@ internal sealed class FeaturesTask(DateOnly date, string source, IReadOnlyList<P
         checks.AtLeast("min_cohort", result.CohortRows,
             "active establishments to score on {date}: inspected within Features:ActiveWithinDays, not closed");
 
-        var nullZip = await ctx.Connection.ExecuteScalarAsync<double>(new CommandDefinition(
+        var nullZip = await ctx.ScalarAsync<double>(
             "select coalesce(avg((zip is null)::int), 0)::float8 from features.cohort where as_of_date = @date",
-            parameters, ctx.Transaction, cancellationToken: ct, commandTimeout: 0));
+            parameters, ct);
         checks.AtMost("max_null_zip_share", nullZip, "cohort rows of {date} without a ZIP code (area unknown)");
 
         checks.AtMost("max_leaking_pairs", result.Leaks.Count,

@@ -55,8 +55,10 @@ internal sealed class TaskContext(
         Timed(sql, async () =>
             (IReadOnlyList<T>)(await Connection.QueryAsync<T>(Command(sql, parameters, ct))).AsList());
 
+    // No command timeout: a task's statement takes as long as its data needs (a million rows' features run for
+    // minutes), and the run's transaction and cancellation bound it.
     private CommandDefinition Command(string sql, object? parameters, CancellationToken ct) =>
-        new(sql, parameters, Transaction, cancellationToken: ct);
+        new(sql, parameters, Transaction, cancellationToken: ct, commandTimeout: 0);
 
     private async Task<T> Timed<T>(string sql, Func<Task<T>> run)
     {
