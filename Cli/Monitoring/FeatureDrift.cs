@@ -6,13 +6,13 @@ namespace Inspections.Monitoring;
 /// <c>monitoring.feature_drift</c>.
 /// </summary>
 /// <remarks>
-/// A feature's PSI is judged against the reference's own spread (<paramref name="ReferencePsi"/>): the largest PSI one
-/// of the reference's as-of dates shows against the rest of the reference, on the same bins: the statistic the current
-/// cohort gets, on dates the model validated on. A feature many establishments share a value of (a ZIP code's rate, a
-/// 2 km cell's) has a few hundred distinct values per date, and the reference's own months differ by a PSI of 0.2 to
-/// 0.8 while the model validates well on every one of them; so a feature warns above the larger of
-/// <c>FeaturePsiWarn</c> and that spread, and alerts above the larger of <c>FeaturePsiAlert</c> and
-/// <c>FeatureSpreadAlertFactor</c> times it.
+/// A feature's PSI is judged against the reference's own spread (<paramref name="ReferencePsi"/>): the largest PSI
+/// between two of the reference's as-of dates, on the same bins: how far apart two months the model validated on
+/// already were. A feature many establishments share a value of (a ZIP code's rate, a 2 km cell's, a word of a name
+/// that a hundred names share) moves in clumps, and the reference's own months differ by a PSI of 0.2 to 0.8 while
+/// the model validates well on every one of them; a feature with a trend is furthest apart between the first and the
+/// last month. So a feature warns above the larger of <c>FeaturePsiWarn</c> and that spread, and alerts above the
+/// larger of <c>FeaturePsiAlert</c> and <c>FeatureSpreadAlertFactor</c> times it.
 /// </remarks>
 internal sealed record FeatureDrift(
     string Feature,
@@ -63,43 +63,33 @@ internal sealed record FeatureDrift(
     }
 
     /// <summary>
-    /// The largest PSI of one date's rows against the other dates' rows, on the whole reference's quantile bins.
+    /// The largest PSI between two of the reference's dates, on the whole reference's quantile bins: how far apart two
+    /// months the model validated on already were.
     /// </summary>
     private static double NumericSpread(double[] values, IReadOnlyList<int[]> byDate, double[] edges)
     {
-        if (byDate.Count == 0) return 0;
-        var total = Drift.Counts(values, edges);
-        var spread = 0.0;
-        foreach (var rows in byDate)
-        {
-            var held = Drift.Counts(rows.Select(i => values[i]), edges);
-            var rest = total.Select((c, b) => c - held[b]).ToArray();
-            var restRows = values.Length - rows.Length;
-            spread = Math.Max(spread,
-                Drift.Psi([.. rest.Select(c => c / restRows)], [.. held.Select(c => c / rows.Length)]));
-        }
-        return spread;
+        var shares = byDate
+            .Select(rows => Drift.Counts(rows.Select(i => values[i]), edges).Select(c => c / rows.Length).ToArray())
+            .ToList();
+        return LargestPair(shares.Count, (a, b) => Drift.Psi(shares[a], shares[b]));
     }
 
-    /// <summary>
-    /// The largest PSI of one date's categories against the other dates', counted once and subtracted.
-    /// </summary>
+    /// <summary>The largest PSI between two of the reference's dates' categories.</summary>
     private static double CategoricalSpread(string[] values, IReadOnlyList<int[]> byDate)
     {
-        if (byDate.Count == 0) return 0;
-        var total = values.CountBy(v => v, StringComparer.Ordinal)
-            .ToDictionary(p => p.Key, p => (double)p.Value, StringComparer.Ordinal);
-        var spread = 0.0;
-        foreach (var rows in byDate)
-        {
-            var held = rows.CountBy(i => values[i], StringComparer.Ordinal)
-                .ToDictionary(p => p.Key, p => (double)p.Value, StringComparer.Ordinal);
-            var restRows = (double)(values.Length - rows.Length);
-            var rest = total.ToDictionary(
-                p => p.Key, p => (p.Value - held.GetValueOrDefault(p.Key)) / restRows, StringComparer.Ordinal);
-            spread = Math.Max(spread, Drift.CategoricalPsi(rest,
-                held.ToDictionary(p => p.Key, p => p.Value / rows.Length, StringComparer.Ordinal)));
-        }
-        return spread;
+        var shares = byDate
+            .Select(rows => (IReadOnlyDictionary<string, double>)rows.CountBy(i => values[i], StringComparer.Ordinal)
+                .ToDictionary(p => p.Key, p => (double)p.Value / rows.Length, StringComparer.Ordinal))
+            .ToList();
+        return LargestPair(shares.Count, (a, b) => Drift.CategoricalPsi(shares[a], shares[b]));
+    }
+
+    /// <summary>The largest <paramref name="psi"/> of any two of <paramref name="dates"/> dates; 0 below two.</summary>
+    private static double LargestPair(int dates, Func<int, int, double> psi)
+    {
+        var largest = 0.0;
+        for (var a = 0; a < dates; a++)
+            for (var b = a + 1; b < dates; b++) largest = Math.Max(largest, psi(a, b));
+        return largest;
     }
 }

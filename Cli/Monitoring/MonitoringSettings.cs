@@ -21,8 +21,8 @@ internal sealed class MonitoringSettings
     public double FeaturePsiAlert { get; set; }
 
     /// <summary>
-    /// A feature alerts only above this many times the reference's own spread (the largest PSI of one of its as-of
-    /// dates against the whole), and warns only above the spread itself (<see cref="FeatureDrift"/>).
+    /// A feature alerts only above this many times the reference's own spread (the largest PSI between two of its
+    /// as-of dates), and warns only above the spread itself (<see cref="FeatureDrift"/>).
     /// </summary>
     public double FeatureSpreadAlertFactor { get; set; }
 
