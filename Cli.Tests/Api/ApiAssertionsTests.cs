@@ -9,8 +9,8 @@ namespace Inspections.Tests.Api;
 public sealed class ApiAssertionsTests
 {
     private const string Problem =
-        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1",""" +
-        """"title":"Bad request","status":400,"detail":"'x' is not a label."}""";
+        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad""" +
+        """ request","status":400,"detail":"'x' is not a label."}""";
 
     /// <summary>
     /// A 400 with a problem body, as application/problem+json, or with <paramref name="mediaType"/>, or with no
