@@ -8,9 +8,14 @@ namespace Inspections.Tests.Api;
 /// <summary>The API tests' own assertions can fail: a response that is not quite a problem is caught.</summary>
 public sealed class ApiAssertionsTests
 {
-    private const string Problem = """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad request","status":400,"detail":"'x' is not a label."}""";
+    private const string Problem =
+        """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad""" +
+        """ request","status":400,"detail":"'x' is not a label."}""";
 
-    /// <summary>A 400 with a problem body, as application/problem+json, or with <paramref name="mediaType"/>, or with no Content-Type at all.</summary>
+    /// <summary>
+    /// A 400 with a problem body, as application/problem+json, or with <paramref name="mediaType"/>, or with no
+    /// Content-Type at all.
+    /// </summary>
     private static (HttpResponseMessage, JsonElement) Response(string? mediaType = "application/problem+json")
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Problem));

@@ -32,7 +32,14 @@ public sealed class ApiEmptyDatabaseTests(TestDatabase db) : IClassFixture<TestD
     [Fact]
     public async Task An_unreachable_database_gives_503_problems_without_internals_and_health_stays_200()
     {
-        var nobody = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = TestCluster.FreePort(), Username = "nobody", Database = "nothing", Timeout = 2 };
+        var nobody = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = TestCluster.FreePort(),
+            Username = "nobody",
+            Database = "nothing",
+            Timeout = 2,
+        };
         await using var dataSource = NpgsqlDataSource.Create(nobody.ConnectionString);
         await using var server = await ApiServer.StartAsync(dataSource);
 
@@ -52,7 +59,8 @@ public sealed class ApiEmptyDatabaseTests(TestDatabase db) : IClassFixture<TestD
         await broken.InitializeAsync();
         try
         {
-            await using (var drop = broken.DataSource.CreateCommand("drop table api.predictions")) await drop.ExecuteNonQueryAsync();
+            await using (var drop = broken.DataSource.CreateCommand("drop table api.predictions"))
+                await drop.ExecuteNonQueryAsync();
             await using var server = await ApiServer.StartAsync(broken.DataSource);
 
             var (response, json) = await server.GetJsonAsync("/establishments/2294381/prediction");

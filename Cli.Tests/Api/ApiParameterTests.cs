@@ -2,14 +2,17 @@ using System.Net;
 
 namespace Inspections.Tests.Api;
 
-/// <summary>Parameters are bound as types: a bad one is a 400 naming it, in the words the CLI uses for the same mistake.</summary>
+/// <summary>
+/// Parameters are bound as types: a bad one is a 400 naming it, in the words the CLI uses for the same mistake.
+/// </summary>
 public sealed class ApiParameterTests(SeededApi api) : IClassFixture<SeededApi>
 {
     private ApiServer Server => api.Server;
 
     [Theory]
     [InlineData("/predictions?date=2014-02-30", "'2014-02-30' is not a date: February 2014 has 28 days.")]
-    [InlineData("/establishments/2294381/prediction?date=2024-13-01", "'2024-13-01' is not a date: there is no month 13.")]
+    [InlineData(
+        "/establishments/2294381/prediction?date=2024-13-01", "'2024-13-01' is not a date: there is no month 13.")]
     [InlineData("/predictions?date=05/08/2024", "'05/08/2024' is not a date of the form yyyy-MM-dd.")]
     public async Task A_bad_date_gets_the_words_of_the_CLI_s_date_parser(string path, string detail)
     {
@@ -42,7 +45,8 @@ public sealed class ApiParameterTests(SeededApi api) : IClassFixture<SeededApi>
         var result = await Server.GetJsonAsync("/predictions?date=" + new string('7', 4000));
 
         result.ShouldBeProblem(400);
-        result.Json.GetProperty("detail").GetString().ShouldBe($"'{new string('7', 40)}…' is not a date of the form yyyy-MM-dd.");
+        result.Json.GetProperty("detail").GetString()
+            .ShouldBe($"'{new string('7', 40)}…' is not a date of the form yyyy-MM-dd.");
     }
 
     [Fact]
@@ -53,6 +57,7 @@ public sealed class ApiParameterTests(SeededApi api) : IClassFixture<SeededApi>
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         json.GetProperty("label").GetString().ShouldBe("fail");
         json.GetProperty("limit").GetInt32().ShouldBe(1);
-        json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("license").GetString()).ShouldBe(["1000001"]);
+        json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("license").GetString())
+            .ShouldBe(["1000001"]);
     }
 }

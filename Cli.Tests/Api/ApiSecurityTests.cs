@@ -8,7 +8,9 @@ using Npgsql;
 
 namespace Inspections.Tests.Api;
 
-/// <summary>One stored day (one name is markup) served by an API that has one key configured, on real Kestrel.</summary>
+/// <summary>
+/// One stored day (one name is markup) served by an API that has one key configured, on real Kestrel.
+/// </summary>
 public sealed class KeyedApi : IAsyncLifetime
 {
     public const string Day = "2024-05-08";
@@ -18,10 +20,13 @@ public sealed class KeyedApi : IAsyncLifetime
     public static readonly string Key = ApiKeys.NewKey();
 
     private const string Seed = $"""
-        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
+        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label,
+                                     rank, threshold, model_id)
         values
-        ('{Day}', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)', 0.91, 'fail', 1, 0.5, '{ModelId}'),
-        ('{Day}', '1000001', '{Script}', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)', 0.30, 'pass', 2, 0.5, '{ModelId}');
+        ('{Day}', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)',
+         0.91, 'fail', 1, 0.5, '{ModelId}'),
+        ('{Day}', '1000001', '{Script}', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)',
+         0.30, 'pass', 2, 0.5, '{ModelId}');
         insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
         values ('{Day}', '{ModelId}', 2, 1, now(), gen_random_uuid());
         """;
@@ -35,7 +40,8 @@ public sealed class KeyedApi : IAsyncLifetime
     {
         await _db.InitializeAsync();
         await using (var command = _db.DataSource.CreateCommand(Seed)) await command.ExecuteNonQueryAsync();
-        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString, new() { ["Api:Keys:alice"] = ApiKeys.Hash(Key) });
+        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString,
+            new() { ["Api:Keys:alice"] = ApiKeys.Hash(Key) });
     }
 
     public async Task DisposeAsync()
@@ -50,7 +56,9 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
 {
     private HttpClient Client => api.Server.Client;
 
-    /// <summary>A GET with the key as a bearer token, or with the headers <paramref name="headers"/> sets instead.</summary>
+    /// <summary>
+    /// A GET with the key as a bearer token, or with the headers <paramref name="headers"/> sets instead.
+    /// </summary>
     private static HttpRequestMessage Get(string path, Action<HttpRequestHeaders>? headers = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -60,7 +68,8 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
 
     private static HttpRequestMessage Anonymous(string path) => Get(path, _ => { });
 
-    private static HttpRequestMessage WithKey(string path, string key) => Get(path, h => h.Authorization = new AuthenticationHeaderValue("Bearer", key));
+    private static HttpRequestMessage WithKey(string path, string key) =>
+        Get(path, h => h.Authorization = new AuthenticationHeaderValue("Bearer", key));
 
     private async Task<(HttpResponseMessage Response, JsonElement Json)> SendAsync(HttpRequestMessage request)
     {
@@ -96,10 +105,12 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
     public async Task The_key_is_accepted_as_a_bearer_token_as_x_api_key_and_as_a_basic_password()
     {
         (await Client.SendAsync(Get("/establishments/2294381/prediction"))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await Client.SendAsync(Get("/establishments/2294381/prediction", headers: h => h.Add("X-Api-Key", KeyedApi.Key))))
+        (await Client.SendAsync(Get("/establishments/2294381/prediction",
+                headers: h => h.Add("X-Api-Key", KeyedApi.Key))))
             .StatusCode.ShouldBe(HttpStatusCode.OK);
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"anyone:{KeyedApi.Key}"));
-        (await Client.SendAsync(Get("/establishments/2294381/prediction", headers: h => h.Authorization = new("Basic", basic))))
+        (await Client.SendAsync(Get("/establishments/2294381/prediction",
+                headers: h => h.Authorization = new("Basic", basic))))
             .StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
@@ -119,18 +130,25 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
     [Fact]
     public async Task Every_response_says_nosniff_a_401_and_a_404_included()
     {
-        foreach (var request in new[] { Anonymous("/health"), Anonymous("/predictions/dates"), Get("/establishments/42/prediction") })
+        foreach (var request in new[]
+                 {
+                     Anonymous("/health"), Anonymous("/predictions/dates"), Get("/establishments/42/prediction"),
+                 })
         {
             var response = await Client.SendAsync(request);
-            response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"], $"{request.RequestUri} {(int)response.StatusCode}");
+            response.Headers.GetValues("X-Content-Type-Options")
+                .ShouldBe(["nosniff"], $"{request.RequestUri} {(int)response.StatusCode}");
         }
     }
 
     [Fact]
     public async Task Markup_in_a_name_is_escaped_in_the_json_from_memory_and_from_the_database()
     {
-        foreach (var path in new[] { "/establishments/1000001/prediction", $"/establishments/1000001/prediction?date={KeyedApi.Day}",
-                     $"/predictions?date={KeyedApi.Day}" })
+        foreach (var path in new[]
+                 {
+                     "/establishments/1000001/prediction", $"/establishments/1000001/prediction?date={KeyedApi.Day}",
+                     $"/predictions?date={KeyedApi.Day}",
+                 })
         {
             var response = await Client.SendAsync(Get(path));
             var body = await response.Content.ReadAsStringAsync();
@@ -147,14 +165,18 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
     {
         using var document = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json"));
         var paths = document.RootElement.GetProperty("paths").EnumerateObject()
-            .Select(p => p.Name.Replace("{licenseId}", "2294381") + (p.Name == "/predictions" ? $"?date={KeyedApi.Day}" : ""))
+            .Select(p => p.Name.Replace("{licenseId}", "2294381")
+                + (p.Name == "/predictions" ? $"?date={KeyedApi.Day}" : ""))
             .Append("/health").Append("/swagger/index.html").Append("/metrics").Distinct().ToList();
         paths.Count.ShouldBeGreaterThan(5);
 
         foreach (var path in paths)
         {
             var get = await Client.SendAsync(Get(path));
-            var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path) { Headers = { Authorization = new("Bearer", KeyedApi.Key) } });
+            var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path)
+            {
+                Headers = { Authorization = new("Bearer", KeyedApi.Key) },
+            });
 
             ((int)head.StatusCode).ShouldBe((int)get.StatusCode, path);
             head.StatusCode.ShouldNotBe(HttpStatusCode.MethodNotAllowed, path);
@@ -176,14 +198,21 @@ public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>
         response.ContentType().MediaType.ShouldBe("text/plain");
         text.ShouldContain("# TYPE http_requests_total counter");
         text.ShouldContain("# TYPE http_request_duration_seconds histogram");
-        text.ShouldContain("""http_requests_total{route="/establishments/{licenseId}/prediction",method="GET",status="200"}""");
-        text.ShouldContain("""http_requests_total{route="/establishments/{licenseId}/prediction",method="GET",status="404"}""");
+        text.ShouldContain(
+            """http_requests_total{route="/establishments/{licenseId}/prediction",method="GET",status="200"}""");
+        text.ShouldContain(
+            """http_requests_total{route="/establishments/{licenseId}/prediction",method="GET",status="404"}""");
         text.ShouldContain("""http_requests_total{route="/predictions/dates",method="GET",status="401"}""");
-        text.ShouldContain("""http_request_duration_seconds_bucket{route="/establishments/{licenseId}/prediction",method="GET",status="200",le="+Inf"}""");
+        text.ShouldContain(
+            """http_request_duration_seconds_bucket{route="/establishments/{licenseId}/prediction",""" +
+            """method="GET",status="200",le="+Inf"}""");
         text.ShouldNotContain("2294381"); // a route template, never a path: one series per route
-        text.ShouldContain($$"""inspections_api_served_day_info{prediction_date="{{KeyedApi.Day}}",model_id="{{KeyedApi.ModelId}}"} 1""");
+        text.ShouldContain(
+            $$"""inspections_api_served_day_info{prediction_date="{{KeyedApi.Day}}",""" +
+            $$"""model_id="{{KeyedApi.ModelId}}"} 1""");
         text.ShouldContain("inspections_api_served_establishments 2");
-        text.ShouldContain($"inspections_api_served_prediction_date_seconds {new DateTimeOffset(2024, 5, 8, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds()}");
+        text.ShouldContain("inspections_api_served_prediction_date_seconds " +
+            $"{new DateTimeOffset(2024, 5, 8, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds()}");
         text.ShouldContain("process_cpu_seconds_total");
     }
 }

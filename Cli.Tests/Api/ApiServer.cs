@@ -25,16 +25,23 @@ internal sealed class ApiServer : IAsyncDisposable
         _app = app;
         _logs = logs;
         _log = log;
-        Client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(app.Urls.Single()) };
+        Client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri(app.Urls.Single()),
+        };
     }
 
     public HttpClient Client { get; }
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    /// <summary>Serves <paramref name="connectionString"/> through a data source built as serve-api builds its own (read-only, Api:DatabaseOptions).</summary>
+    /// <summary>
+    /// Serves <paramref name="connectionString"/> through a data source built as serve-api builds its own (read-only,
+    /// Api:DatabaseOptions).
+    /// </summary>
     /// <param name="config">Configuration over appsettings.json, e.g. <c>Api:Keys:NAME</c>.</param>
-    public static async Task<(ApiServer Server, NpgsqlDataSource DataSource)> StartAsync(string connectionString,
+    public static async Task<(ApiServer Server, NpgsqlDataSource DataSource)> StartAsync(
+        string connectionString,
         Dictionary<string, string?>? config = null)
     {
         var dataSource = DatabaseConnector.Build(connectionString, NullLoggerFactory.Instance, readOnly: true,
@@ -43,10 +50,15 @@ internal sealed class ApiServer : IAsyncDisposable
     }
 
     /// <param name="settings">Settings over appsettings.json's (e.g. <c>Api:RefreshSeconds</c>).</param>
-    public static async Task<ApiServer> StartAsync(NpgsqlDataSource dataSource, Dictionary<string, string?>? settings = null)
+    public static async Task<ApiServer> StartAsync(
+        NpgsqlDataSource dataSource,
+        Dictionary<string, string?>? settings = null)
     {
         var log = new StringWriter();
-        var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddProvider(new TerminalLoggerProvider(log)));
+        var logs = LoggerFactory.Create(b => b
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddProvider(new TerminalLoggerProvider(log)));
         var app = ApiHost.Create(AppSettings.Load(settings ?? []), dataSource, logs, "http://127.0.0.1:0");
         await app.StartAsync();
         return new ApiServer(app, logs, log);
@@ -71,7 +83,10 @@ internal sealed class ApiServer : IAsyncDisposable
 
 internal static class ApiAssertions
 {
-    public static void ShouldBeProblem(this (HttpResponseMessage Response, JsonElement Json) result, int status, string? detailContains = null)
+    public static void ShouldBeProblem(
+        this (HttpResponseMessage Response, JsonElement Json) result,
+        int status,
+        string? detailContains = null)
     {
         var (response, json) = result;
         ((int)response.StatusCode).ShouldBe(status);
@@ -83,7 +98,11 @@ internal static class ApiAssertions
 
     public static string[] PropertyNames(this JsonElement json) => [.. json.EnumerateObject().Select(p => p.Name)];
 
-    /// <summary>The response's Content-Type, which it must have: <c>x?.MediaType.ShouldBe(...)</c> would pass a response without one.</summary>
+    /// <summary>
+    /// The response's Content-Type, which it must have: <c>x?.MediaType.ShouldBe(...)</c> would pass a response without
+    /// one.
+    /// </summary>
     public static MediaTypeHeaderValue ContentType(this HttpResponseMessage response) =>
-        response.Content.Headers.ContentType.ShouldNotBeNull($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri} has no Content-Type");
+        response.Content.Headers.ContentType.ShouldNotBeNull(
+            $"{(int)response.StatusCode} {response.RequestMessage?.RequestUri} has no Content-Type");
 }

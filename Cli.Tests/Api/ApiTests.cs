@@ -13,41 +13,56 @@ public sealed class SeededApi : IAsyncLifetime
 
     internal ApiServer Server { get; private set; } = null!;
 
-    // 2024-05-08 is the latest day, made by model m-2024-04-01; m-2024-05-05 was trained afterwards and serves nothing yet.
-    // Establishment 1000004 was predicted on 2024-05-01 only.
+    // 2024-05-08 is the latest day, made by model m-2024-04-01; m-2024-05-05 was trained afterwards and serves nothing
+    // yet. Establishment 1000004 was predicted on 2024-05-01 only.
     private const string Seed = """
         insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
             training_window_start, training_window_end, training_rows, features, fold_metrics, selection_metric,
             selection_value, threshold, threshold_rule, model, model_sha256, run_id)
         values
         ('m-2024-04-01', '2024-04-01', '{"date": "2024-04-01"}', 'lightgbm(leaves=16, trees=200)', 'lightgbm',
-         '{"leaves": 16, "trees": 200}', '2012-01-02', '2024-02-26', 41000, '["days_since_last", "prior_fails", "risk_level"]',
+         '{"leaves": 16, "trees": 200}', '2012-01-02', '2024-02-26', 41000,
+         '["days_since_last", "prior_fails", "risk_level"]',
          '[{"fold": 1, "roc_auc": 0.71, "precision_at_10": 0.42, "brier": 0.15}]', 'precision_at_10', 0.42, 0.5,
          'top 10% of the last fold', '\x00', 'abc123', gen_random_uuid()),
         ('m-2024-05-05', '2024-05-05', '{"date": "2024-05-05"}', 'logistic(l2=0.1)', 'logistic',
          '{"l2": 0.1}', '2012-01-02', '2024-03-31', 42000, '["days_since_last"]',
          '[]', 'precision_at_10', 0.40, 0.45, 'top 10% of the last fold', '\x00', 'def456', gen_random_uuid());
 
-        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
+        insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label,
+                                     rank, threshold, model_id)
         values
-        ('2024-05-08', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)', 0.91, 'fail', 1, 0.5, 'm-2024-04-01'),
-        ('2024-05-08', '1000001', 'CORNER GROCERY', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)', 0.55, 'fail', 2, 0.5, 'm-2024-04-01'),
-        ('2024-05-08', '1000002', 'BAKERY ONE', '3 S CLARK ST', 'bakery', 'Risk 3 (Low)', 0.30, 'pass', 3, 0.5, 'm-2024-04-01'),
-        ('2024-05-08', '1000003', 'SCHOOL CAFE', '4 E LAKE ST', 'school', 'Risk 1 (High)', 0.10, 'pass', 4, 0.5, 'm-2024-04-01'),
-        ('2024-05-01', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)', 0.42, 'pass', 2, 0.5, 'm-2024-04-01'),
-        ('2024-05-01', '1000001', 'CORNER GROCERY', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)', 0.60, 'fail', 1, 0.5, 'm-2024-04-01'),
-        ('2024-05-01', '1000004', 'OLD DINER', '5 N WELLS ST', 'restaurant', 'Risk 1 (High)', 0.20, 'pass', 3, 0.5, 'm-2024-04-01');
+        ('2024-05-08', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)',
+         0.91, 'fail', 1, 0.5, 'm-2024-04-01'),
+        ('2024-05-08', '1000001', 'CORNER GROCERY', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)',
+         0.55, 'fail', 2, 0.5, 'm-2024-04-01'),
+        ('2024-05-08', '1000002', 'BAKERY ONE', '3 S CLARK ST', 'bakery', 'Risk 3 (Low)',
+         0.30, 'pass', 3, 0.5, 'm-2024-04-01'),
+        ('2024-05-08', '1000003', 'SCHOOL CAFE', '4 E LAKE ST', 'school', 'Risk 1 (High)',
+         0.10, 'pass', 4, 0.5, 'm-2024-04-01'),
+        ('2024-05-01', '2294381', 'TACO PALACE', '1 N STATE ST', 'restaurant', 'Risk 1 (High)',
+         0.42, 'pass', 2, 0.5, 'm-2024-04-01'),
+        ('2024-05-01', '1000001', 'CORNER GROCERY', '2 W MADISON ST', 'grocery', 'Risk 2 (Medium)',
+         0.60, 'fail', 1, 0.5, 'm-2024-04-01'),
+        ('2024-05-01', '1000004', 'OLD DINER', '5 N WELLS ST', 'restaurant', 'Risk 1 (High)',
+         0.20, 'pass', 3, 0.5, 'm-2024-04-01');
 
-        -- Predict's three largest contributions, on one row (the 2024-05-01 rows were stored before predict wrote reasons).
+        -- Predict's three largest contributions, on one row (the 2024-05-01 rows were stored before predict wrote
+        -- reasons).
         update api.predictions set reasons = '[
-            {"feature": "fails_before", "value": "3", "effect": 0.41, "text": "Failed 3 of its 5 inspections (raises the risk)"},
-            {"feature": "last_result_fail", "value": "1", "effect": 0.2, "text": "Its last pass/fail inspection failed (raises the risk)"},
-            {"feature": "risk_level=high", "value": "high", "effect": -0.05, "text": "The City rates it high risk (lowers the risk)"}]'
+            {"feature": "fails_before", "value": "3", "effect": 0.41,
+             "text": "Failed 3 of its 5 inspections (raises the risk)"},
+            {"feature": "last_result_fail", "value": "1", "effect": 0.2,
+             "text": "Its last pass/fail inspection failed (raises the risk)"},
+            {"feature": "risk_level=high", "value": "high", "effect": -0.05,
+             "text": "The City rates it high risk (lowers the risk)"}]'
         where prediction_date = '2024-05-08' and license = '2294381';
 
         -- The day records store-api writes with the rows: the server holds 2024-05-08 in memory.
-        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id, model_choice, model_reason)
-        values ('2024-05-08', 'm-2024-04-01', 4, 2, now(), gen_random_uuid(), 'pinned', 'pinned by ops at 2024-05-07 09:00Z (inspections models promote)'),
+        insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id, model_choice,
+                              model_reason)
+        values ('2024-05-08', 'm-2024-04-01', 4, 2, now(), gen_random_uuid(), 'pinned',
+                'pinned by ops at 2024-05-07 09:00Z (inspections models promote)'),
                ('2024-05-01', 'm-2024-04-01', 3, 1, now(), gen_random_uuid(), null, null);
         """;
 
@@ -77,7 +92,10 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.ContentType()?.MediaType.ShouldBe("application/json");
-        json.PropertyNames().ShouldBe(["license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold", "rank", "modelId", "reasons"]);
+        json.PropertyNames().ShouldBe([
+            "license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold",
+            "rank", "modelId", "reasons",
+        ]);
         json.GetProperty("license").GetString().ShouldBe("2294381");
         json.GetProperty("name").GetString().ShouldBe("TACO PALACE");
         json.GetProperty("address").GetString().ShouldBe("1 N STATE ST");
@@ -90,7 +108,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("rank").GetInt32().ShouldBe(1);
         json.GetProperty("modelId").GetString().ShouldBe("m-2024-04-01");
         var reasons = json.GetProperty("reasons").EnumerateArray().ToList();
-        reasons.Select(r => r.GetProperty("feature").GetString()).ShouldBe(["fails_before", "last_result_fail", "risk_level=high"]);
+        reasons.Select(r => r.GetProperty("feature").GetString())
+            .ShouldBe(["fails_before", "last_result_fail", "risk_level=high"]);
         reasons[0].PropertyNames().ShouldBe(["feature", "value", "effect", "text"]);
         reasons[0].GetProperty("value").GetString().ShouldBe("3");
         reasons[0].GetProperty("effect").GetDouble().ShouldBe(0.41);
@@ -125,7 +144,9 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     [InlineData("/establishments/9999999/prediction?date=2024-05-08", "No prediction for establishment 9999999")]
     [InlineData("/establishments/1000004/prediction?date=2024-05-08", "was not predicted on 2024-05-08")]
     [InlineData("/establishments/2294381/prediction?date=2030-01-01", "was not predicted on 2030-01-01")]
-    public async Task Establishment_prediction_of_an_unknown_establishment_or_date_is_a_404_problem(string path, string detail)
+    public async Task Establishment_prediction_of_an_unknown_establishment_or_date_is_a_404_problem(
+        string path,
+        string detail)
     {
         (await Server.GetJsonAsync(path)).ShouldBeProblem(404, detail);
     }
@@ -135,7 +156,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     [InlineData("/establishments/12345678901/prediction", "not a license number")]
     [InlineData("/establishments/-1/prediction", "not a license number")]
     [InlineData("/establishments/1.5/prediction", "not a license number")]
-    [InlineData("/establishments/%D9%A1%D9%A2/prediction", "not a license number")] // Arabic-Indic digits are not license digits
+    // Arabic-Indic digits are not license digits.
+    [InlineData("/establishments/%D9%A1%D9%A2/prediction", "not a license number")]
     [InlineData("/establishments/2294381/prediction?date=2024-13-01", "not a date")]
     [InlineData("/establishments/2294381/prediction?date=05%2F08%2F2024", "not a date")]
     [InlineData("/establishments/2294381/prediction?date=2024-5-8", "not a date")]
@@ -176,7 +198,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("total").GetInt32().ShouldBe(4);
         json.GetProperty("limit").GetInt32().ShouldBe(2);
         json.GetProperty("offset").GetInt32().ShouldBe(1);
-        json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("license").GetString()).ShouldBe(["1000001", "1000002"]);
+        json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("license").GetString())
+            .ShouldBe(["1000001", "1000002"]);
     }
 
     [Fact]
@@ -223,7 +246,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     [Fact]
     public async Task Predictions_of_a_day_without_any_are_a_404_problem()
     {
-        (await Server.GetJsonAsync("/predictions?date=2024-05-02")).ShouldBeProblem(404, "Nothing was predicted on 2024-05-02");
+        (await Server.GetJsonAsync("/predictions?date=2024-05-02"))
+            .ShouldBeProblem(404, "Nothing was predicted on 2024-05-02");
     }
 
     [Fact]
@@ -235,7 +259,10 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         var days = json.EnumerateArray().ToList();
         days.Count.ShouldBe(2);
         days[0].PropertyNames().ShouldBe(["date", "establishments", "fails", "modelId"]);
-        days.Select(d => (d.GetProperty("date").GetString(), d.GetProperty("establishments").GetInt32(), d.GetProperty("fails").GetInt32()))
+        days.Select(d => (
+                d.GetProperty("date").GetString(),
+                d.GetProperty("establishments").GetInt32(),
+                d.GetProperty("fails").GetInt32()))
             .ShouldBe([("2024-05-08", 4, 2), ("2024-05-01", 3, 1)]);
     }
 
@@ -248,7 +275,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("modelId").GetString().ShouldBe("m-2024-04-01");
         json.GetProperty("servesLatestPredictions").GetBoolean().ShouldBeTrue();
         json.GetProperty("modelChoice").GetString().ShouldBe("pinned");
-        json.GetProperty("inUseBecause").GetString().ShouldBe("pinned by ops at 2024-05-07 09:00Z (inspections models promote)");
+        json.GetProperty("inUseBecause").GetString()
+            .ShouldBe("pinned by ops at 2024-05-07 09:00Z (inspections models promote)");
         json.GetProperty("algorithm").GetString().ShouldBe("lightgbm");
         json.GetProperty("candidate").GetString().ShouldBe("lightgbm(leaves=16, trees=200)");
         json.GetProperty("hyperParameters").GetProperty("trees").GetInt32().ShouldBe(200);
@@ -256,7 +284,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         json.GetProperty("trainingWindowStart").GetString().ShouldBe("2012-01-02");
         json.GetProperty("trainingWindowEnd").GetString().ShouldBe("2024-02-26");
         json.GetProperty("trainingRows").GetInt32().ShouldBe(41000);
-        json.GetProperty("features").EnumerateArray().Select(f => f.GetString()).ShouldBe(["days_since_last", "prior_fails", "risk_level"]);
+        json.GetProperty("features").EnumerateArray().Select(f => f.GetString())
+            .ShouldBe(["days_since_last", "prior_fails", "risk_level"]);
         json.GetProperty("foldMetrics")[0].GetProperty("roc_auc").GetDouble().ShouldBe(0.71);
         // The means over the folds that realised performance (/performance) is set against.
         var validation = json.GetProperty("validation");
@@ -293,7 +322,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
 
         var swagger = await Server.Client.GetAsync("/swagger");
         ((int)swagger.StatusCode).ShouldBeInRange(301, 308);
-        var page = await Server.Client.GetAsync(new Uri(new Uri(Server.Client.BaseAddress!, "/swagger"), swagger.Headers.Location!));
+        var page = await Server.Client.GetAsync(
+            new Uri(new Uri(Server.Client.BaseAddress!, "/swagger"), swagger.Headers.Location!));
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.ContentType()?.MediaType.ShouldBe("text/html");
         (await page.Content.ReadAsStringAsync()).ShouldContain("swagger-ui");
@@ -309,7 +339,10 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         doc.GetProperty("openapi").GetString().ShouldStartWith("3.1");
         doc.GetProperty("info").GetProperty("title").GetString().ShouldBe("Chicago food inspection risk API");
         var paths = doc.GetProperty("paths");
-        paths.PropertyNames().Order().ShouldBe(["/establishments/{licenseId}/prediction", "/health", "/models/current", "/performance", "/performance/{date}", "/predictions", "/predictions/dates", "/ready"]);
+        paths.PropertyNames().Order().ShouldBe([
+            "/establishments/{licenseId}/prediction", "/health", "/models/current", "/performance",
+            "/performance/{date}", "/predictions", "/predictions/dates", "/ready",
+        ]);
 
         var expected = new Dictionary<string, (string[] Parameters, string[] Responses)>
         {
@@ -327,17 +360,21 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
             var get = paths.GetProperty(path).GetProperty("get");
             get.GetProperty("summary").GetString().ShouldNotBeNullOrWhiteSpace(path);
             get.GetProperty("description").GetString().ShouldNotBeNullOrWhiteSpace(path);
-            (get.TryGetProperty("parameters", out var p) ? p.EnumerateArray().Select(x => x.GetProperty("name").GetString()!).ToArray() : [])
+            (get.TryGetProperty("parameters", out var p)
+                    ? p.EnumerateArray().Select(x => x.GetProperty("name").GetString()!).ToArray()
+                    : [])
                 .ShouldBe(parameters, Case.Sensitive, path);
             get.GetProperty("responses").PropertyNames().Order().ShouldBe(responses, Case.Sensitive, path);
             foreach (var error in get.GetProperty("responses").EnumerateObject().Where(r => r.Name != "200"))
-                error.Value.GetProperty("content").PropertyNames().ShouldBe(["application/problem+json"], Case.Sensitive, $"{path} {error.Name}");
+                error.Value.GetProperty("content").PropertyNames()
+                    .ShouldBe(["application/problem+json"], Case.Sensitive, $"{path} {error.Name}");
         }
 
         var license = Parameter(paths, "/establishments/{licenseId}/prediction", "licenseId");
         license.GetProperty("required").GetBoolean().ShouldBeTrue();
         license.GetProperty("schema").GetProperty("pattern").GetString().ShouldBe("^[0-9]{1,10}$");
-        Parameter(paths, "/establishments/{licenseId}/prediction", "date").GetProperty("schema").GetProperty("format").GetString().ShouldBe("date");
+        Parameter(paths, "/establishments/{licenseId}/prediction", "date")
+            .GetProperty("schema").GetProperty("format").GetString().ShouldBe("date");
         var date = Parameter(paths, "/predictions", "date");
         date.GetProperty("required").GetBoolean().ShouldBeTrue();
         date.GetProperty("schema").GetProperty("format").GetString().ShouldBe("date");
@@ -345,16 +382,22 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         limit.GetProperty("type").GetString().ShouldBe("integer");
         limit.GetProperty("maximum").GetInt32().ShouldBe(1000);
         limit.GetProperty("default").GetInt32().ShouldBe(100);
-        Parameter(paths, "/predictions", "label").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()).ShouldBe(["fail", "pass"]);
+        Parameter(paths, "/predictions", "label").GetProperty("schema").GetProperty("enum").EnumerateArray()
+            .Select(e => e.GetString()).ShouldBe(["fail", "pass"]);
 
         var schemas = doc.GetProperty("components").GetProperty("schemas");
         schemas.GetProperty("EstablishmentPrediction").GetProperty("properties").PropertyNames()
-            .ShouldBe(["license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold", "rank", "modelId", "reasons"]);
-        schemas.GetProperty("EstablishmentPrediction").GetProperty("properties").GetProperty("score").GetProperty("type").GetString().ShouldBe("number");
+            .ShouldBe([
+                "license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label",
+                "threshold", "rank", "modelId", "reasons",
+            ]);
+        schemas.GetProperty("EstablishmentPrediction").GetProperty("properties").GetProperty("score")
+            .GetProperty("type").GetString().ShouldBe("number");
     }
 
     private static JsonElement Parameter(JsonElement paths, string path, string name) =>
-        paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+        paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == name);
 
     [Fact]
     public async Task Unknown_routes_and_methods_are_problems_too()
@@ -371,7 +414,8 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     {
         await Server.Client.GetAsync("/establishments/1000002/prediction?date=2024-05-01");
 
-        Server.Log.ShouldMatch(@"info\s+Access: GET /establishments/1000002/prediction\?date=2024-05-01 404 \d+\.\d ms");
+        Server.Log.ShouldMatch(
+            @"info\s+Access: GET /establishments/1000002/prediction\?date=2024-05-01 404 \d+\.\d ms");
     }
 
     [Fact]
@@ -387,9 +431,13 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
     public async Task Random_and_hostile_input_gets_only_200_400_or_404_and_never_a_stack_trace()
     {
         var random = new Random(20240508);
-        string[] hostile = ["'", "\"", ";--", "' or '1'='1", "%", "%00", "../", "..%2F", "<script>", "${jndi:x}", " ", "+", "é", "𝟙", "١", "0x1F",
-            "2294381", "1000004", "00000000001", "9999999999", "2024-05-08", "2024-05-01", "2024-02-29", "0001-01-01", "9999-12-31", "-1", "1e3",
-            "fail", "pass", "1000", "1001", "NaN", "null", "[]", "{}", new string('9', 300), "2024-05-08T00:00:00"];
+        string[] hostile =
+        [
+            "'", "\"", ";--", "' or '1'='1", "%", "%00", "../", "..%2F", "<script>", "${jndi:x}", " ", "+", "é", "𝟙",
+            "١", "0x1F", "2294381", "1000004", "00000000001", "9999999999", "2024-05-08", "2024-05-01", "2024-02-29",
+            "0001-01-01", "9999-12-31", "-1", "1e3", "fail", "pass", "1000", "1001", "NaN", "null", "[]", "{}",
+            new string('9', 300), "2024-05-08T00:00:00",
+        ];
         string Pick() => random.Next(3) switch
         {
             0 => hostile[random.Next(hostile.Length)],

@@ -33,7 +33,8 @@ public sealed class DayPagesTests : IAsyncLifetime
 
         await days.StoreAsync(Older, StoredDays.Scores(12, seed: 9), force: true);
 
-        var again = await ServedDayTests.EventuallyAsync(server, path, json => json.GetProperty("total").GetInt32() == 12);
+        var again = await ServedDayTests.EventuallyAsync(server, path,
+            json => json.GetProperty("total").GetInt32() == 12);
         again.GetProperty("items").GetArrayLength().ShouldBe(12);
         (await server.GetJsonAsync("/ready")).Json.GetProperty("servedFromMemory").GetString().ShouldBe("2024-05-08");
     }

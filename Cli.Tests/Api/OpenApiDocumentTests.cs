@@ -15,7 +15,10 @@ public sealed class OpenApiDocumentTests(KeyedApi api) : IClassFixture<KeyedApi>
     }
 
     private static string[] Enum(JsonElement schemas, string schema, string property) =>
-        [.. schemas.GetProperty(schema).GetProperty("properties").GetProperty(property).GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
+        [
+            .. schemas.GetProperty(schema).GetProperty("properties").GetProperty(property).GetProperty("enum")
+                .EnumerateArray().Select(v => v.GetString()!),
+        ];
 
     [Fact]
     public async Task Every_property_of_every_schema_has_a_description_and_no_schema_is_a_bare_JsonElement()
@@ -24,10 +27,13 @@ public sealed class OpenApiDocumentTests(KeyedApi api) : IClassFixture<KeyedApi>
 
         schemas.PropertyNames().ShouldNotContain("JsonElement");
         var properties = schemas.EnumerateObject()
-            .SelectMany(s => s.Value.TryGetProperty("properties", out var p) ? p.EnumerateObject().Select(x => (Name: $"{s.Name}.{x.Name}", x.Value)) : [])
+            .SelectMany(s => s.Value.TryGetProperty("properties", out var p)
+                ? p.EnumerateObject().Select(x => (Name: $"{s.Name}.{x.Name}", x.Value))
+                : [])
             .ToList();
         properties.Count.ShouldBeGreaterThan(40);
-        properties.Where(p => !p.Value.TryGetProperty("description", out var d) || string.IsNullOrWhiteSpace(d.GetString()))
+        properties
+            .Where(p => !p.Value.TryGetProperty("description", out var d) || string.IsNullOrWhiteSpace(d.GetString()))
             .Select(p => p.Name).ShouldBeEmpty();
     }
 
@@ -40,7 +46,8 @@ public sealed class OpenApiDocumentTests(KeyedApi api) : IClassFixture<KeyedApi>
         Enum(schemas, "PredictionItem", "label").ShouldBe(["fail", "pass"]);
         Enum(schemas, "EstablishmentPrediction", "riskLevel").ShouldBe(["high", "medium", "low", "all", "unknown"]);
         // The Cleaning stage's groups, then what it writes for a type no rule matches and for an empty one.
-        Enum(schemas, "EstablishmentPrediction", "facilityGroup").ShouldBe([.. FacilityGroups.Groups, "other", "unknown"]);
+        Enum(schemas, "EstablishmentPrediction", "facilityGroup")
+            .ShouldBe([.. FacilityGroups.Groups, "other", "unknown"]);
         Enum(schemas, "ModelCard", "algorithm").ShouldBe(["logistic", "fasttree", "lightgbm", "baseline-risk"]);
     }
 
@@ -48,8 +55,11 @@ public sealed class OpenApiDocumentTests(KeyedApi api) : IClassFixture<KeyedApi>
     public async Task The_examples_are_a_license_and_a_date_of_the_bundled_sample()
     {
         var paths = (await DocumentAsync()).GetProperty("paths");
-        var parameters = paths.GetProperty("/establishments/{licenseId}/prediction").GetProperty("get").GetProperty("parameters").EnumerateArray()
-            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema").GetProperty("examples")[0].GetString()!);
+        var parameters = paths.GetProperty("/establishments/{licenseId}/prediction").GetProperty("get")
+            .GetProperty("parameters").EnumerateArray()
+            .ToDictionary(
+                p => p.GetProperty("name").GetString()!,
+                p => p.GetProperty("schema").GetProperty("examples")[0].GetString()!);
 
         parameters["date"].ShouldBe("2014-09-01"); // scripts/demo.sh's date
         var license = parameters["licenseId"];
@@ -58,7 +68,7 @@ public sealed class OpenApiDocumentTests(KeyedApi api) : IClassFixture<KeyedApi>
     }
 
     [Fact]
-    public async Task Operations_that_need_a_key_say_so_and_document_401_and_every_operation_on_the_database_documents_503()
+    public async Task Operations_that_need_a_key_say_so_and_document_401_and_every_operation_on_database_documents_503()
     {
         var document = await DocumentAsync();
         var schemes = document.GetProperty("components").GetProperty("securitySchemes");

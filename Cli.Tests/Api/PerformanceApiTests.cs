@@ -14,12 +14,14 @@ public sealed class EvaluatedApi : IAsyncLifetime
     internal ApiServer Server { get; private set; } = null!;
 
     private const string Seed = """
-        insert into monitoring.performance (prediction_date, evaluated_on, model_id, window_end, predicted, evaluated, fails, fail_rate,
-            roc_auc, precision_at_5, precision_at_10, precision_at_20, lift_at_10, days_earlier, brier,
-            validation_roc_auc, validation_precision_at_10, validation_days_earlier, status, run_id)
-        values ('2024-03-04', '2024-05-06', 'm-2024-01-01', '2024-05-03', 10400, 1530, 266, 0.1739, 0.612, 0.38, 0.33, 0.29, 1.90, 4.1, 0.139,
+        insert into monitoring.performance (prediction_date, evaluated_on, model_id, window_end, predicted, evaluated,
+            fails, fail_rate, roc_auc, precision_at_5, precision_at_10, precision_at_20, lift_at_10, days_earlier,
+            brier, validation_roc_auc, validation_precision_at_10, validation_days_earlier, status, run_id)
+        values ('2024-03-04', '2024-05-06', 'm-2024-01-01', '2024-05-03', 10400, 1530,
+                266, 0.1739, 0.612, 0.38, 0.33, 0.29, 1.90, 4.1, 0.139,
                 0.62, 0.339, null, 'ok', gen_random_uuid()),
-               ('2024-03-11', '2024-05-13', 'm-2024-01-01', '2024-05-10', 10410, 40, 9, 0.225, 0.55, 0.5, 0.5, 0.375, 2.22, null, 0.17,
+               ('2024-03-11', '2024-05-13', 'm-2024-01-01', '2024-05-10', 10410, 40,
+                9, 0.225, 0.55, 0.5, 0.5, 0.375, 2.22, null, 0.17,
                 0.62, 0.339, null, 'too-few', gen_random_uuid());
         insert into monitoring.calibration (prediction_date, decile, rows, mean_score, fail_rate)
         select '2024-03-04', d, 153, 0.04 * d, 0.035 * d from generate_series(1, 10) d;

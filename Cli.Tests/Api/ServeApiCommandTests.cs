@@ -16,7 +16,11 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var serving = CliRunner.RunAsync(["serve-api", "--urls", $"http://127.0.0.1:{port}"], Config, stop.Token);
 
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(5),
+        };
         HttpResponseMessage? health = null;
         for (var attempt = 0; attempt < 100 && health is null && !serving.IsCompleted; attempt++)
         {
@@ -25,7 +29,8 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
         }
         health.ShouldNotBeNull((serving.IsCompleted ? (await serving).ToString() : "the server never answered"));
         health.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await client.GetAsync("/ready")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable); // nothing stored in this database
+        // Nothing is stored in this database.
+        (await client.GetAsync("/ready")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
 
         await stop.CancelAsync();
         var result = await serving;
@@ -34,19 +39,26 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
         result.Out.ShouldContain($"Serving the API on http://127.0.0.1:{port}");
         result.Error.ShouldContain("GET /health 200");
         // The tests may run as root (CI does) or not: either way the warning says which.
-        if (Environment.IsPrivilegedProcess) result.Error.ShouldContain("serve-api is running as root: run it as an unprivileged user");
+        if (Environment.IsPrivilegedProcess)
+            result.Error.ShouldContain("serve-api is running as root: run it as an unprivileged user");
         else result.Error.ShouldNotContain("running as root");
     }
 
     // A database nobody listens on: the URLs are checked first, so the exit is 2, not 5 (DatabaseUnavailable).
-    private static readonly Dictionary<string, string?> NoDatabase = new() { ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Username=x;Database=x;Timeout=2" };
+    private static readonly Dictionary<string, string?> NoDatabase = new()
+    {
+        ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Username=x;Database=x;Timeout=2",
+    };
 
     [Theory]
     [InlineData("serve-api", "not a url", "is not a URL to listen on")]
     [InlineData("serve-dashboard", "not a url", "is not a URL to listen on")]
     [InlineData("serve-api", "http://127.0.0.1:99999", "the port must be 0 to 65535")]
     [InlineData("serve-dashboard", "ftp://127.0.0.1:8050", "the scheme must be http or https")]
-    public async Task A_server_given_urls_that_do_not_parse_says_so_in_one_line_with_exit_code_2(string verb, string urls, string message)
+    public async Task A_server_given_urls_that_do_not_parse_says_so_in_one_line_with_exit_code_2(
+        string verb,
+        string urls,
+        string message)
     {
         var result = await CliRunner.RunAsync([verb, "--urls", urls], NoDatabase);
 
@@ -63,7 +75,10 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
     [InlineData("serve-api", "http://inspections.example:5000", "Api:Keys")]
     [InlineData("serve-dashboard", "http://0.0.0.0:8050", "Dashboard:Keys")]
     [InlineData("serve-dashboard", "http://*:8050", "Dashboard:Keys")]
-    public async Task A_server_without_api_keys_refuses_to_listen_off_loopback_in_one_line(string verb, string urls, string setting)
+    public async Task A_server_without_api_keys_refuses_to_listen_off_loopback_in_one_line(
+        string verb,
+        string urls,
+        string setting)
     {
         var result = await CliRunner.RunAsync([verb, "--urls", urls], NoDatabase);
 
@@ -84,7 +99,11 @@ public sealed class ServeApiCommandTests(TestDatabase db) : IClassFixture<TestDa
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var serving = CliRunner.RunAsync(["serve-api", "--urls", $"http://127.0.0.1:{port}"], config, stop.Token);
 
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(5),
+        };
         HttpResponseMessage? health = null;
         for (var attempt = 0; attempt < 100 && health is null && !serving.IsCompleted; attempt++)
         {

@@ -22,8 +22,9 @@ internal sealed class StoredDays(NpgsqlDataSource db)
         insert into models.registry (model_id, trained_on, task_parameters, candidate, algorithm, hyper_parameters,
             training_window_start, training_window_end, training_rows, features, fold_metrics, selection_metric,
             selection_value, threshold, threshold_rule, model, model_sha256, run_id)
-        values ('m-test', '2024-04-01', '{"date": "2024-04-01"}', 'logistic(l2=1)', 'logistic', '{"l2": 1}', '2012-01-02',
-                '2024-02-26', 1000, '["days_since_last"]', '[]', 'precision_at_10', 0.4, 0.5, 'fixed', '\x00', 'abc', gen_random_uuid());
+        values ('m-test', '2024-04-01', '{"date": "2024-04-01"}', 'logistic(l2=1)', 'logistic', '{"l2": 1}',
+                '2012-01-02', '2024-02-26', 1000, '["days_since_last"]', '[]', 'precision_at_10', 0.4, 0.5, 'fixed',
+                '\x00', 'abc', gen_random_uuid());
         """;
 
     // Every column of the cohort, as the catalog lists them: the features are 0, so a new feature needs no edit here.
@@ -92,17 +93,22 @@ internal sealed class StoredDays(NpgsqlDataSource db)
     public async Task StoreApiAsync(DateOnly date, bool force = false)
     {
         var terminal = new Terminal(new StringWriter(), new StringWriter(), IsInteractive: false);
-        var report = await new TaskRunner(db, AppSettings.Load([]), CheckOverrides.None, terminal, NullLoggerFactory.Instance)
+        var report = await new TaskRunner(db, AppSettings.Load([]), CheckOverrides.None, terminal,
+                NullLoggerFactory.Instance)
             .RunAsync(new StoreApiTask(date, "test", []), force, CancellationToken.None);
         report.IsGreen.ShouldBeTrue(terminal.Out + "\n" + terminal.Error);
     }
 
-    /// <summary>Scores that differ per establishment and per <paramref name="seed"/>, a fifth to a half of them fails.</summary>
+    /// <summary>
+    /// Scores that differ per establishment and per <paramref name="seed"/>, a fifth to a half of them fails.
+    /// </summary>
     public static double[] Scores(int count, int seed) =>
         [.. Enumerable.Range(0, count).Select(i => (i * 37 + seed * 11) % 100 / 100.0 + 0.001)];
 }
 
-/// <summary>The newest prediction day served from memory: fresh within a few polls, and the same bytes as SQL.</summary>
+/// <summary>
+/// The newest prediction day served from memory: fresh within a few polls, and the same bytes as SQL.
+/// </summary>
 public sealed class ServedDayTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
@@ -123,19 +129,22 @@ public sealed class ServedDayTests : IAsyncLifetime
         var (server, readOnly) = await ApiServer.StartAsync(db.ConnectionString);
         await using var _ = readOnly;
         await using var __ = server;
-        (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("predictionDate").GetString().ShouldBe("2024-05-01");
+        (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("predictionDate")
+            .GetString().ShouldBe("2024-05-01");
 
         await days.StoreAsync(new DateOnly(2024, 5, 8), StoredDays.Scores(30, seed: 2));
 
         // 1000001 is in the day held in memory until the reload (1000030 is not: the database answers it at once).
-        await EventuallyAsync(server, "/establishments/1000001/prediction", json => json.GetProperty("predictionDate").GetString() == "2024-05-08");
+        await EventuallyAsync(server, "/establishments/1000001/prediction",
+            json => json.GetProperty("predictionDate").GetString() == "2024-05-08");
         var added = (await server.GetJsonAsync("/establishments/1000030/prediction")).Json;
         added.GetProperty("predictionDate").GetString().ShouldBe("2024-05-08");
         added.GetProperty("name").GetString().ShouldBe("PLACE 30");
         var (response, page) = await server.GetJsonAsync("/predictions?date=2024-05-08&limit=5");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.GetProperty("total").GetInt32().ShouldBe(30);
-        page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("rank").GetInt32()).ShouldBe([1, 2, 3, 4, 5]);
+        page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("rank").GetInt32())
+            .ShouldBe([1, 2, 3, 4, 5]);
         (await server.GetJsonAsync("/ready")).Json.GetProperty("servedFromMemory").GetString().ShouldBe("2024-05-08");
         server.Log.ShouldContain("Serving 2024-05-08 from memory: 30 establishments");
     }
@@ -150,8 +159,10 @@ public sealed class ServedDayTests : IAsyncLifetime
         var (server, readOnly) = await ApiServer.StartAsync(db.ConnectionString);
         await using var _ = readOnly;
         await using var __ = server;
-        var before = (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("score").GetDouble();
-        const string DayRecord = "select run_id::text || ' ' || establishments || ' ' || fails from api.days where prediction_date = '2024-05-08'";
+        var before = (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("score")
+            .GetDouble();
+        const string DayRecord = "select run_id::text || ' ' || establishments || ' ' || fails " +
+            "from api.days where prediction_date = '2024-05-08'";
         var recordBefore = await db.ScalarAsync<string>(DayRecord);
 
         var rescored = StoredDays.Scores(20, seed: 5);
@@ -161,7 +172,8 @@ public sealed class ServedDayTests : IAsyncLifetime
         recordAfter.ShouldNotBe(recordBefore); // another run id: what tells the server to reload
         recordAfter.ShouldEndWith($" 20 {rescored.Count(s => s >= 0.5)}");
 
-        var after = await EventuallyAsync(server, "/establishments/1000001/prediction", json => json.GetProperty("score").GetDouble() != before);
+        var after = await EventuallyAsync(server, "/establishments/1000001/prediction",
+            json => json.GetProperty("score").GetDouble() != before);
         after.GetProperty("score").GetDouble().ShouldBe(0.999);
         after.GetProperty("rank").GetInt32().ShouldBe(1);
         var first = (await server.GetJsonAsync("/predictions?date=2024-05-08&limit=1")).Json.GetProperty("items")[0];
@@ -195,7 +207,8 @@ public sealed class ServedDayTests : IAsyncLifetime
         foreach (var request in requests)
         {
             var fromSql = await BodyAsync(server, string.Format(CultureInfo.InvariantCulture, request, "2024-05-01"));
-            var fromMemory = await BodyAsync(server, string.Format(CultureInfo.InvariantCulture, request, "2024-05-08"));
+            var fromMemory =
+                await BodyAsync(server, string.Format(CultureInfo.InvariantCulture, request, "2024-05-08"));
             fromMemory.ShouldBe(fromSql.Replace("2024-05-01", "2024-05-08", StringComparison.Ordinal), request);
         }
         // The stored reasons come through both paths, escaped like every other string.
@@ -203,7 +216,8 @@ public sealed class ServedDayTests : IAsyncLifetime
             "\"reasons\":[{\"feature\":\"fails_before\",\"value\":\"1000007\",\"effect\":");
         // Without a date: the establishment's latest day, from memory, as SQL gives it on that date.
         (await BodyAsync(server, "/establishments/1000007/prediction"))
-            .ShouldBe((await BodyAsync(server, "/establishments/1000007/prediction?date=2024-05-01")).Replace("2024-05-01", "2024-05-08", StringComparison.Ordinal));
+            .ShouldBe((await BodyAsync(server, "/establishments/1000007/prediction?date=2024-05-01"))
+                .Replace("2024-05-01", "2024-05-08", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -216,8 +230,10 @@ public sealed class ServedDayTests : IAsyncLifetime
         {
             // A newer day written behind store-api's back: the day in memory would no longer be the newest.
             await connection.ExecuteAsync("""
-                insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id)
-                select '2024-05-08', license, name, address, facility_group, risk_level, score, label, rank, threshold, model_id
+                insert into api.predictions (prediction_date, license, name, address, facility_group, risk_level,
+                                             score, label, rank, threshold, model_id)
+                select '2024-05-08', license, name, address, facility_group, risk_level, score, label, rank,
+                       threshold, model_id
                 from api.predictions where prediction_date = '2024-05-01'
                 """);
         }
@@ -225,8 +241,10 @@ public sealed class ServedDayTests : IAsyncLifetime
         await using var _ = readOnly;
         await using var __ = server;
 
-        (await server.GetJsonAsync("/ready")).Json.GetProperty("servedFromMemory").ValueKind.ShouldBe(JsonValueKind.Null);
-        (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("predictionDate").GetString().ShouldBe("2024-05-08");
+        (await server.GetJsonAsync("/ready")).Json.GetProperty("servedFromMemory").ValueKind
+            .ShouldBe(JsonValueKind.Null);
+        (await server.GetJsonAsync("/establishments/1000001/prediction")).Json.GetProperty("predictionDate")
+            .GetString().ShouldBe("2024-05-08");
     }
 
     private static async Task<string> BodyAsync(ApiServer server, string path)
@@ -237,15 +255,23 @@ public sealed class ServedDayTests : IAsyncLifetime
         return body;
     }
 
-    /// <summary>Asks until the answer satisfies <paramref name="condition"/>, at most <see cref="Deadline"/>: the server polls every second.</summary>
-    internal static async Task<JsonElement> EventuallyAsync(ApiServer server, string path, Func<JsonElement, bool> condition)
+    /// <summary>
+    /// Asks until the answer satisfies <paramref name="condition"/>, at most <see cref="Deadline"/>: the server polls
+    /// every second.
+    /// </summary>
+    internal static async Task<JsonElement> EventuallyAsync(
+        ApiServer server,
+        string path,
+        Func<JsonElement, bool> condition)
     {
         var deadline = DateTime.UtcNow + Deadline;
         while (true)
         {
             var (response, json) = await server.GetJsonAsync(path);
             if (response.IsSuccessStatusCode && condition(json)) return json;
-            if (DateTime.UtcNow > deadline) throw new ShouldAssertException($"{path} still answers {json} after {Deadline.TotalSeconds} s\n{server.Log}");
+            if (DateTime.UtcNow > deadline)
+                throw new ShouldAssertException(
+                    $"{path} still answers {json} after {Deadline.TotalSeconds} s\n{server.Log}");
             await Task.Delay(100);
         }
     }
@@ -258,7 +284,8 @@ public sealed class ServedDayOutageTests : IAsyncLifetime
     private NpgsqlDataSource _db = null!;
 
     public async Task InitializeAsync() =>
-        _db = await DatabaseConnector.OpenAsync(AppSettings.Load(_throwaway.Config), NullLoggerFactory.Instance, CancellationToken.None);
+        _db = await DatabaseConnector.OpenAsync(AppSettings.Load(_throwaway.Config), NullLoggerFactory.Instance,
+            CancellationToken.None);
 
     public async Task DisposeAsync()
     {
@@ -281,7 +308,8 @@ public sealed class ServedDayOutageTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (!server.Log.Contains("Cannot check for a newer prediction day", StringComparison.Ordinal))
         {
-            if (DateTime.UtcNow > deadline) throw new ShouldAssertException($"no warning after the server stopped\n{server.Log}");
+            if (DateTime.UtcNow > deadline)
+                throw new ShouldAssertException($"no warning after the server stopped\n{server.Log}");
             await Task.Delay(100);
         }
         await Task.Delay(TimeSpan.FromSeconds(2.5)); // more failed polls: still one warning
@@ -291,6 +319,7 @@ public sealed class ServedDayOutageTests : IAsyncLifetime
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.GetProperty("items").GetArrayLength().ShouldBe(2);
         (await server.GetJsonAsync("/establishments/1000003/prediction?date=2024-05-01")).ShouldBeProblem(503);
-        server.Log.Split('\n').Count(line => line.Contains("Cannot check", StringComparison.Ordinal)).ShouldBe(1, server.Log);
+        server.Log.Split('\n').Count(line => line.Contains("Cannot check", StringComparison.Ordinal))
+            .ShouldBe(1, server.Log);
     }
 }

@@ -36,7 +36,8 @@ public sealed class StandbyPair : IAsyncLifetime
     {
         // The product's own set-up of the primary: database, roles, migrations, the servers' grants.
         var settings = AppSettings.Load(_primary.Config);
-        await (await DatabaseConnector.OpenAsync(settings, NullLoggerFactory.Instance, CancellationToken.None)).DisposeAsync();
+        await (await DatabaseConnector.OpenAsync(settings, NullLoggerFactory.Instance, CancellationToken.None))
+            .DisposeAsync();
         PrimaryDb = NpgsqlDataSource.Create(Primary.SuperuserConnectionString() + ";Pooling=false");
         Days = await StoredDays.SeedAsync(PrimaryDb);
         await Days.StoreAsync(FirstDay, StoredDays.Scores(FirstDayEstablishments, seed: 1));
@@ -45,7 +46,8 @@ public sealed class StandbyPair : IAsyncLifetime
         // second cluster's folder, then started as the embedded cluster starts (its own port and socket): it replays
         // and keeps streaming.
         Directory.CreateDirectory(Standby.DataDirectory);
-        File.SetUnixFileMode(Standby.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(Standby.DataDirectory,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         if (Environment.IsPrivilegedProcess) await RunAsync("chown", "postgres:", Standby.DataDirectory);
         await RunAsServerUserAsync(Path.Combine(BinDirectory, "pg_basebackup"), "-h", Primary.SocketDirectory,
             "-p", Primary.Port.ToString(CultureInfo.InvariantCulture), "-U", EmbeddedCluster.SuperUser,
@@ -53,7 +55,8 @@ public sealed class StandbyPair : IAsyncLifetime
         await Standby.EnsureRunningAsync(CancellationToken.None);
         StandbySuperuser = NpgsqlDataSource.Create(Standby.SuperuserConnectionString() + ";Pooling=false");
 
-        _apiSource = DatabaseConnector.Build(Standby.ConnectionString(user: DatabaseRoles.Api), NullLoggerFactory.Instance, readOnly: true,
+        _apiSource = DatabaseConnector.Build(Standby.ConnectionString(user: DatabaseRoles.Api),
+            NullLoggerFactory.Instance, readOnly: true,
             AppSettings.Load([]).Bind<Inspections.Api.ApiSettings>("Api").DatabaseOptions);
         Server = await ApiServer.StartAsync(_apiSource, new()
         {
@@ -72,29 +75,42 @@ public sealed class StandbyPair : IAsyncLifetime
         await _primary.DisposeAsync();
     }
 
-    /// <summary>Makes the primary write out its WAL (a segment switch flushes it) and waits until the standby has replayed all of it.</summary>
+    /// <summary>
+    /// Makes the primary write out its WAL (a segment switch flushes it) and waits until the standby has replayed all
+    /// of it.
+    /// </summary>
     public async Task ReplayEverythingWrittenAsync()
     {
         await using var primary = await PrimaryDb.OpenConnectionAsync();
         var written = await primary.ExecuteScalarAsync<string>("select pg_switch_wal()::text");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         await using var standby = await StandbySuperuser.OpenConnectionAsync();
-        while (!await standby.ExecuteScalarAsync<bool>("select pg_last_wal_replay_lsn() >= @written::pg_lsn", new { written }))
+        while (!await standby.ExecuteScalarAsync<bool>(
+                   "select pg_last_wal_replay_lsn() >= @written::pg_lsn", new { written }))
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the standby did not replay up to {written} within 20 s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the standby did not replay up to {written} within 20 s");
             await Task.Delay(50);
         }
     }
 
-    private static string BinDirectory => Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
+    private static string BinDirectory => Directory.GetDirectories("/usr/lib/postgresql")
+        .Select(d => Path.Combine(d, "bin"))
         .Where(d => File.Exists(Path.Combine(d, "pg_basebackup"))).OrderDescending().First();
 
     private static Task RunAsServerUserAsync(string file, params string[] args) =>
-        Environment.IsPrivilegedProcess ? RunAsync("runuser", ["-u", "postgres", "--", file, .. args]) : RunAsync(file, args);
+        Environment.IsPrivilegedProcess
+            ? RunAsync("runuser", ["-u", "postgres", "--", file, .. args])
+            : RunAsync(file, args);
 
     private static async Task RunAsync(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
@@ -103,7 +119,10 @@ public sealed class StandbyPair : IAsyncLifetime
     }
 }
 
-/// <summary>serve-api on a read-only hot standby: it answers, takes new days as replication brings them, whole, and says when it lags.</summary>
+/// <summary>
+/// serve-api on a read-only hot standby: it answers, takes new days as replication brings them, whole, and says when it
+/// lags.
+/// </summary>
 public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
 {
     private ApiServer Server => pair.Server;
@@ -114,19 +133,23 @@ public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
         await using (var standby = await pair.StandbySuperuser.OpenConnectionAsync())
         {
             (await standby.ExecuteScalarAsync<bool>("select pg_is_in_recovery()")).ShouldBeTrue();
-            var refused = await Should.ThrowAsync<PostgresException>(() => standby.ExecuteAsync("create table public.probe (id int)"));
+            var refused = await Should.ThrowAsync<PostgresException>(
+                () => standby.ExecuteAsync("create table public.probe (id int)"));
             refused.SqlState.ShouldBe(PostgresErrorCodes.ReadOnlySqlTransaction);
         }
 
-        var ready = await ServedDayTests.EventuallyAsync(Server, "/ready", json => json.GetProperty("servedFromMemory").ValueKind == JsonValueKind.String);
+        var ready = await ServedDayTests.EventuallyAsync(Server, "/ready",
+            json => json.GetProperty("servedFromMemory").ValueKind == JsonValueKind.String);
         ready.GetProperty("status").GetString().ShouldBe("ready");
         ready.GetProperty("replicationLagSeconds").ValueKind.ShouldBe(JsonValueKind.Number);
         ready.GetProperty("replicationLagSeconds").GetDouble().ShouldBeLessThan(2);
 
-        var (response, page) = await Server.GetJsonAsync($"/predictions?date={StandbyPair.FirstDay:yyyy-MM-dd}&limit=10");
+        var (response, page) =
+            await Server.GetJsonAsync($"/predictions?date={StandbyPair.FirstDay:yyyy-MM-dd}&limit=10");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.GetProperty("items").GetArrayLength().ShouldBe(10);
-        (await Server.GetJsonAsync("/establishments/1000001/prediction")).Response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Server.GetJsonAsync("/establishments/1000001/prediction")).Response.StatusCode
+            .ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -146,23 +169,29 @@ public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
             var before = await WalInsertedAsync();
             store = pair.Days.StoreApiAsync(day);
             await gate.WaitForBlockedWriterAsync(TimeSpan.FromSeconds(30));
-            (await WalInsertedAsync() - before).ShouldBeGreaterThan(establishments * 100m, "store-api should have written the day's rows before blocking at its commit");
+            (await WalInsertedAsync() - before).ShouldBeGreaterThan(establishments * 100m,
+                "store-api should have written the day's rows before blocking at its commit");
             await pair.ReplayEverythingWrittenAsync();
 
-            // Replayed but not committed: the standby shows none of it, and after several polls the API still serves the first day.
+            // Replayed but not committed: the standby shows none of it, and after several polls the API still serves
+            // the first day.
             await using (var standby = await pair.StandbySuperuser.OpenConnectionAsync())
-                (await standby.ExecuteScalarAsync<long>("select count(*) from api.predictions where prediction_date = @day", new { day })).ShouldBe(0);
+                (await standby.ExecuteScalarAsync<long>(
+                    "select count(*) from api.predictions where prediction_date = @day", new { day })).ShouldBe(0);
             await Task.Delay(TimeSpan.FromSeconds(1));
             var ready = (await Server.GetJsonAsync("/ready")).Json;
-            ready.GetProperty("servedFromMemory").GetString().ShouldBe(previous.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            ready.GetProperty("servedFromMemory").GetString()
+                .ShouldBe(previous.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             (await Server.GetJsonAsync($"/predictions?date={iso}")).ShouldBeProblem(404);
-            (await Server.GetJsonAsync("/predictions/dates")).Json.EnumerateArray().Select(d => d.GetProperty("date").GetString()).ShouldNotContain(iso);
+            (await Server.GetJsonAsync("/predictions/dates")).Json.EnumerateArray()
+                .Select(d => d.GetProperty("date").GetString()).ShouldNotContain(iso);
             store.IsCompleted.ShouldBeFalse("the gate should still hold store-api");
         }
         await store;
 
         // Committed and replayed: the whole day, counts and rows from the same commit.
-        await ServedDayTests.EventuallyAsync(Server, "/ready", json => json.GetProperty("servedFromMemory").GetString() == iso);
+        await ServedDayTests.EventuallyAsync(Server, "/ready",
+            json => json.GetProperty("servedFromMemory").GetString() == iso);
         var (response, page) = await Server.GetJsonAsync($"/predictions?date={iso}&limit=1000&offset=2500");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.GetProperty("total").GetInt32().ShouldBe(establishments);
@@ -179,7 +208,8 @@ public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
     private async Task<DateOnly> NewestStoredAsync()
     {
         await using var primary = await pair.PrimaryDb.OpenConnectionAsync();
-        return DateOnly.FromDateTime(await primary.ExecuteScalarAsync<DateTime>("select max(prediction_date) from api.days"));
+        return DateOnly.FromDateTime(
+            await primary.ExecuteScalarAsync<DateTime>("select max(prediction_date) from api.days"));
     }
 
     private async Task<decimal> WalInsertedAsync()
@@ -191,7 +221,8 @@ public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
     [Fact]
     public async Task Ready_is_503_while_the_standby_lags_its_primary_beyond_the_bound_and_200_once_it_caught_up()
     {
-        await ServedDayTests.EventuallyAsync(Server, "/ready", json => json.GetProperty("status").GetString() == "ready");
+        await ServedDayTests.EventuallyAsync(Server, "/ready",
+            json => json.GetProperty("status").GetString() == "ready");
         var day = (await NewestStoredAsync()).AddDays(7);
         await using var standby = await pair.StandbySuperuser.OpenConnectionAsync();
         await standby.ExecuteAsync("select pg_wal_replay_pause()");
@@ -199,13 +230,15 @@ public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
         {
             // WAL the standby receives and does not replay.
             await pair.Days.StoreAsync(day, StoredDays.Scores(40, seed: 3));
-            await using (var primary = await pair.PrimaryDb.OpenConnectionAsync()) await primary.ExecuteAsync("select pg_switch_wal()");
+            await using (var primary = await pair.PrimaryDb.OpenConnectionAsync())
+                await primary.ExecuteAsync("select pg_switch_wal()");
 
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
             (HttpResponseMessage Response, JsonElement Json) ready;
             while ((ready = await Server.GetJsonAsync("/ready")).Response.StatusCode == HttpStatusCode.OK)
             {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("/ready stayed 200 while replay was paused for 20 s");
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException("/ready stayed 200 while replay was paused for 20 s");
                 await Task.Delay(100);
             }
             ready.ShouldBeProblem(503, "behind its primary, more than Api:MaxReplicationLagSeconds (2 s)");
@@ -217,7 +250,9 @@ public sealed class StandbyTests(StandbyPair pair) : IClassFixture<StandbyPair>
         {
             await standby.ExecuteAsync("select pg_wal_replay_resume()");
         }
-        var caughtUp = await ServedDayTests.EventuallyAsync(Server, "/ready", json => json.GetProperty("servedFromMemory").GetString() == day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var caughtUp = await ServedDayTests.EventuallyAsync(Server, "/ready",
+            json => json.GetProperty("servedFromMemory").GetString()
+                == day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         caughtUp.GetProperty("replicationLagSeconds").GetDouble().ShouldBeLessThan(2);
     }
 }
@@ -231,7 +266,8 @@ internal sealed class PrimaryGate : IAsyncDisposable
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
 
-    private PrimaryGate(NpgsqlConnection connection, NpgsqlTransaction transaction) => (_connection, _transaction) = (connection, transaction);
+    private PrimaryGate(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
+        (_connection, _transaction) = (connection, transaction);
 
     public static async Task<PrimaryGate> CloseAsync(NpgsqlDataSource db)
     {
@@ -246,9 +282,11 @@ internal sealed class PrimaryGate : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await _connection.ExecuteScalarAsync<bool>(
-                   "select exists (select 1 from pg_locks where relation = 'pipeline.task_runs'::regclass and not granted)"))
+                   "select exists (select 1 from pg_locks " +
+                   "where relation = 'pipeline.task_runs'::regclass and not granted)"))
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no task run blocked at the gate within {timeout.TotalSeconds} s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"no task run blocked at the gate within {timeout.TotalSeconds} s");
             await Task.Delay(20);
         }
     }

@@ -35,14 +35,21 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
+        });
         var problems = new List<string>();
         page.Console += (_, message) => { if (message.Type == "error") problems.Add($"console: {message.Text}"); };
         page.PageError += (_, error) => problems.Add($"page error: {error}");
         page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} {request.Failure}");
-        page.Response += (_, response) => { if (response.Status >= 400) problems.Add($"HTTP {response.Status}: {response.Url}"); };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400) problems.Add($"HTTP {response.Status}: {response.Url}");
+        };
 
-        var response = await page.GotoAsync(server.BaseUrl + "/", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        var response = await page.GotoAsync(server.BaseUrl + "/",
+            new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
 
         response!.Status.ShouldBe(200);
         Directory.CreateDirectory(ScreenshotFolder);
@@ -59,8 +66,12 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
             // Text drawn with a real font has a width; with none it would collapse to nothing.
             (await text.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(100, legend);
         }
-        (await page.Locator("#drift-over-time svg").CountAsync()).ShouldBe(2); // PSI with its levels; shares labelled fail
-        foreach (var chart in new[] { "#drift-over-time svg", "#auc-chart svg", "#precision-chart svg", "#calibration-chart svg" })
+        // PSI with its levels; shares labelled fail.
+        (await page.Locator("#drift-over-time svg").CountAsync()).ShouldBe(2);
+        foreach (var chart in new[]
+                 {
+                     "#drift-over-time svg", "#auc-chart svg", "#precision-chart svg", "#calibration-chart svg",
+                 })
         {
             (await page.Locator(chart).First.IsVisibleAsync()).ShouldBeTrue(chart);
             (await page.Locator(chart).First.BoundingBoxAsync())!.Width.ShouldBeGreaterThan(300, chart);
@@ -69,28 +80,37 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         (await page.Locator("#bias tr.small-group").CountAsync()).ShouldBe(1);
         (await page.Locator("#bias tr.small-group td.disparity").CountAsync()).ShouldBe(0);
 
-        // The DAG at the page's width: ten instances in nine columns, every label drawn at 11 px or more, the full key on hover.
+        // The DAG at the page's width: ten instances in nine columns, every label drawn at 11 px or more, the full key
+        // on hover.
         var nodes = page.Locator("#dag svg g.node");
         (await nodes.CountAsync()).ShouldBe(DashboardServer.Dag.Count);
         var smallest = await page.EvaluateAsync<double>("""
             () => Math.min(...[...document.querySelectorAll('#dag svg g.node text')].map(t => {
                 const svg = t.ownerSVGElement;
-                return parseFloat(t.getAttribute('font-size')) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                return parseFloat(t.getAttribute('font-size')) * svg.getBoundingClientRect().width
+                    / svg.viewBox.baseVal.width;
             }))
             """);
         smallest.ShouldBeGreaterThanOrEqualTo(11);
-        (await nodes.First.Locator("title").TextContentAsync()).ShouldStartWith("ingest(date=2024-01-21, source=socrata)");
+        (await nodes.First.Locator("title").TextContentAsync())
+            .ShouldStartWith("ingest(date=2024-01-21, source=socrata)");
         (await page.Locator("#runs details").CountAsync()).ShouldBe(1);
         (await page.Locator("#runs h2").InnerTextAsync()).ShouldBe("Runs for 2024-01-21");
         problems.ShouldBeEmpty();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-top.png") });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-top.png") });
 
         var path = Path.Combine(ScreenshotFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         new FileInfo(path).Length.ShouldBeGreaterThan(50_000);
-        foreach (var (section, name) in new[] { ("#scores", "dashboard-scores.png"), ("#drift-over-time", "dashboard-drift.png"),
-                     ("#performance", "dashboard-performance.png"), ("#dag", "dashboard-dag.png"), ("#bias", "dashboard-bias.png") })
-            await page.Locator(section).ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name) });
+        foreach (var (section, name) in new[]
+                 {
+                     ("#scores", "dashboard-scores.png"), ("#drift-over-time", "dashboard-drift.png"),
+                     ("#performance", "dashboard-performance.png"), ("#dag", "dashboard-dag.png"),
+                     ("#bias", "dashboard-bias.png"),
+                 })
+            await page.Locator(section).ScreenshotAsync(
+                new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name) });
 
         // Every run is one click away.
         await page.Locator("#all-runs").ClickAsync();
@@ -120,7 +140,10 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 600 } });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1366, Height = 600 },
+        });
 
         var response = await page.GotoAsync(server.BaseUrl + "/?date=2023-05-01");
 
@@ -131,7 +154,8 @@ public sealed class DashboardBrowserTests(SeededDashboard server) : IClassFixtur
         (await page.Locator("#psi").InnerTextAsync()).ShouldBe("0.142");
         Directory.CreateDirectory(ScreenshotFolder);
         await page.GoBackAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-unknown-date.png") });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-unknown-date.png") });
     }
 }
 
@@ -143,7 +167,10 @@ public sealed class EmptyDashboardBrowserTests(EmptyDashboard server) : IClassFi
         var (playwright, browser) = await DashboardBrowserTests.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
+        });
 
         var response = await page.GotoAsync(server.BaseUrl + "/");
 
@@ -151,6 +178,10 @@ public sealed class EmptyDashboardBrowserTests(EmptyDashboard server) : IClassFi
         (await page.Locator("#empty h2").InnerTextAsync()).ShouldBe("Nothing monitored yet");
         (await page.Locator("#dag svg g.node").CountAsync()).ShouldBe(DashboardServer.Dag.Count);
         Directory.CreateDirectory(DashboardBrowserTests.ScreenshotFolder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardBrowserTests.ScreenshotFolder, "dashboard-empty.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(DashboardBrowserTests.ScreenshotFolder, "dashboard-empty.png"),
+            FullPage = true,
+        });
     }
 }

@@ -13,7 +13,8 @@ public sealed class DashboardChartsTests
     {
         MonitorDate = new DateOnly(2024, 1, 21), ModelId = "m1", ReferenceRows = 5000, CurrentRows = 4202,
         Psi = 0.318, Ks = 0.25, MeanReference = 0.22, MeanCurrent = 0.34, MeanShift = 0.12,
-        FailShareReference = 0.10, FailShareCurrent = 0.27, Status = "alert", PsiWarn = 0.1, PsiAlert = 0.25, FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25,
+        FailShareReference = 0.10, FailShareCurrent = 0.27, Status = "alert", PsiWarn = 0.1, PsiAlert = 0.25,
+        FeaturePsiWarn = 0.1, FeaturePsiAlert = 0.25,
     };
 
     private static readonly (DateOnly, string, double)[] FeatureHistory =
@@ -24,16 +25,29 @@ public sealed class DashboardChartsTests
 
     private static readonly DriftRecord[] History =
     [
-        new() { MonitorDate = new DateOnly(2024, 1, 7), Psi = 0.031, FailShareReference = 0.10, FailShareCurrent = 0.11, Status = "ok" },
-        new() { MonitorDate = new DateOnly(2024, 1, 14), Psi = 0.142, FailShareReference = 0.10, FailShareCurrent = 0.19, Status = "warn" },
+        new()
+        {
+            MonitorDate = new DateOnly(2024, 1, 7), Psi = 0.031, FailShareReference = 0.10, FailShareCurrent = 0.11,
+            Status = "ok",
+        },
+        new()
+        {
+            MonitorDate = new DateOnly(2024, 1, 14), Psi = 0.142, FailShareReference = 0.10, FailShareCurrent = 0.19,
+            Status = "warn",
+        },
         Latest,
     ];
 
     private static ScoreHistograms Bins() => new(
         [.. Enumerable.Range(0, 10).Select(b => new Drift.Bin(b, b / 10.0, (b + 1) / 10.0, 500, b < 5 ? 0.18 : 0.02))],
-        [.. Enumerable.Range(0, 10).Select(b => new Drift.Bin(b, b / 10.0, (b + 1) / 10.0, 420, b is >= 2 and < 7 ? 0.18 : 0.02))]);
+        [
+            .. Enumerable.Range(0, 10)
+                .Select(b => new Drift.Bin(b, b / 10.0, (b + 1) / 10.0, 420, b is >= 2 and < 7 ? 0.18 : 0.02)),
+        ]);
 
-    /// <summary>The text drawn in an SVG chart, one entry per &lt;text&gt; element (ScottPlot 5 writes text as text, not paths).</summary>
+    /// <summary>
+    /// The text drawn in an SVG chart, one entry per &lt;text&gt; element (ScottPlot 5 writes text as text, not paths).
+    /// </summary>
     private static List<string> TextsOf(string svg) =>
         XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
 
@@ -63,7 +77,8 @@ public sealed class DashboardChartsTests
         texts.ShouldContain("Threshold 0.313: at or above is labelled fail");
         XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "text")
             .Select(e => (string?)e.Attribute("font-family")).Distinct().ShouldBe([DashboardCharts.FontFamily]);
-        // The reference as semi-transparent bars, the current as an outline of its own colour: both read where they overlap.
+        // The reference as semi-transparent bars, the current as an outline of its own colour: both read where they
+        // overlap.
         svg.ShouldContain("fill=\"#1F77B4\"", Case.Insensitive);
         svg.ShouldContain("fill-opacity=\"0.3");
         svg.ShouldContain("stroke=\"#D95F02\"", Case.Insensitive);
@@ -114,8 +129,10 @@ public sealed class DashboardChartsTests
         var svg = DashboardCharts.Svg(plot, DashboardCharts.DriftSize);
         var data = plot.RenderManager.LastRender.DataRect;
         data.Width.ShouldBeGreaterThan(500);
-        var legend = XDocument.Parse(svg).Descendants().First(e => e.Name.LocalName == "text" && e.Value.Trim() == DashboardCharts.PsiLegend);
-        // ScottPlot places text by a transform, translate(x y): where the text starts. Right of the data area: outside it.
+        var legend = XDocument.Parse(svg).Descendants()
+            .First(e => e.Name.LocalName == "text" && e.Value.Trim() == DashboardCharts.PsiLegend);
+        // ScottPlot places text by a transform, translate(x y): where the text starts. Right of the data area: outside
+        // it.
         var translate = ((string)legend.Attribute("transform")!).Split('(', ' ', ')');
         var x = double.Parse(translate[1], System.Globalization.CultureInfo.InvariantCulture);
         x.ShouldBeGreaterThan(data.Right);
@@ -126,8 +143,16 @@ public sealed class DashboardChartsTests
     {
         PerformanceRecord[] history =
         [
-            new() { PredictionDate = new DateOnly(2023, 11, 5), RocAuc = 0.66, PrecisionAt10 = 0.36, ValidationRocAuc = 0.695, ValidationPrecisionAt10 = 0.405, Status = "ok" },
-            new() { PredictionDate = new DateOnly(2023, 11, 12), RocAuc = 0.57, PrecisionAt10 = 0.25, ValidationRocAuc = 0.695, ValidationPrecisionAt10 = 0.405, Status = "alert" },
+            new()
+            {
+                PredictionDate = new DateOnly(2023, 11, 5), RocAuc = 0.66, PrecisionAt10 = 0.36,
+                ValidationRocAuc = 0.695, ValidationPrecisionAt10 = 0.405, Status = "ok",
+            },
+            new()
+            {
+                PredictionDate = new DateOnly(2023, 11, 12), RocAuc = 0.57, PrecisionAt10 = 0.25,
+                ValidationRocAuc = 0.695, ValidationPrecisionAt10 = 0.405, Status = "alert",
+            },
         ];
         using var auc = DashboardCharts.PerformanceOverTime(history, "roc_auc", 0.05, 0.1);
         var texts = TextsOf(DashboardCharts.Svg(auc, DashboardCharts.PerformanceSize));
@@ -137,7 +162,8 @@ public sealed class DashboardChartsTests
         texts.ShouldContain("Alert: 0.1 below validation");
 
         using var precision = DashboardCharts.PerformanceOverTime(history, "precision_at_10", 0.05, 0.1);
-        TextsOf(DashboardCharts.Svg(precision, DashboardCharts.PerformanceSize)).ShouldContain("Precision at 10%, realised vs validation");
+        TextsOf(DashboardCharts.Svg(precision, DashboardCharts.PerformanceSize))
+            .ShouldContain("Precision at 10%, realised vs validation");
 
         using var calibration = DashboardCharts.Calibration(history[0],
             [.. Enumerable.Range(1, 10).Select(d => new CalibrationBin(d, 80, 0.05 * d, 0.045 * d))]);
@@ -155,8 +181,11 @@ public sealed class DashboardChartsTests
 
         var folder = Path.Combine(SharedData.RepositoryRoot, "artifacts", "charts");
         Directory.CreateDirectory(folder);
-        foreach (var (name, png, size) in new[] { ("scores", DashboardCharts.Png(scores, DashboardCharts.ScoresSize), DashboardCharts.ScoresSize),
-                                                  ("drift", DashboardCharts.Png(drift, DashboardCharts.DriftSize), DashboardCharts.DriftSize) })
+        foreach (var (name, png, size) in new[]
+                 {
+                     ("scores", DashboardCharts.Png(scores, DashboardCharts.ScoresSize), DashboardCharts.ScoresSize),
+                     ("drift", DashboardCharts.Png(drift, DashboardCharts.DriftSize), DashboardCharts.DriftSize),
+                 })
         {
             File.WriteAllBytes(Path.Combine(folder, $"{name}.png"), png); // for people to look at
             png[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });

@@ -12,7 +12,8 @@ public sealed class DashboardDateTests(EmptyDashboard server) : IClassFixture<Em
         using var response = await server.Client.GetAsync("/?date=2014-02-30");
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("2014-02-30&#39; is not a date: February 2014 has 28 days.", Case.Sensitive);
+        (await response.Content.ReadAsStringAsync())
+            .ShouldContain("2014-02-30&#39; is not a date: February 2014 has 28 days.", Case.Sensitive);
     }
 
     [Fact]
@@ -22,6 +23,7 @@ public sealed class DashboardDateTests(EmptyDashboard server) : IClassFixture<Em
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        json.RootElement.GetProperty("detail").GetString().ShouldBe("'2014-13-01' is not a date: there is no month 13.");
+        json.RootElement.GetProperty("detail").GetString()
+            .ShouldBe("'2014-13-01' is not a date: there is no month 13.");
     }
 }

@@ -33,7 +33,10 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         TextOf(html, "mean-shift").ShouldBe("+0.120");
         TextOf(html, "fail-share").ShouldBe("27.0%");
         html.ShouldContain("""<p class="status alert">""");
-        foreach (var section in new[] { "scores", "drift-over-time", "feature-drift", "performance", "dag", "runs", "model", "bias" })
+        foreach (var section in new[]
+                 {
+                     "scores", "drift-over-time", "feature-drift", "performance", "dag", "runs", "model", "bias",
+                 })
             html.ShouldContain($"""<section id="{section}">""");
         html.ShouldNotContain("<script");
         server.DagRequests.ShouldContain(new DateOnly(2024, 1, 21));
@@ -44,10 +47,15 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
     {
         var (_, html) = await GetPageAsync("/");
 
-        var svgs = Regex.Matches(html, "<svg.*?</svg>", RegexOptions.Singleline).Select(m => XElement.Parse(m.Value)).ToList();
+        var svgs = Regex.Matches(html, "<svg.*?</svg>", RegexOptions.Singleline)
+            .Select(m => XElement.Parse(m.Value))
+            .ToList();
         // Scores, drift, shares labelled fail, realised AUC, realised precision, calibration, and the DAG.
         svgs.Count.ShouldBe(7);
-        var texts = svgs.Select(s => string.Join("\n", s.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()))).ToList();
+        var texts = svgs
+            .Select(s => string.Join("\n",
+                s.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim())))
+            .ToList();
         texts[0].ShouldContain("Reference: the model's scores of the whole cohort on its validation dates (n = 5,000)");
         texts[0].ShouldContain("Current: predictions of 2024-01-21 (n = 4,202)");
         texts[0].ShouldContain("Share of establishments");
@@ -58,7 +66,11 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         texts[4].ShouldContain("Precision at 10%, realised vs validation");
         texts[5].ShouldContain("Calibration, 2023-11-12");
         texts[6].ShouldContain("predict");
-        var ids = svgs.SelectMany(s => s.DescendantsAndSelf()).Select(e => (string?)e.Attribute("id")).OfType<string>().ToList();
+        var ids = svgs
+            .SelectMany(s => s.DescendantsAndSelf())
+            .Select(e => (string?)e.Attribute("id"))
+            .OfType<string>()
+            .ToList();
         ids.Count.ShouldBeGreaterThan(0);
         ids.ShouldBeUnique();
     }
@@ -74,7 +86,9 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
     public async Task Small_bias_groups_are_muted_with_the_reason_and_never_highlighted()
     {
         var (_, html) = await GetPageAsync("/");
-        var rows = Regex.Matches(Section(html, "bias"), "<tr.*?</tr>", RegexOptions.Singleline).Select(m => m.Value).ToList();
+        var rows = Regex.Matches(Section(html, "bias"), "<tr.*?</tr>", RegexOptions.Singleline)
+            .Select(m => m.Value)
+            .ToList();
 
         var small = rows.Single(r => r.Contains(DashboardSeed.SmallGroup, StringComparison.Ordinal));
         small.ShouldStartWith("""<tr class="small-group" """);
@@ -92,7 +106,8 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
 
         var features = Section(html, "feature-drift");
         foreach (var feature in DashboardSeed.Features) features.ShouldContain($"<td>{feature}</td>");
-        features.ShouldContain("<td class=\"num\">0.200</td>"); // days_since_last_inspection on 2024-01-21: 0.02 + 0.09 x 2
+        // days_since_last_inspection on 2024-01-21: 0.02 + 0.09 x 2.
+        features.ShouldContain("<td class=\"num\">0.200</td>");
         var performance = Section(html, "performance");
         performance.ShouldContain("<td>2023-11-12</td>");
         performance.ShouldContain("0.628 (0.695)");
@@ -107,7 +122,8 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         var runs = Section(html, "runs");
         runs.ShouldContain("<h2>Runs for 2024-01-14</h2>");
         runs.ShouldContain("No task has run for this date.");
-        Regex.Match(runs, """<a id="all-runs" href="([^"]*)">All runs</a>""").Groups[1].Value.ShouldBe("/?date=2024-01-14&amp;runs=all", runs);
+        Regex.Match(runs, """<a id="all-runs" href="([^"]*)">All runs</a>""").Groups[1].Value
+            .ShouldBe("/?date=2024-01-14&amp;runs=all", runs);
 
         var (_, all) = await GetPageAsync("/?date=2024-01-14&runs=all");
         var everything = Section(all, "runs");
@@ -141,7 +157,9 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         TextOf(html, "model-pin").ShouldStartWith("lightgbm-2024-01-01-a1b2c3, by ops at 2024-01-20 08:00Z");
         html.ShouldContain("<th class=\"num\">roc auc</th>");
         html.ShouldContain(">0.701<");
-        var flagged = Regex.Matches(html, """<td class="num disparity">(.*?)</td>""").Select(m => m.Groups[1].Value).ToList();
+        var flagged = Regex.Matches(html, """<td class="num disparity">(.*?)</td>""")
+            .Select(m => m.Groups[1].Value)
+            .ToList();
         // Grocery's predicted positive rate (x1.6) and FPR (x1.5); its FNR at 0.84 is within parity.
         flagged.Count.ShouldBe(2);
         flagged[0].ShouldContain("×1.60");
@@ -169,7 +187,8 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
 
         status.ShouldBe(HttpStatusCode.NotFound);
         TextOf(html, "problem").ShouldBe("Cannot show that date");
-        html.ShouldContain("Nothing was monitored on 2023-05-01. Monitored dates run from 2024-01-07 to 2024-01-21 (3 dates).");
+        html.ShouldContain(
+            "Nothing was monitored on 2023-05-01. Monitored dates run from 2024-01-07 to 2024-01-21 (3 dates).");
         html.ShouldContain("""<a href="/?date=2024-01-14">2024-01-14</a>""");
     }
 
@@ -197,7 +216,8 @@ public sealed class DashboardHostTests(SeededDashboard server) : IClassFixture<S
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe(contentType);
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        if (contentType == "image/png") bytes[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        if (contentType == "image/png")
+            bytes[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
         else XDocument.Parse(System.Text.Encoding.UTF8.GetString(bytes)).Root!.Name.LocalName.ShouldBe("svg");
     }
 

@@ -32,9 +32,11 @@ public sealed class KeyedDashboard : IAsyncLifetime
         await DashboardSeed.FillAsync(_db.DataSource);
         _readOnly = DatabaseConnector.Build(_db.ConnectionString, NullLoggerFactory.Instance, readOnly: true);
         _app = DashboardHost.Create("http://127.0.0.1:0", _readOnly, (_, _) => Task.FromResult(DashboardServer.Dag),
-            new DashboardSettings { RecentRuns = 20, Keys = new() { ["alice"] = ApiKeys.Hash(Key) } }, NullLoggerFactory.Instance);
+            new DashboardSettings { RecentRuns = 20, Keys = new() { ["alice"] = ApiKeys.Hash(Key) } },
+            NullLoggerFactory.Instance);
         await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var address = _app.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Client = new HttpClient { BaseAddress = new Uri(address) };
     }
 
@@ -84,16 +86,22 @@ public sealed class DashboardSecurityTests(KeyedDashboard dashboard) : IClassFix
     public async Task The_key_opens_the_page_as_a_basic_password_or_a_bearer_token_and_a_wrong_one_does_not()
     {
         (await dashboard.Client.SendAsync(Get("/", Basic(KeyedDashboard.Key)))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await dashboard.Client.SendAsync(Get("/", new("Bearer", KeyedDashboard.Key)))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await dashboard.Client.SendAsync(Get("/", Basic(KeyedDashboard.Key + "x")))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await dashboard.Client.SendAsync(Get("/", new("Basic", "not base64!")))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await dashboard.Client.SendAsync(Get("/", new("Bearer", KeyedDashboard.Key)))).StatusCode
+            .ShouldBe(HttpStatusCode.OK);
+        (await dashboard.Client.SendAsync(Get("/", Basic(KeyedDashboard.Key + "x")))).StatusCode
+            .ShouldBe(HttpStatusCode.Unauthorized);
+        (await dashboard.Client.SendAsync(Get("/", new("Basic", "not base64!")))).StatusCode
+            .ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task Health_answers_without_a_key_and_head_answers_like_get()
     {
         (await dashboard.Client.SendAsync(Get("/health", null))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var head = await dashboard.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/") { Headers = { Authorization = Basic(KeyedDashboard.Key) } });
+        var head = await dashboard.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")
+        {
+            Headers = { Authorization = Basic(KeyedDashboard.Key) },
+        });
         head.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await head.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
     }
@@ -101,15 +109,19 @@ public sealed class DashboardSecurityTests(KeyedDashboard dashboard) : IClassFix
     [Fact]
     public async Task Metrics_count_pages_by_route_and_say_which_date_and_model_were_monitored_last()
     {
-        (await dashboard.Client.SendAsync(Get("/charts/drift.svg", Basic(KeyedDashboard.Key)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await dashboard.Client.SendAsync(Get("/charts/drift.svg", Basic(KeyedDashboard.Key)))).StatusCode
+            .ShouldBe(HttpStatusCode.OK);
 
         var response = await dashboard.Client.SendAsync(Get("/metrics", new("Bearer", KeyedDashboard.Key)));
         var text = await response.Content.ReadAsStringAsync();
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         text.ShouldContain("""http_requests_total{route="/charts/drift.svg",method="GET",status="200"}""");
-        text.ShouldContain("""http_request_duration_seconds_count{route="/charts/drift.svg",method="GET",status="200"}""");
-        text.ShouldContain($$"""inspections_dashboard_monitored_info{monitor_date="2024-01-21",model_id="{{DashboardSeed.ModelId}}",status="alert"} 1""");
+        text.ShouldContain(
+            """http_request_duration_seconds_count{route="/charts/drift.svg",method="GET",status="200"}""");
+        text.ShouldContain(
+            $$"""inspections_dashboard_monitored_info{monitor_date="2024-01-21",""" +
+            $$"""model_id="{{DashboardSeed.ModelId}}",status="alert"} 1""");
         text.ShouldContain("inspections_dashboard_monitored_psi 0.318");
         text.ShouldContain("inspections_dashboard_database_up 1");
     }

@@ -17,7 +17,9 @@ namespace Inspections.Tests.Dashboard;
 /// </summary>
 public abstract class DashboardServer : IAsyncLifetime
 {
-    /// <summary>The weekly DAG's shape (ten instances in nine columns), so the page is checked at its real width.</summary>
+    /// <summary>
+    /// The weekly DAG's shape (ten instances in nine columns), so the page is checked at its real width.
+    /// </summary>
     internal static readonly IReadOnlyList<DagNode> Dag = WeeklyDag();
 
     private static IReadOnlyList<DagNode> WeeklyDag()
@@ -26,12 +28,17 @@ public abstract class DashboardServer : IAsyncLifetime
         var ran = new DateTime(2024, 1, 22, 2, 40, 0, DateTimeKind.Utc);
         (string Task, DagState State, string[] Upstream)[] tasks =
         [
-            ("ingest", DagState.Complete, []), ("clean", DagState.Complete, ["ingest"]), ("features", DagState.Complete, ["clean"]),
-            ("evaluate", DagState.Complete, ["clean"]), ("train", DagState.Complete, ["features"]), ("select", DagState.Complete, ["train"]),
+            ("ingest", DagState.Complete, []), ("clean", DagState.Complete, ["ingest"]),
+            ("features", DagState.Complete, ["clean"]), ("evaluate", DagState.Complete, ["clean"]),
+            ("train", DagState.Complete, ["features"]), ("select", DagState.Complete, ["train"]),
             ("bias", DagState.Complete, ["select"]), ("predict", DagState.Failed, ["features", "bias"]),
             ("store-api", DagState.NotRun, ["predict"]), ("monitor", DagState.NotRun, ["store-api", "evaluate"]),
         ];
-        return [.. tasks.Select(t => new DagNode(Key(t.Task), t.Task, t.State, [.. t.Upstream.Select(Key)], t.State == DagState.Complete ? ran : null))];
+        return
+        [
+            .. tasks.Select(t => new DagNode(Key(t.Task), t.Task, t.State, [.. t.Upstream.Select(Key)],
+                t.State == DagState.Complete ? ran : null)),
+        ];
     }
 
     private NpgsqlDataSource? _readOnly;
@@ -60,10 +67,14 @@ public abstract class DashboardServer : IAsyncLifetime
         }, new DashboardSettings
         {
             RecentRuns = 20, AllRuns = 500, BiasMinGroupSize = 30,
-            Monitoring = new() { AucWarnMargin = 0.05, AucAlertMargin = 0.1, PrecisionWarnMargin = 0.05, PrecisionAlertMargin = 0.1 },
+            Monitoring = new()
+            {
+                AucWarnMargin = 0.05, AucAlertMargin = 0.1, PrecisionWarnMargin = 0.05, PrecisionAlertMargin = 0.1,
+            },
         }, NullLoggerFactory.Instance);
         await _app.StartAsync();
-        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        BaseUrl = _app.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
     }
 

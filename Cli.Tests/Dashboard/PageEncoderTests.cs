@@ -10,7 +10,8 @@ public sealed class PageEncoderTests
     [Fact]
     public void The_characters_html_gives_a_meaning_to_are_entities()
     {
-        Encoder.Encode("""<a title="x">'Tom' & Jerry</a>""").ShouldBe("&lt;a title=&quot;x&quot;&gt;&#39;Tom&#39; &amp; Jerry&lt;/a&gt;");
+        Encoder.Encode("""<a title="x">'Tom' & Jerry</a>""")
+            .ShouldBe("&lt;a title=&quot;x&quot;&gt;&#39;Tom&#39; &amp; Jerry&lt;/a&gt;");
     }
 
     [Fact]

@@ -26,7 +26,9 @@ public sealed class PredictedDatabase : IAsyncLifetime
     public Task DisposeAsync() => Db.DisposeAsync();
 }
 
-/// <summary>The acceptance demo's steps, as tests: predict, again, a bad check, store-api, monitor, status, the DAG picture.</summary>
+/// <summary>
+/// The acceptance demo's steps, as tests: predict, again, a bad check, store-api, monitor, status, the DAG picture.
+/// </summary>
 public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassFixture<PredictedDatabase>
 {
     private TestDatabase Db => predicted.Db;
@@ -40,8 +42,10 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
     private sealed record Totals(long Metadata, long Runs, long Predictions, long Checks);
 
     private Task<Totals> TotalsAsync() => QueryAsync<Totals>("""
-        select (select count(*) from pipeline.task_metadata) as Metadata, (select count(*) from pipeline.task_runs) as Runs,
-               (select count(*) from predictions.scores) as Predictions, (select count(*) from pipeline.check_results) as Checks
+        select (select count(*) from pipeline.task_metadata) as Metadata,
+               (select count(*) from pipeline.task_runs) as Runs,
+               (select count(*) from predictions.scores) as Predictions,
+               (select count(*) from pipeline.check_results) as Checks
         """);
 
     [Fact]
@@ -49,19 +53,25 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
     {
         var result = predicted.FirstPredict;
         result.ExitCode.ShouldBe(ExitCodes.Success, result.ToString());
-        var ran = result.Out.Split('\n').Where(l => l.TrimStart().StartsWith("ran ")).Select(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].Split('(')[0]).ToList();
+        var ran = result.Out.Split('\n')
+            .Where(l => l.TrimStart().StartsWith("ran "))
+            .Select(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].Split('(')[0])
+            .ToList();
         ran.ShouldBe(["ingest", "clean", "features", "train", "select", "bias", "predict"]);
         result.Out.ShouldContain("DAG green: 7 ran");
 
-        var cohort = await QueryAsync<long>("select count(*) from features.cohort where as_of_date = @d", new { d = DateOnly.Parse(SampleData.RunDate) });
+        var cohort = await QueryAsync<long>("select count(*) from features.cohort where as_of_date = @d",
+            new { d = DateOnly.Parse(SampleData.RunDate) });
         cohort.ShouldBeGreaterThan(100);
-        (await QueryAsync<long>("select count(*) from predictions.scores where prediction_date = @d", new { d = DateOnly.Parse(SampleData.RunDate) })).ShouldBe(cohort);
+        (await QueryAsync<long>("select count(*) from predictions.scores where prediction_date = @d",
+            new { d = DateOnly.Parse(SampleData.RunDate) })).ShouldBe(cohort);
         (await QueryAsync<long>("""
             select count(*) from predictions.scores s join models.registry r using (model_id)
             where s.label <> case when s.score >= r.threshold then 'fail' else 'pass' end
             """)).ShouldBe(0);
 
-        var figures = await QueryAsync<string>("select figures::text from pipeline.task_metadata where task = 'predict' and parameters->>'date' = @d",
+        var figures = await QueryAsync<string>(
+            "select figures::text from pipeline.task_metadata where task = 'predict' and parameters->>'date' = @d",
             new { d = SampleData.RunDate });
         figures.ShouldContain("\"model_id\"");
         figures.ShouldContain($"\"cohort\": {cohort}");
@@ -99,7 +109,8 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         after.Metadata.ShouldBe(before.Metadata);
         after.Predictions.ShouldBe(before.Predictions);
         after.Runs.ShouldBe(before.Runs + 1);
-        (await QueryAsync<string>("select failure_report from pipeline.task_runs where state = 'failed' and task_key like 'predict(%check.max_score=-1)'"))
+        (await QueryAsync<string>("select failure_report from pipeline.task_runs " +
+                "where state = 'failed' and task_key like 'predict(%check.max_score=-1)'"))
             .ShouldContain("Assertion: max_score:");
     }
 
@@ -110,13 +121,16 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         var store = await predicted.RunAsync("store-api", "--date", SampleData.RunDate);
         store.ExitCode.ShouldBe(ExitCodes.Success, store.ToString());
         var served = await QueryAsync<(long Rows, long MaxRank, long Named, long Models)>(
-            "select count(*), max(rank), count(*) filter (where name <> ''), count(distinct model_id) from api.predictions where prediction_date = @date", new { date });
-        served.Rows.ShouldBe(await QueryAsync<long>("select count(*) from predictions.scores where prediction_date = @date", new { date }));
+            "select count(*), max(rank), count(*) filter (where name <> ''), count(distinct model_id) " +
+            "from api.predictions where prediction_date = @date", new { date });
+        served.Rows.ShouldBe(await QueryAsync<long>(
+            "select count(*) from predictions.scores where prediction_date = @date", new { date }));
         served.MaxRank.ShouldBe(served.Rows);
         served.Named.ShouldBe(served.Rows);
         served.Models.ShouldBe(1);
         (await QueryAsync<long>("""
-            select count(*) from api.predictions a join api.predictions b on a.prediction_date = b.prediction_date and a.rank = b.rank - 1
+            select count(*) from api.predictions a
+            join api.predictions b on a.prediction_date = b.prediction_date and a.rank = b.rank - 1
             where a.score < b.score
             """)).ShouldBe(0);
 
@@ -124,17 +138,23 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         monitor.ExitCode.ShouldBe(ExitCodes.Success, monitor.ToString());
         monitor.Out.ShouldContain($"Drift on {SampleData.RunDate}:");
         var drift = await QueryAsync<(long Current, long Reference, int Bins, double Psi, string Status)>(
-            "select current_rows, reference_rows, bins, psi, status from monitoring.drift where monitor_date = @date", new { date });
+            "select current_rows, reference_rows, bins, psi, status from monitoring.drift where monitor_date = @date",
+            new { date });
         drift.Current.ShouldBe(served.Rows);
         drift.Reference.ShouldBe(await QueryAsync<long>("select count(*) from models.reference_cohort"));
         drift.Bins.ShouldBe(10);
         drift.Status.ShouldBeOneOf("ok", "warn", "alert");
-        (await QueryAsync<long>("select count(*) from monitoring.histogram_bins where monitor_date = @date", new { date })).ShouldBe(40);
+        (await QueryAsync<long>("select count(*) from monitoring.histogram_bins where monitor_date = @date",
+            new { date })).ShouldBe(40);
 
         var status = await predicted.RunAsync("status", "--date", SampleData.RunDate);
         status.ExitCode.ShouldBe(ExitCodes.Success, status.ToString());
         status.Out.ShouldStartWith("DAG green: 10 complete, 0 failed, 0 not run"); // evaluate among them
-        foreach (var stage in new[] { "monitor(", "├─ store-api(", "└─ evaluate(", "└─ predict(", "├─ features(", "└─ bias(", "└─ select(", "└─ train(", "└─ clean(", "└─ ingest(" })
+        foreach (var stage in new[]
+                 {
+                     "monitor(", "├─ store-api(", "└─ evaluate(", "└─ predict(", "├─ features(", "└─ bias(",
+                     "└─ select(", "└─ train(", "└─ clean(", "└─ ingest(",
+                 })
             status.Out.ShouldContain(stage);
 
         var svgFile = Path.Combine(Path.GetTempPath(), $"dag-{Guid.NewGuid():N}.svg");
@@ -162,17 +182,22 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         var result = await Db.RunAsync("run", "--date", later, "--source", SampleData.Csv, "--fail-on-drift");
         var config = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = Db.ConnectionString, ["Monitoring:PsiAlert"] = "0", ["Monitoring:KsAlert"] = "0",
+            ["ConnectionStrings:Postgres"] = Db.ConnectionString,
+            ["Monitoring:PsiAlert"] = "0",
+            ["Monitoring:KsAlert"] = "0",
         };
         result.Out.ShouldContain($"complete bias(date={SampleData.RunDate}");
         result.Out.ShouldNotContain("ran      train(");
         (await QueryAsync<long>("select count(*) from models.registry")).ShouldBe(1);
-        var status = await QueryAsync<string>("select status from monitoring.drift where monitor_date = @d", new { d = DateOnly.Parse(later) });
+        var status = await QueryAsync<string>("select status from monitoring.drift where monitor_date = @d",
+            new { d = DateOnly.Parse(later) });
         result.ExitCode.ShouldBe(status == "alert" ? ExitCodes.DriftAlert : ExitCodes.Success, result.ToString());
 
-        var strict = await CliRunner.RunAsync(["monitor", "--date", later, "--source", SampleData.Csv, "--fail-on-drift", "--force"], config);
+        var strict = await CliRunner.RunAsync(
+            ["monitor", "--date", later, "--source", SampleData.Csv, "--fail-on-drift", "--force"], config);
         strict.ExitCode.ShouldBe(ExitCodes.DriftAlert, strict.ToString());
-        (await QueryAsync<string>("select status from monitoring.drift where monitor_date = @d", new { d = DateOnly.Parse(later) })).ShouldBe("alert");
+        (await QueryAsync<string>("select status from monitoring.drift where monitor_date = @d",
+            new { d = DateOnly.Parse(later) })).ShouldBe("alert");
     }
 
     [Fact]
@@ -185,7 +210,8 @@ public sealed class PipelineEndToEndTests(PredictedDatabase predicted) : IClassF
         var missing = await Db.RunAsync("ingest", "--date", "2014-01-01", "--source", "/no/such/file.csv");
         missing.ExitCode.ShouldBe(ExitCodes.UsageError);
         missing.ErrorLines.ShouldHaveSingleItem(missing.ToString())
-            .ShouldBe("error: --source '/no/such/file.csv': no such file (give a portal CSV export, a saved SODA JSON file, or socrata)");
+            .ShouldBe("error: --source '/no/such/file.csv': no such file " +
+                "(give a portal CSV export, a saved SODA JSON file, or socrata)");
         missing.LastErrorLine.ShouldBe("exit code 2 (UsageError)");
 
         var badStage = await Db.RunAsync("run", "--until", "everything");

@@ -8,7 +8,9 @@ namespace Inspections.Tests.Prediction;
 public sealed class ScoreReasonsTests
 {
     private static readonly IReadOnlyList<FeatureRow> Rows =
-        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
+        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf)
+            .Where(r => r.LabelFail is not null)
+            .ToList();
 
     public static TheoryData<string> Algorithms => [Candidate.Logistic, Candidate.FastTree, Candidate.LightGbm];
 
@@ -19,7 +21,8 @@ public sealed class ScoreReasonsTests
     private static ModelScorer Reloaded(Candidate candidate, ModelScorer fitted)
     {
         var bytes = fitted.Save();
-        return ModelScorer.Load(bytes, candidate.Algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All, fitted.TransformJson);
+        return ModelScorer.Load(bytes, candidate.Algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All,
+            fitted.TransformJson);
     }
 
     [Fact]
@@ -37,9 +40,11 @@ public sealed class ScoreReasonsTests
         contributions.Count.ShouldBe(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
-            // By hand: every numeric slot's weight times its standardised value, and the weight of each category the row has.
+            // By hand: every numeric slot's weight times its standardised value, and the weight of each category the
+            // row has.
             var z = transform.Apply(rows[i].Numeric);
-            var expected = FeatureSet.Numeric.Select((f, j) => (Feature: f, Effect: weights.GetValueOrDefault(f) * z[j]))
+            var expected = FeatureSet.Numeric
+                .Select((f, j) => (Feature: f, Effect: weights.GetValueOrDefault(f) * z[j]))
                 .Concat(FeatureSet.Categorical.Select((c, j) => $"{c}={rows[i].Categorical[j]}")
                     .Select(slot => (Feature: slot, Effect: weights.GetValueOrDefault(slot))))
                 .Where(p => p.Effect != 0)
@@ -108,10 +113,12 @@ public sealed class ScoreReasonsTests
 
         ScoreReasons.Reason(row, "fails_before", 0.31).ShouldBe(
             new ScoreReason("fails_before", "3", 0.31, "Failed 3 of its 5 inspections (raises the risk)"));
-        ScoreReasons.Reason(row, "last_result_fail", 0.123456).Text.ShouldBe("Its last pass/fail inspection failed (raises the risk)");
+        ScoreReasons.Reason(row, "last_result_fail", 0.123456).Text
+            .ShouldBe("Its last pass/fail inspection failed (raises the risk)");
         ScoreReasons.Reason(row, "last_result_fail", 0.123456).Effect.ShouldBe(0.1235);
         ScoreReasons.Reason(row, "nearby_fail_12m_1km", 0.1).Text
-            .ShouldBe("Other places within about 1 km failed 25% of their inspections in the last 12 months (raises the risk)");
+            .ShouldBe("Other places within about 1 km failed 25% of their inspections in the last 12 months " +
+                "(raises the risk)");
         ScoreReasons.Reason(row, "days_since_last_inspection", -0.05).Text
             .ShouldBe("Last inspected 412 days before the prediction date (lowers the risk)");
         ScoreReasons.Reason(row, "risk_level=high", 0.2).ShouldBe(
@@ -121,7 +128,10 @@ public sealed class ScoreReasonsTests
     [Fact]
     public void The_reasons_round_trip_through_their_stored_json()
     {
-        var reasons = new[] { new ScoreReason("fails_before", "3", 0.31, "Failed 3 of its 5 inspections (raises the risk)") };
+        var reasons = new[]
+        {
+            new ScoreReason("fails_before", "3", 0.31, "Failed 3 of its 5 inspections (raises the risk)"),
+        };
 
         var json = ScoreReasons.ToJson(reasons);
 

@@ -28,12 +28,17 @@ public sealed class BaselineTests
     [Fact]
     public void A_stored_baseline_has_no_model_bytes_and_scores_from_its_risk_table()
     {
-        FeatureRow[] rows = [Row("high", true), Row("high", false), Row("low", false), Row("low", false), Row("low", true), Row("low", false)];
+        FeatureRow[] rows =
+        [
+            Row("high", true), Row("high", false), Row("low", false), Row("low", false), Row("low", true),
+            Row("low", false),
+        ];
         var candidate = Candidate.Create(Candidate.Baseline, []);
         var fitted = ModelScorer.Fit(candidate, rows);
         var bytes = fitted.Save();
         bytes.ShouldBeEmpty();
-        var loaded = ModelScorer.Load(bytes, Candidate.Baseline, fitted.HyperParametersJson(candidate), FeatureSet.All, null, ModelScorer.Sha256(bytes));
+        var loaded = ModelScorer.Load(bytes, Candidate.Baseline, fitted.HyperParametersJson(candidate), FeatureSet.All,
+            null, ModelScorer.Sha256(bytes));
         FeatureRow[] probe = [Row("high", false), Row("medium", false), Row("low", false)];
         loaded.Score(probe).ShouldBe(fitted.Score(probe));
         loaded.Score(probe).ShouldBe([0.5, 0.5, 0.25], tolerance: 1e-12);
@@ -42,7 +47,8 @@ public sealed class BaselineTests
     [Fact]
     public void A_model_trained_on_other_features_is_refused()
     {
-        Should.Throw<InvalidOperationException>(() => ModelScorer.Load([], Candidate.Baseline, "{}", ["fails_before"], null))
+        Should.Throw<InvalidOperationException>(
+                () => ModelScorer.Load([], Candidate.Baseline, "{}", ["fails_before"], null))
             .Message.ShouldContain("features");
     }
 }

@@ -8,10 +8,11 @@ public sealed class BiasAuditTests
     // 0.3 fail, 0.2 pass, 0.1 pass. Group "b" (4 rows, no fail): flagged 0.8, 0.6; not flagged 0.4, 0.3.
     internal static readonly AuditRow[] Rows =
     [
-        new(0.9, true, "a", "high", "north"), new(0.7, false, "a", "high", "north"), new(0.6, true, "a", "high", "south"),
-        new(0.3, true, "a", "low", "south"), new(0.2, false, "a", "low", "north"), new(0.1, false, "a", "low", "south"),
-        new(0.8, false, "b", "high", "north"), new(0.4, false, "b", "low", "south"), new(0.3, false, "b", "low", "north"),
-        new(0.6, false, "b", "high", "south"),
+        new(0.9, true, "a", "high", "north"), new(0.7, false, "a", "high", "north"),
+        new(0.6, true, "a", "high", "south"), new(0.3, true, "a", "low", "south"),
+        new(0.2, false, "a", "low", "north"), new(0.1, false, "a", "low", "south"),
+        new(0.8, false, "b", "high", "north"), new(0.4, false, "b", "low", "south"),
+        new(0.3, false, "b", "low", "north"), new(0.6, false, "b", "high", "south"),
     ];
 
     [Fact]

@@ -6,7 +6,9 @@ namespace Inspections.Tests.Training;
 public sealed class ModelScorerTests
 {
     private static readonly IReadOnlyList<FeatureRow> Rows =
-        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
+        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf)
+            .Where(r => r.LabelFail is not null)
+            .ToList();
 
     public static TheoryData<string> Algorithms => [Candidate.Logistic, Candidate.FastTree, Candidate.LightGbm];
 
@@ -23,7 +25,8 @@ public sealed class ModelScorerTests
         var before = fitted.Score(Rows);
         var bytes = fitted.Save();
 
-        var loaded = ModelScorer.Load(bytes, algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All, fitted.TransformJson, ModelScorer.Sha256(bytes));
+        var loaded = ModelScorer.Load(bytes, algorithm, fitted.HyperParametersJson(candidate), FeatureSet.All,
+            fitted.TransformJson, ModelScorer.Sha256(bytes));
 
         var after = loaded.Score(Rows);
         before.Distinct().Count().ShouldBeGreaterThan(10);
@@ -46,8 +49,11 @@ public sealed class ModelScorerTests
     public void Tree_models_do_not_depend_on_the_number_of_threads_that_built_them(string algorithm)
     {
         // Enough rows that the trainers split the work between threads; select refits with every core on this promise.
-        var rows = SnapshotGenerator.Generate(licenses: 2000, weeks: 20, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
-        var candidate = Candidate.Create(algorithm, new() { ["leaves"] = 16, ["trees"] = 30, ["min_leaf"] = 20, ["lr"] = 0.1 });
+        var rows = SnapshotGenerator.Generate(licenses: 2000, weeks: 20, TrainedDatabase.FirstAsOf)
+            .Where(r => r.LabelFail is not null)
+            .ToList();
+        var candidate = Candidate.Create(algorithm,
+            new() { ["leaves"] = 16, ["trees"] = 30, ["min_leaf"] = 20, ["lr"] = 0.1 });
 
         var one = ModelScorer.Fit(candidate, rows, treeThreads: 1);
         var four = ModelScorer.Fit(candidate, rows, treeThreads: 4);
@@ -63,7 +69,8 @@ public sealed class ModelScorerTests
     {
         var candidate = Small(Candidate.LightGbm);
         var bytes = ModelScorer.Fit(candidate, Rows).Save();
-        Should.Throw<InvalidOperationException>(() => ModelScorer.Load(bytes, Candidate.LightGbm, "{}", FeatureSet.All, null, ModelScorer.Sha256([1, 2, 3])))
+        Should.Throw<InvalidOperationException>(() => ModelScorer.Load(bytes, Candidate.LightGbm, "{}", FeatureSet.All,
+                null, ModelScorer.Sha256([1, 2, 3])))
             .Message.ShouldContain("sha256");
     }
 }

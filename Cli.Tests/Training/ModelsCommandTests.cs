@@ -4,7 +4,9 @@ using Inspections.Tests.Infrastructure;
 
 namespace Inspections.Tests.Training;
 
-/// <summary>The bundled sample trained at two dates (three folds each, to stay quick): two models in the registry.</summary>
+/// <summary>
+/// The bundled sample trained at two dates (three folds each, to stay quick): two models in the registry.
+/// </summary>
 public sealed class TwoModelsDatabase : IAsyncLifetime
 {
     public const string EarlyDate = "2014-08-04";
@@ -49,11 +51,13 @@ public sealed class ModelsCommandTests(TwoModelsDatabase models) : IClassFixture
     {
         await using var connection = await models.Db.DataSource.OpenConnectionAsync();
         var day = await connection.QuerySingleAsync<Day>(
-            "select model_id as ModelId, model_choice as ModelChoice, model_reason as ModelReason from predictions.days where prediction_date = @d::date",
+            "select model_id as ModelId, model_choice as ModelChoice, model_reason as ModelReason " +
+            "from predictions.days where prediction_date = @d::date",
             new { d = date });
         // Every score of the day came from the model the day names.
         (await connection.QuerySingleAsync<long>(
-            "select count(*) from predictions.scores where prediction_date = @d::date and model_id <> @m", new { d = date, m = day.ModelId }))
+                "select count(*) from predictions.scores where prediction_date = @d::date and model_id <> @m",
+                new { d = date, m = day.ModelId }))
             .ShouldBe(0);
         return day;
     }
@@ -63,7 +67,8 @@ public sealed class ModelsCommandTests(TwoModelsDatabase models) : IClassFixture
     {
         var list = await models.RunAsync("models", "list");
         list.ExitCode.ShouldBe(ExitCodes.Success, list.ToString());
-        list.Out.IndexOf(models.Late, StringComparison.Ordinal).ShouldBeLessThan(list.Out.IndexOf(models.Early, StringComparison.Ordinal));
+        list.Out.IndexOf(models.Late, StringComparison.Ordinal)
+            .ShouldBeLessThan(list.Out.IndexOf(models.Early, StringComparison.Ordinal));
         list.Out.ShouldContain(TwoModelsDatabase.EarlyDate);
 
         var show = await models.RunAsync("models", "show", models.Early);
@@ -82,8 +87,10 @@ public sealed class ModelsCommandTests(TwoModelsDatabase models) : IClassFixture
         var result = await models.RunAsync("models", verb, "no-such-model");
 
         result.ExitCode.ShouldBe(ExitCodes.UsageError, result.ToString());
-        result.ErrorLines.ShouldBe(["error: no model 'no-such-model' in the registry (inspections models list shows them)"]);
-        (await models.Db.ScalarAsync<long>("select count(*) from models.pins where model_id = 'no-such-model'")).ShouldBe(0);
+        result.ErrorLines
+            .ShouldBe(["error: no model 'no-such-model' in the registry (inspections models list shows them)"]);
+        (await models.Db.ScalarAsync<long>("select count(*) from models.pins where model_id = 'no-such-model'"))
+            .ShouldBe(0);
     }
 
     [Fact]
@@ -96,35 +103,43 @@ public sealed class ModelsCommandTests(TwoModelsDatabase models) : IClassFixture
         (await models.RunAsync("models", "promote", models.Early)).Out.ShouldContain("is already pinned");
         (await models.RunAsync("models", "list")).Out.ShouldContain($"* {models.Early}");
 
-        (await models.PipelineAsync("predict", "--date", TwoModelsDatabase.LateDate)).ExitCode.ShouldBe(ExitCodes.Success);
+        (await models.PipelineAsync("predict", "--date", TwoModelsDatabase.LateDate)).ExitCode
+            .ShouldBe(ExitCodes.Success);
         var pinned = await PredictedDayAsync(TwoModelsDatabase.LateDate);
         pinned.ModelId.ShouldBe(models.Early);
         pinned.ModelChoice.ShouldBe("pinned");
         pinned.ModelReason.ShouldStartWith($"pinned by {Environment.UserName} at ");
 
-        // The pin does not reach before the pinned model's training date: that date gets the newest model of its own time.
+        // The pin does not reach before the pinned model's training date: that date gets the newest model of its own
+        // time.
         (await models.RunAsync("models", "promote", models.Late)).ExitCode.ShouldBe(ExitCodes.Success);
         (await models.PipelineAsync("predict", "--date", "2014-08-18")).ExitCode.ShouldBe(ExitCodes.Success);
         var before = await PredictedDayAsync("2014-08-18");
         before.ModelId.ShouldBe(models.Early);
         before.ModelChoice.ShouldBe("newest");
         before.ModelReason.ShouldBe(
-            $"the newest model selected on or before 2014-08-18; the pinned {models.Late} was trained later ({TwoModelsDatabase.LateDate}) " +
-            "and cannot score an earlier date");
+            $"the newest model selected on or before 2014-08-18; the pinned {models.Late} was trained later " +
+            $"({TwoModelsDatabase.LateDate}) and cannot score an earlier date");
 
         // Unpinned: a date predicted again takes the newest model; what store-api serves says why.
         var unpin = await models.RunAsync("models", "unpin");
         unpin.Out.ShouldContain($"Unpinned {models.Late}");
         (await models.RunAsync("models", "unpin")).Out.ShouldContain("No model is pinned");
-        (await models.PipelineAsync("predict", "--date", TwoModelsDatabase.LateDate, "--force")).ExitCode.ShouldBe(ExitCodes.Success);
+        (await models.PipelineAsync("predict", "--date", TwoModelsDatabase.LateDate, "--force")).ExitCode
+            .ShouldBe(ExitCodes.Success);
         var newest = await PredictedDayAsync(TwoModelsDatabase.LateDate);
-        newest.ShouldBe(new Day(models.Late, "newest", $"the newest model selected on or before {TwoModelsDatabase.LateDate}; none is pinned"));
-        (await models.PipelineAsync("store-api", "--date", TwoModelsDatabase.LateDate)).ExitCode.ShouldBe(ExitCodes.Success);
-        (await models.Db.ScalarAsync<string>($"select model_reason from api.days where prediction_date = '{TwoModelsDatabase.LateDate}'"))
+        newest.ShouldBe(new Day(models.Late, "newest",
+            $"the newest model selected on or before {TwoModelsDatabase.LateDate}; none is pinned"));
+        (await models.PipelineAsync("store-api", "--date", TwoModelsDatabase.LateDate)).ExitCode
+            .ShouldBe(ExitCodes.Success);
+        (await models.Db.ScalarAsync<string>(
+                $"select model_reason from api.days where prediction_date = '{TwoModelsDatabase.LateDate}'"))
             .ShouldBe(newest.ModelReason);
 
         // The log keeps every change, with who made it.
         (await models.Db.ScalarAsync<long>("select count(*) from models.pins")).ShouldBe(3);
-        (await models.Db.ScalarAsync<long>($"select count(*) from models.pins where changed_by = '{Environment.UserName}'")).ShouldBe(3);
+        (await models.Db.ScalarAsync<long>(
+                $"select count(*) from models.pins where changed_by = '{Environment.UserName}'"))
+            .ShouldBe(3);
     }
 }

@@ -26,8 +26,9 @@ internal static class SnapshotGenerator
             var risk = Normal(random);
             var noisy = risk + 1.2 * Normal(random);
             var level = noisy > 0.4 ? "high" : noisy > -0.6 ? "medium" : random.NextDouble() < 0.9 ? "low" : "unknown";
-            return (License: (100000 + i).ToString(), Risk: risk, Group: FacilityGroups[random.Next(FacilityGroups.Length)],
-                Level: level, Area: Areas[random.Next(Areas.Length)], FirstSeen: 200 + random.Next(2000));
+            return (License: (100000 + i).ToString(), Risk: risk,
+                Group: FacilityGroups[random.Next(FacilityGroups.Length)], Level: level,
+                Area: Areas[random.Next(Areas.Length)], FirstSeen: 200 + random.Next(2000));
         }).ToList();
         for (var w = 0; w < weeks; w++)
         {
@@ -66,13 +67,22 @@ internal static class SnapshotGenerator
         return rows;
     }
 
-    /// <summary>Inserts rows into features.snapshots (labels, and a label date inside the window) or features.cohort (no labels).</summary>
-    public static async Task InsertAsync(NpgsqlDataSource dataSource, string table, IEnumerable<FeatureRow> rows, int labelWindowDays = 28)
+    /// <summary>
+    /// Inserts rows into features.snapshots (labels, and a label date inside the window) or features.cohort (no
+    /// labels).
+    /// </summary>
+    public static async Task InsertAsync(
+        NpgsqlDataSource dataSource,
+        string table,
+        IEnumerable<FeatureRow> rows,
+        int labelWindowDays = 28)
     {
         var labelled = table == FeatureRows.Snapshots;
-        var columns = string.Join(", ", FeatureSet.All) + (labelled ? ", label_fail, label_inspection_date, label_known_on" : "");
+        var columns = string.Join(", ", FeatureSet.All)
+            + (labelled ? ", label_fail, label_inspection_date, label_known_on" : "");
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var writer = await connection.BeginBinaryImportAsync($"copy {table} (as_of_date, license, {columns}) from stdin (format binary)");
+        await using var writer = await connection.BeginBinaryImportAsync(
+            $"copy {table} (as_of_date, license, {columns}) from stdin (format binary)");
         foreach (var row in rows)
         {
             await writer.StartRowAsync();
@@ -84,7 +94,8 @@ internal static class SnapshotGenerator
             if (row.LabelFail is { } label)
             {
                 await writer.WriteAsync(label, NpgsqlDbType.Boolean);
-                await writer.WriteAsync(row.AsOfDate.AddDays(1 + int.Parse(row.License) % labelWindowDays), NpgsqlDbType.Date);
+                await writer.WriteAsync(row.AsOfDate.AddDays(1 + int.Parse(row.License) % labelWindowDays),
+                    NpgsqlDbType.Date);
             }
             else
             {

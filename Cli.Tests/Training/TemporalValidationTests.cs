@@ -9,11 +9,17 @@ public sealed class TemporalValidationTests
     [Fact]
     public void Folds_are_consecutive_as_of_dates_and_learn_only_from_labels_known_before_them()
     {
-        var rows = SnapshotGenerator.Generate(licenses: 20, weeks: 24, TrainedDatabase.FirstAsOf).Where(r => r.LabelFail is not null).ToList();
+        var rows = SnapshotGenerator.Generate(licenses: 20, weeks: 24, TrainedDatabase.FirstAsOf)
+            .Where(r => r.LabelFail is not null)
+            .ToList();
 
         var folds = TemporalValidation.Folds(rows, Settings);
 
-        folds.Select(f => f.Start).ShouldBe([TrainedDatabase.FirstAsOf.AddDays(7 * 18), TrainedDatabase.FirstAsOf.AddDays(7 * 20), TrainedDatabase.FirstAsOf.AddDays(7 * 22)]);
+        folds.Select(f => f.Start).ShouldBe([
+            TrainedDatabase.FirstAsOf.AddDays(7 * 18),
+            TrainedDatabase.FirstAsOf.AddDays(7 * 20),
+            TrainedDatabase.FirstAsOf.AddDays(7 * 22),
+        ]);
         folds.ShouldAllBe(f => f.End == f.Start.AddDays(7));
         foreach (var fold in folds)
         {
@@ -28,7 +34,8 @@ public sealed class TemporalValidationTests
     public void Too_few_as_of_dates_for_the_folds_is_an_error_that_says_so()
     {
         var rows = SnapshotGenerator.Generate(licenses: 5, weeks: 6, TrainedDatabase.FirstAsOf);
-        Should.Throw<InvalidOperationException>(() => TemporalValidation.Folds(rows, Settings)).Message.ShouldContain("6 labelled as-of dates");
+        Should.Throw<InvalidOperationException>(() => TemporalValidation.Folds(rows, Settings))
+            .Message.ShouldContain("6 labelled as-of dates");
     }
 
     [Fact]
@@ -36,7 +43,8 @@ public sealed class TemporalValidationTests
     {
         FoldMetrics Row(string candidate, int fold, double p10, double brier) =>
             new(candidate, "x", "{}", fold, default, default, 1, 1, 1, 0.5, p10, p10, p10, 0, 0, 0, brier);
-        FoldMetrics[] results = [Row("a", 1, 0.2, 0.10), Row("a", 2, 0.4, 0.10), Row("b", 1, 0.35, 0.20), Row("b", 2, 0.35, 0.20)];
+        FoldMetrics[] results =
+            [Row("a", 1, 0.2, 0.10), Row("a", 2, 0.4, 0.10), Row("b", 1, 0.35, 0.20), Row("b", 2, 0.35, 0.20)];
 
         TemporalValidation.Rank(results, ["a", "b"], "precision_at_10")[0].Candidate.ShouldBe("b");
         TemporalValidation.Rank(results, ["a", "b"], "brier")[0].Candidate.ShouldBe("a");

@@ -17,7 +17,8 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         trained.Train.ExitCode.ShouldBe(ExitCodes.Success, trained.Train.ToString());
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var results = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
-        var model = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
+        var model = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default))
+            .ShouldNotBeNull();
 
         model.Algorithm.ShouldNotBe(Candidate.Baseline);
         double Mean(string candidate) => results.Where(r => r.Candidate == candidate).Average(r => r.RocAuc!.Value);
@@ -52,8 +53,10 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     public async Task The_registry_keeps_the_features_the_threshold_rule_and_the_out_of_sample_validation_scores()
     {
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
-        var row = await connection.QuerySingleAsync<(string Features, string Rule, double Threshold, string Parameters, int Folds)>(
-            "select features::text, threshold_rule, threshold, task_parameters::text, jsonb_array_length(fold_metrics) from models.registry");
+        var row = await connection
+            .QuerySingleAsync<(string Features, string Rule, double Threshold, string Parameters, int Folds)>(
+                "select features::text, threshold_rule, threshold, task_parameters::text, " +
+                "jsonb_array_length(fold_metrics) from models.registry");
         System.Text.Json.JsonSerializer.Deserialize<string[]>(row.Features).ShouldBe(FeatureSet.All);
         row.Rule.ShouldContain("top 10%");
         row.Parameters.ShouldContain($"\"date\": \"{Date}\"");
@@ -61,9 +64,11 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
 
         // 10% of the run date's cohort, as the stored model scores it, is flagged at the threshold, give or take ties.
         row.Rule.ShouldContain("training date's cohort");
-        var cohort = await FeatureRows.ReadAsync(connection, null, FeatureRows.Cohort, TrainedDatabase.RunDate, default);
+        var cohort =
+            await FeatureRows.ReadAsync(connection, null, FeatureRows.Cohort, TrainedDatabase.RunDate, default);
         cohort.Count.ShouldBe(200);
-        var stored = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
+        var stored = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default))
+            .ShouldNotBeNull();
         var scores = stored.Scorer().Score(cohort);
         ((double)scores.Count(s => s >= row.Threshold) / scores.Length).ShouldBeInRange(0.10, 0.12);
     }
@@ -72,10 +77,12 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     public async Task A_model_loaded_from_the_registry_scores_cohort_rows_as_the_model_fitted_in_process()
     {
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
-        var stored = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default)).ShouldNotBeNull();
+        var stored = (await ModelRegistry.TrainedOnAsync(connection, null, TrainedDatabase.RunDate, default))
+            .ShouldNotBeNull();
 
         // The refit's training rows, fitted again here: the same candidate on the same rows.
-        var training = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
+        var training =
+            await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
         var candidate = Candidate.Grid(settings).Single(c => c.Name == stored.Candidate);
         var original = ModelScorer.Fit(candidate, training, settings.RecencyHalfLifeMonths);
@@ -100,30 +107,41 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     {
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
         // The same labelled rows the pipeline read, handed over in another order: the folds sort them.
-        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).Reverse().ToList();
+        var labelled = trained.Rows
+            .Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate)
+            .Reverse()
+            .ToList();
         var grid = Candidate.Grid(settings);
-        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings), settings.RecencyHalfLifeMonths).Metrics;
+        var inProcess = TemporalValidation.Evaluate(grid, TemporalValidation.Folds(labelled, settings),
+            settings.RecencyHalfLifeMonths).Metrics;
 
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var stored = await CandidateFolds.ReadAsync(connection, null, TrainedDatabase.RunDate, default);
-        stored.Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier))
+        stored.Select(r =>
+                (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier))
             .ShouldBe(inProcess.OrderBy(r => r.Candidate, StringComparer.Ordinal).ThenBy(r => r.Fold)
-                .Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20, r.RocAuc, r.Brier)));
+                .Select(r => (r.Candidate, r.Fold, r.TrainRows, r.PrecisionAt5, r.PrecisionAt10, r.PrecisionAt20,
+                    r.RocAuc, r.Brier)));
 
         var selected = await trained.Db.ScalarAsync<string>("select candidate from models.registry");
-        TemporalValidation.Rank(inProcess, grid.Select(c => c.Name).ToList(), settings.SelectionMetric)[0].Candidate.ShouldBe(selected);
+        TemporalValidation.Rank(inProcess, grid.Select(c => c.Name).ToList(), settings.SelectionMetric)[0].Candidate
+            .ShouldBe(selected);
     }
 
     [Fact]
     public async Task The_reference_cohort_holds_each_fold_dates_whole_cohort_scored_by_that_folds_own_model()
     {
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
-        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        var labelled = trained.Rows
+            .Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate)
+            .ToList();
         var folds = TemporalValidation.Folds(labelled, settings);
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
-        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>("select model_id as ModelId, candidate as Candidate from models.registry");
+        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>(
+            "select model_id as ModelId, candidate as Candidate from models.registry");
         var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score, double[] Features)>(
-            "select as_of_date, license, score, features from models.reference_cohort where model_id = @id order by as_of_date, license",
+            "select as_of_date, license, score, features from models.reference_cohort where model_id = @id " +
+            "order by as_of_date, license",
             new { id = selected.ModelId })).ToList();
 
         // Every fold date, every licence of its cohort (200), labelled in the window or not.
@@ -132,7 +150,8 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         stored.Select(s => DateOnly.FromDateTime(s.AsOf)).Distinct().ShouldBe(foldDates);
         stored.Count.ShouldBe(6 * 200);
 
-        // Recomputed here: each fold's model fitted on what was known before the fold scores its dates' cohorts as stored.
+        // Recomputed here: each fold's model fitted on what was known before the fold scores its dates' cohorts as
+        // stored.
         var candidate = Candidate.Grid(settings).Single(c => c.Name == selected.Candidate);
         foreach (var fold in folds)
         {
@@ -152,7 +171,9 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     public async Task The_validation_scores_are_the_latest_fold_models_scores_kept_by_train_for_every_candidate()
     {
         var settings = TrainingSettings.From(AppSettings.Load(trained.Config));
-        var labelled = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        var labelled = trained.Rows
+            .Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate)
+            .ToList();
         var latest = TemporalValidation.Folds(labelled, settings)[^1];
         var grid = Candidate.Grid(settings);
 
@@ -161,17 +182,22 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         {
             // Fitted here, independently of the pipeline: train's kept scores must be this model's, row for row.
             var expected = ModelScorer.Fit(candidate, latest.Train, settings.RecencyHalfLifeMonths).Score(latest.Valid);
-            var kept = await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, candidate.Name, latest.Valid, default);
+            var kept = await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate,
+                candidate.Name, latest.Valid, default);
             kept.ShouldBe(expected, candidate.Name);
         }
 
-        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>("select model_id as ModelId, candidate as Candidate from models.registry");
+        var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>(
+            "select model_id as ModelId, candidate as Candidate from models.registry");
         var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score)>(
-            "select as_of_date, license, score from models.validation_scores where model_id = @id order by as_of_date, license",
+            "select as_of_date, license, score from models.validation_scores where model_id = @id " +
+            "order by as_of_date, license",
             new { id = selected.ModelId })).ToList();
         stored.Select(s => s.Score).ShouldBe(
-            await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate, selected.Candidate, latest.Valid, default));
-        stored.Select(s => (DateOnly.FromDateTime(s.AsOf), s.License)).ShouldBe(latest.Valid.Select(r => (r.AsOfDate, r.License)));
+            await CandidateFolds.ReadLatestFoldScoresAsync(connection, null, TrainedDatabase.RunDate,
+                selected.Candidate, latest.Valid, default));
+        stored.Select(s => (DateOnly.FromDateTime(s.AsOf), s.License))
+            .ShouldBe(latest.Valid.Select(r => (r.AsOfDate, r.License)));
     }
 
     [Fact]
@@ -180,12 +206,17 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         var from = TrainedDatabase.FirstAsOf.AddDays(7 * 10);
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
 
-        var windowed = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from, default);
-        var whole = await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
+        var windowed =
+            await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from, default);
+        var whole =
+            await FeatureRows.ReadLabelledAsync(connection, null, TrainedDatabase.RunDate, 28, from: null, default);
 
-        var expected = trained.Rows.Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate).ToList();
+        var expected = trained.Rows
+            .Where(r => r.LabelFail is not null && r.AsOfDate.AddDays(28) <= TrainedDatabase.RunDate)
+            .ToList();
         whole.Select(r => (r.AsOfDate, r.License)).ShouldBe(expected.Select(r => (r.AsOfDate, r.License)).Order());
-        windowed.Select(r => (r.AsOfDate, r.License)).ShouldBe(expected.Where(r => r.AsOfDate >= from).Select(r => (r.AsOfDate, r.License)).Order());
+        windowed.Select(r => (r.AsOfDate, r.License))
+            .ShouldBe(expected.Where(r => r.AsOfDate >= from).Select(r => (r.AsOfDate, r.License)).Order());
         windowed.Count.ShouldBeLessThan(whole.Count);
         windowed.Min(r => r.AsOfDate).ShouldBe(from);
     }
@@ -196,21 +227,26 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
     [InlineData("0", null)]
     public void The_history_window_counts_back_whole_months_from_the_run_date(string months, string? start)
     {
-        var settings = TrainingSettings.From(AppSettings.Load(new Dictionary<string, string?> { ["Training:HistoryMonths"] = months }));
-        settings.HistoryStart(new DateOnly(2024, 12, 30)).ShouldBe(start is null ? null : DateOnly.Parse(start, System.Globalization.CultureInfo.InvariantCulture));
+        var settings = TrainingSettings.From(
+            AppSettings.Load(new Dictionary<string, string?> { ["Training:HistoryMonths"] = months }));
+        settings.HistoryStart(new DateOnly(2024, 12, 30)).ShouldBe(start is null
+            ? null
+            : DateOnly.Parse(start, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
     public void A_negative_history_window_is_refused()
     {
-        Should.Throw<InvalidOperationException>(() => TrainingSettings.From(AppSettings.Load(new Dictionary<string, string?> { ["Training:HistoryMonths"] = "-1" })))
+        Should.Throw<InvalidOperationException>(() => TrainingSettings.From(
+                AppSettings.Load(new Dictionary<string, string?> { ["Training:HistoryMonths"] = "-1" })))
             .Message.ShouldContain("Training:HistoryMonths");
     }
 
     [Fact]
     public async Task Select_fails_its_check_and_commits_nothing_when_the_lift_over_the_baseline_is_too_small()
     {
-        // The select instance with this override is a new one (its key carries the override); train is already complete.
+        // The select instance with this override is a new one (its key carries the override); train is already
+        // complete.
         var settings = AppSettings.Load(trained.Config);
         var output = new StringWriter();
         var errors = new StringWriter();
@@ -225,9 +261,13 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         report.Outcomes[1].Checks.Single(c => !c.Passed).Name.ShouldBe("min_lift_over_baseline");
         errors.ToString().ShouldContain("must beat the risk-category baseline on mean roc_auc");
         (await trained.Db.ScalarAsync<long>(
-            "select count(*) from pipeline.task_metadata where task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(0);
+                "select count(*) from pipeline.task_metadata " +
+                "where task_key like 'select(%check.min_lift_over_baseline%'"))
+            .ShouldBe(0);
         (await trained.Db.ScalarAsync<long>(
-            "select count(*) from pipeline.task_runs where state = 'failed' and task_key like 'select(%check.min_lift_over_baseline%'")).ShouldBe(1);
+                "select count(*) from pipeline.task_runs " +
+                "where state = 'failed' and task_key like 'select(%check.min_lift_over_baseline%'"))
+            .ShouldBe(1);
         (await trained.Db.ScalarAsync<long>("select count(*) from models.registry")).ShouldBe(1);
     }
 }

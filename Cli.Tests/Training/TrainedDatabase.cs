@@ -13,7 +13,8 @@ namespace Inspections.Tests.Training;
 public sealed class TrainedDatabase : IAsyncLifetime
 {
     public static readonly DateOnly FirstAsOf = new(2013, 1, 7);
-    public static readonly DateOnly RunDate = new(2013, 7, 22);   // 28 days after the last as-of date (2013-06-17) + a week
+    // 28 days after the last as-of date (2013-06-17) + a week.
+    public static readonly DateOnly RunDate = new(2013, 7, 22);
 
     /// <summary>Small folds and a short window, so 24 weeks give three folds and history before them.</summary>
     public static readonly Dictionary<string, string?> Settings = new()
@@ -24,7 +25,9 @@ public sealed class TrainedDatabase : IAsyncLifetime
         ["Training:LightGbm:0:Trees"] = "50",
     };
 
-    /// <summary>The first of the six validation fold dates (3 folds x 2 as-of dates): the 19th weekly as-of date.</summary>
+    /// <summary>
+    /// The first of the six validation fold dates (3 folds x 2 as-of dates): the 19th weekly as-of date.
+    /// </summary>
     public static readonly DateOnly FoldDatesStart = FirstAsOf.AddDays(7 * 18);
 
     public TestDatabase Db { get; } = new();
@@ -59,11 +62,14 @@ public sealed class TrainedDatabase : IAsyncLifetime
         var output = new StringWriter();
         var error = new StringWriter();
         var settings = AppSettings.Load(Settings);
-        var target = new BiasTask(RunDate, Source, [new SelectTask(RunDate, Source, [new TrainTask(RunDate, Source, [])])]);
-        var report = await new TaskRunner(Db.DataSource, settings, CheckOverrides.None, new Terminal(output, error, false),
-            NullLoggerFactory.Instance).RunAsync(target, force: false, CancellationToken.None);
+        var target = new BiasTask(RunDate, Source,
+            [new SelectTask(RunDate, Source, [new TrainTask(RunDate, Source, [])])]);
+        var report = await new TaskRunner(Db.DataSource, settings, CheckOverrides.None,
+                new Terminal(output, error, false), NullLoggerFactory.Instance)
+            .RunAsync(target, force: false, CancellationToken.None);
         output.WriteLine(report.Summary());
-        if (report.IsGreen) await TrainCommand.PrintCandidatesAsync(output, Db.DataSource, RunDate, CancellationToken.None);
+        if (report.IsGreen)
+            await TrainCommand.PrintCandidatesAsync(output, Db.DataSource, RunDate, CancellationToken.None);
         return new CliResult(report.ExitCode, output.ToString(), error.ToString());
     }
 

@@ -9,7 +9,9 @@ using Microsoft.OpenApi;
 
 namespace Inspections.Api;
 
-/// <summary>The values the API writes in its enumerated fields, as the pipeline stores them (see the Cleaning stage).</summary>
+/// <summary>
+/// The values the API writes in its enumerated fields, as the pipeline stores them (see the Cleaning stage).
+/// </summary>
 internal static class ApiValues
 {
     public const string Fail = "fail";
@@ -31,7 +33,10 @@ internal static class ApiValues
     public const string LiquorTavern = "liquor-tavern";
     public const string Other = "other";
 
-    /// <summary>An establishment and a date the demo (<c>scripts/demo.sh</c>, the bundled sample) predicts: Swagger UI's examples.</summary>
+    /// <summary>
+    /// An establishment and a date the demo (<c>scripts/demo.sh</c>, the bundled sample) predicts: Swagger UI's
+    /// examples.
+    /// </summary>
     public const string ExampleLicense = "1971420";
     public const string ExampleDate = "2014-09-01";
 }
@@ -61,14 +66,18 @@ internal static class ApiDocument
     public static void Configure(OpenApiOptions options)
     {
         // JsonElement is any JSON (the model card's hyper-parameters and fold metrics): described where it is used.
-        options.CreateSchemaReferenceId = type => type.Type == typeof(JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+        options.CreateSchemaReferenceId = type =>
+            type.Type == typeof(JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
         options.AddSchemaTransformer((schema, context, _) =>
         {
-            if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(AllowedValuesAttribute), inherit: false) is [AllowedValuesAttribute allowed, ..])
+            if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(
+                    typeof(AllowedValuesAttribute), inherit: false) is [AllowedValuesAttribute allowed, ..])
                 schema.Enum = [.. allowed.Values.Select(v => v is string text ? JsonValue.Create(text) : null!)];
-            if (typeof(ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type) && schema.Properties is { } properties)
+            if (typeof(ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type)
+                && schema.Properties is { } properties)
                 foreach (var (name, property) in properties)
-                    if (property is OpenApiSchema described && ProblemFields.TryGetValue(name, out var description)) described.Description = description;
+                    if (property is OpenApiSchema described && ProblemFields.TryGetValue(name, out var description))
+                        described.Description = description;
             return Task.CompletedTask;
         });
         options.AddDocumentTransformer((document, _, _) =>
@@ -88,7 +97,8 @@ internal static class ApiDocument
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
-                Description = "An API key (`inspections api-key new NAME`) as `Authorization: Bearer KEY`. Needed only when the server has keys configured (Api:Keys).",
+                Description = "An API key (`inspections api-key new NAME`) as `Authorization: Bearer KEY`. " +
+                    "Needed only when the server has keys configured (Api:Keys).",
             },
             [ApiKeyHeader] = new OpenApiSecurityScheme
             {
@@ -109,13 +119,18 @@ internal static class ApiDocument
                 operation.Responses ??= new OpenApiResponses();
                 if (!ApiHost.IsOpen(new PathString(path)))
                 {
-                    operation.Security = [new() { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] },
-                        new() { [new OpenApiSecuritySchemeReference(ApiKeyHeader, document)] = [] }];
+                    operation.Security =
+                    [
+                        new() { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] },
+                        new() { [new OpenApiSecuritySchemeReference(ApiKeyHeader, document)] = [] },
+                    ];
                     operation.Responses.TryAdd("401", Problem(document,
-                        "The server has API keys configured and the request carries none, or a wrong one (" + ApiKeyAuthentication.Detail + ")"));
+                        "The server has API keys configured and the request carries none, or a wrong one (" +
+                        ApiKeyAuthentication.Detail + ")"));
                 }
                 if (path != "/health")
-                    operation.Responses.TryAdd("503", Problem(document, "The database is unavailable; try again later."));
+                    operation.Responses.TryAdd("503",
+                        Problem(document, "The database is unavailable; try again later."));
             }
         }
     }
@@ -125,7 +140,10 @@ internal static class ApiDocument
         Description = description,
         Content = new Dictionary<string, OpenApiMediaType>
         {
-            ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(ProblemDetails), document) },
+            ["application/problem+json"] = new()
+            {
+                Schema = new OpenApiSchemaReference(nameof(ProblemDetails), document),
+            },
         },
     };
 }

@@ -13,7 +13,9 @@ namespace Inspections.Api;
 /// <summary>The <c>Api</c> section of appsettings.json.</summary>
 internal sealed class ApiSettings
 {
-    /// <summary>Where Kestrel listens, <c>;</c>-separated. Loopback by default: people come in through SSH port forwarding.</summary>
+    /// <summary>
+    /// Where Kestrel listens, <c>;</c>-separated. Loopback by default: people come in through SSH port forwarding.
+    /// </summary>
     public string Urls { get; set; } = "";
 
     /// <summary>Page size of <c>GET /predictions</c> when the caller gives no <c>limit</c>.</summary>
@@ -28,19 +30,29 @@ internal sealed class ApiSettings
     /// </summary>
     public string DatabaseOptions { get; set; } = "";
 
-    /// <summary>Seconds between two checks for a newer prediction day to hold in memory: how far the API may lag a store-api commit.</summary>
+    /// <summary>
+    /// Seconds between two checks for a newer prediction day to hold in memory: how far the API may lag a store-api
+    /// commit.
+    /// </summary>
     public double RefreshSeconds { get; set; }
 
     /// <summary>
     /// The API keys accepted, name to SHA-256 (<c>inspections api-key new NAME</c> prints both). With none, the API
-    /// listens on loopback only and asks for no key; with any, every request but <see cref="ApiHost.IsOpen"/>'s needs one.
+    /// listens on loopback only and asks for no key; with any, every request but <see cref="ApiHost.IsOpen"/>'s needs
+    /// one.
     /// </summary>
     public Dictionary<string, string> Keys { get; set; } = [];
 
-    /// <summary>How many prediction items the cache of older days' pages holds (about 200 bytes each), least recently used out first.</summary>
+    /// <summary>
+    /// How many prediction items the cache of older days' pages holds (about 200 bytes each), least recently used out
+    /// first.
+    /// </summary>
     public int CachedPageItems { get; set; }
 
-    /// <summary>On a hot standby: how many seconds behind its primary it may be and still be ready (<c>/ready</c>); 0 turns the check off.</summary>
+    /// <summary>
+    /// On a hot standby: how many seconds behind its primary it may be and still be ready (<c>/ready</c>); 0 turns the
+    /// check off.
+    /// </summary>
     public double MaxReplicationLagSeconds { get; set; }
 }
 
@@ -66,7 +78,11 @@ internal static class ApiHost
         path == "/health" || path == "/ready" || path == "/"
         || path.StartsWithSegments("/swagger") || path.StartsWithSegments("/openapi");
 
-    public static WebApplication Create(AppSettings settings, NpgsqlDataSource dataSource, ILoggerFactory logs, string urls)
+    public static WebApplication Create(
+        AppSettings settings,
+        NpgsqlDataSource dataSource,
+        ILoggerFactory logs,
+        string urls)
     {
         var api = settings.Bind<ApiSettings>("Api");
         var keys = ApiKeys.From(api.Keys, KeySetting);
@@ -79,7 +95,8 @@ internal static class ApiHost
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default);
-            // Numbers are numbers: the web default also reads them from strings, which OpenAPI then documents as "number or string".
+            // Numbers are numbers: the web default also reads them from strings, which OpenAPI then documents as
+            // "number or string".
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddOpenApi(o =>
@@ -88,9 +105,10 @@ internal static class ApiHost
             {
                 document.Info.Title = Title;
                 document.Info.Description =
-                    "Scores of the probability that each Chicago food establishment fails its next health inspection, " +
-                    "as stored by the pipeline's store-api task. Errors are RFC 9457 problem details. When the server " +
-                    "has API keys configured, every operation but /health and /ready needs one (Authorize, above).";
+                    "Scores of the probability that each Chicago food establishment fails its next health " +
+                    "inspection, as stored by the pipeline's store-api task. Errors are RFC 9457 problem details. " +
+                    "When the server has API keys configured, every operation but /health and /ready needs one " +
+                    "(Authorize, above).";
                 return Task.CompletedTask;
             });
             o.AddSchemaTransformer((schema, context, _) => ApiParameters.DescribeAsync(schema, context, api));
@@ -100,7 +118,9 @@ internal static class ApiHost
         var app = builder.Build();
         app.UseMiddleware<AccessLog>();
         app.UseWebHostDefaults(DatabaseErrors.IsUnavailable, [$"Bearer realm=\"{ApplicationName}\""], IsOpen);
-        AddServedDayMetrics(app.Services.GetRequiredService<HttpMetrics>(), app.Services.GetRequiredService<ServedDayCache>());
+        AddServedDayMetrics(
+            app.Services.GetRequiredService<HttpMetrics>(),
+            app.Services.GetRequiredService<ServedDayCache>());
 
         app.MapOpenApi();
         app.UseSwaggerUI(o =>
@@ -121,12 +141,14 @@ internal static class ApiHost
 
     /// <summary>
     /// What the API serves from memory, read at each scrape: the day and its model as an info series (one, or none
-    /// while nothing is served from memory), the day as a timestamp (an alert can say "older than 8 days") and its size.
+    /// while nothing is served from memory), the day as a timestamp (an alert can say "older than 8 days") and its
+    /// size.
     /// </summary>
     private static void AddServedDayMetrics(HttpMetrics metrics, ServedDayCache cache)
     {
         var info = metrics.Factory.CreateGauge("inspections_api_served_day_info",
-            "1 for the prediction day the API serves from memory and the model that scored it.", ["prediction_date", "model_id"]);
+            "1 for the prediction day the API serves from memory and the model that scored it.",
+            ["prediction_date", "model_id"]);
         var date = metrics.Factory.CreateGauge("inspections_api_served_prediction_date_seconds",
             "The prediction date served from memory, as the Unix time of its midnight UTC; 0 while none is.");
         var establishments = metrics.Factory.CreateGauge("inspections_api_served_establishments",
@@ -143,7 +165,9 @@ internal static class ApiHost
                 if (now is not null) info.WithLabels(now).Set(1);
                 shown = now;
             }
-            date.Set(day is null ? 0 : new DateTimeOffset(day.Date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeSeconds());
+            date.Set(day is null
+                ? 0
+                : new DateTimeOffset(day.Date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeSeconds());
             establishments.Set(day?.Establishments ?? 0);
         });
     }

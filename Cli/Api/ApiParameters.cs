@@ -43,7 +43,9 @@ internal readonly record struct Label(string Value)
     public override string ToString() => Value;
 }
 
-/// <summary>A page size, 1 or more, in plain digits; at most <see cref="ApiSettings.MaxPageSize"/>, which the handler checks.</summary>
+/// <summary>
+/// A page size, 1 or more, in plain digits; at most <see cref="ApiSettings.MaxPageSize"/>, which the handler checks.
+/// </summary>
 internal readonly record struct PageLimit(int Value)
 {
     public static bool TryParse(string? text, out PageLimit limit)
@@ -53,7 +55,8 @@ internal readonly record struct PageLimit(int Value)
         return valid;
     }
 
-    public static string Problem(string text, int max) => $"'{text}' is not a limit: a whole number from 1 to {max}.";
+    public static string Problem(string text, int max) =>
+        $"'{text}' is not a limit: a whole number from 1 to {max}.";
 
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
 }
@@ -88,13 +91,19 @@ internal static class ApiParameters
     public static RouteHandlerBuilder WithParameterProblems(this RouteHandlerBuilder endpoint) =>
         endpoint.AddEndpointFilterFactory(ExplainBindingFailures).ProducesValidationProblem();
 
-    private static readonly Type[] Types = [typeof(LicenseId), typeof(DateParameter), typeof(Label), typeof(PageLimit), typeof(PageOffset)];
+    private static readonly Type[] Types =
+        [typeof(LicenseId), typeof(DateParameter), typeof(Label), typeof(PageLimit), typeof(PageOffset)];
 
-    private static EndpointFilterDelegate ExplainBindingFailures(EndpointFilterFactoryContext factory, EndpointFilterDelegate next)
+    private static EndpointFilterDelegate ExplainBindingFailures(
+        EndpointFilterFactoryContext factory,
+        EndpointFilterDelegate next)
     {
         var maxPageSize = factory.ApplicationServices.GetRequiredService<ApiSettings>().MaxPageSize;
         var parameters = factory.MethodInfo.GetParameters()
-            .Select(p => (Name: p.Name!, Type: Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType, Optional: Nullable.GetUnderlyingType(p.ParameterType) is not null))
+            .Select(p => (
+                Name: p.Name!,
+                Type: Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType,
+                Optional: Nullable.GetUnderlyingType(p.ParameterType) is not null))
             .Where(p => Types.Contains(p.Type))
             .ToArray();
         return context =>
@@ -108,7 +117,10 @@ internal static class ApiParameters
                 var text = request.RouteValues.TryGetValue(name, out var route) ? route?.ToString()
                     : request.Query.TryGetValue(name, out var query) ? query.ToString() : null;
                 var problem = text is null
-                    ? optional ? null : $"The query parameter '{name}'{(type == typeof(DateParameter) ? $" ({Dates.Format})" : "")} is required."
+                    ? optional
+                        ? null
+                        : $"The query parameter '{name}'" +
+                          $"{(type == typeof(DateParameter) ? $" ({Dates.Format})" : "")} is required."
                     : Problem(type, text, maxPageSize);
                 if (problem is not null) return ValueTask.FromResult<object?>(Problems.Invalid(name, problem));
             }
@@ -116,7 +128,10 @@ internal static class ApiParameters
         };
     }
 
-    /// <summary>Why <paramref name="text"/> is not a value of <paramref name="type"/>, in that type's words; null when it is one.</summary>
+    /// <summary>
+    /// Why <paramref name="text"/> is not a value of <paramref name="type"/>, in that type's words; null when it is
+    /// one.
+    /// </summary>
     private static string? Problem(Type type, string text, int maxPageSize) =>
         type == typeof(LicenseId) ? LicenseId.TryParse(text, out _) ? null : LicenseId.Problem(text)
         : type == typeof(DateParameter) ? DateParameter.Problem(text)
@@ -125,8 +140,14 @@ internal static class ApiParameters
         : type == typeof(PageOffset) ? PageOffset.TryParse(text, out _) ? null : PageOffset.Problem(text)
         : null;
 
-    /// <summary>Schema transformer: each parameter type's shape, in place of the plain string the framework infers for a parsable type.</summary>
-    public static Task DescribeAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, ApiSettings settings)
+    /// <summary>
+    /// Schema transformer: each parameter type's shape, in place of the plain string the framework infers for a
+    /// parsable type.
+    /// </summary>
+    public static Task DescribeAsync(
+        OpenApiSchema schema,
+        OpenApiSchemaTransformerContext context,
+        ApiSettings settings)
     {
         if (context.ParameterDescription?.Type is not { } declared) return Task.CompletedTask;
         var type = Nullable.GetUnderlyingType(declared) ?? declared;

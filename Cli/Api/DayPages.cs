@@ -19,7 +19,8 @@ internal sealed class DayPages(NpgsqlDataSource db, int maxItems) : IDisposable
         select d.run_id as RunId, d.model_id as ModelId, d.establishments as Establishments, d.fails as Fails,
                p.license as License, p.name as Name, p.score as Score, p.label as Label, p.rank as Rank
         from api.days d
-        left join api.predictions p on p.prediction_date = d.prediction_date and p.rank > @offset and p.rank <= @offset + @limit
+        left join api.predictions p
+            on p.prediction_date = d.prediction_date and p.rank > @offset and p.rank <= @offset + @limit
         where d.prediction_date = @date
         order by p.rank
         """;
@@ -50,23 +51,42 @@ internal sealed class DayPages(NpgsqlDataSource db, int maxItems) : IDisposable
     /// The page, from the cache when <paramref name="runId"/> (the day's store-api run, as last polled) has it, else
     /// from the database; null when the database has no record of the day.
     /// </summary>
-    public async Task<PredictionPage?> GetAsync(DateOnly date, Guid? runId, string? label, int limit, int offset, CancellationToken ct)
+    public async Task<PredictionPage?> GetAsync(
+        DateOnly date,
+        Guid? runId,
+        string? label,
+        int limit,
+        int offset,
+        CancellationToken ct)
     {
-        if (runId is { } run && _cache.TryGetValue(new Key(date, run, label, limit, offset), out PredictionPage? cached)) return cached;
+        if (runId is { } run
+            && _cache.TryGetValue(new Key(date, run, label, limit, offset), out PredictionPage? cached))
+            return cached;
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<PageRow>(new CommandDefinition(label is null ? RankRangeSql : LabelPageSql,
-            new { date, label, limit, offset }, cancellationToken: ct))).AsList();
+        var rows = (await connection.QueryAsync<PageRow>(new CommandDefinition(
+            label is null ? RankRangeSql : LabelPageSql,
+            new { date, label, limit, offset },
+            cancellationToken: ct))).AsList();
         if (rows.Count == 0) return null;
 
         var day = rows[0];
-        var total = label switch { null => day.Establishments, "fail" => day.Fails, _ => day.Establishments - day.Fails };
+        var total = label switch
+        {
+            null => day.Establishments,
+            "fail" => day.Fails,
+            _ => day.Establishments - day.Fails,
+        };
         PredictionItem[] items = day.License is null
             ? []
-            : [.. rows.Select(r => new PredictionItem(r.License!, r.Name!, r.Score!.Value, r.Label == "fail" ? "fail" : "pass", r.Rank!.Value))];
+            : [.. rows.Select(r => new PredictionItem(
+                r.License!, r.Name!, r.Score!.Value, r.Label == "fail" ? "fail" : "pass", r.Rank!.Value))];
         var page = new PredictionPage(date, day.ModelId, label, total, limit, offset, items);
         // Keyed by the run read, which is newer than the polled one when the day was stored again meanwhile.
-        _cache.Set(new Key(date, day.RunId, label, limit, offset), page, new MemoryCacheEntryOptions { Size = Math.Max(1, items.Length) });
+        _cache.Set(
+            new Key(date, day.RunId, label, limit, offset),
+            page,
+            new MemoryCacheEntryOptions { Size = Math.Max(1, items.Length) });
         return page;
     }
 

@@ -17,10 +17,15 @@ internal sealed record EstablishmentPrediction(
     [property: Description("The establishment's name (`DBA Name`) as of the prediction date.")] string Name,
     [property: Description("Its street address as of the prediction date.")] string Address,
     [property: Description("Its facility type folded into a group (the City has 250-odd spellings).")]
-    [property: AllowedValues(ApiValues.Daycare, ApiValues.School, ApiValues.HospitalCare, ApiValues.Mobile, ApiValues.Bakery,
-        ApiValues.Restaurant, ApiValues.Grocery, ApiValues.LiquorTavern, ApiValues.Other, ApiValues.Unknown)] string FacilityGroup,
-    [property: Description("The City's risk category: `high` (Risk 1), `medium` (Risk 2), `low` (Risk 3), `all`, or `unknown` when the record has none.")]
-    [property: AllowedValues(ApiValues.High, ApiValues.Medium, ApiValues.Low, ApiValues.All, ApiValues.Unknown)] string RiskLevel,
+    [property: AllowedValues(
+        ApiValues.Daycare, ApiValues.School, ApiValues.HospitalCare, ApiValues.Mobile, ApiValues.Bakery,
+        ApiValues.Restaurant, ApiValues.Grocery, ApiValues.LiquorTavern, ApiValues.Other, ApiValues.Unknown)]
+    string FacilityGroup,
+    [property: Description(
+        "The City's risk category: `high` (Risk 1), `medium` (Risk 2), `low` (Risk 3), `all`, or `unknown` when " +
+        "the record has none.")]
+    [property: AllowedValues(ApiValues.High, ApiValues.Medium, ApiValues.Low, ApiValues.All, ApiValues.Unknown)]
+    string RiskLevel,
     [property: Description("The date the score is for (Chicago local date).")] DateOnly PredictionDate,
     [property: Description("Probability, 0 to 1, that the establishment's next inspection is a Fail.")] double Score,
     [property: Description("`fail` when the score is at least the model's threshold, else `pass`.")]
@@ -29,17 +34,39 @@ internal sealed record EstablishmentPrediction(
     [property: Description("Rank among every establishment predicted that day, 1 = highest score.")] int Rank,
     [property: Description("The model that made the score (its card: `GET /models/current`).")] string ModelId,
     [property: Description(
-        "The three largest contributions to the score, largest first, as predict computed them with the model: the feature, " +
-        "the establishment's value, its effect and the reason in words. Empty for predictions stored before reasons were.")]
+        "The three largest contributions to the score, largest first, as predict computed them with the model: " +
+        "the feature, the establishment's value, its effect and the reason in words. Empty for predictions stored " +
+        "before reasons were.")]
     IReadOnlyList<ScoreReason> Reasons);
 
 /// <summary>A row of <c>api.predictions</c> as Dapper reads it: the reasons as their JSON text.</summary>
 internal sealed record EstablishmentRow(
-    string License, string Name, string Address, string FacilityGroup, string RiskLevel, DateOnly PredictionDate, double Score,
-    string Label, double Threshold, int Rank, string ModelId, string? ReasonsJson)
+    string License,
+    string Name,
+    string Address,
+    string FacilityGroup,
+    string RiskLevel,
+    DateOnly PredictionDate,
+    double Score,
+    string Label,
+    double Threshold,
+    int Rank,
+    string ModelId,
+    string? ReasonsJson)
 {
-    public EstablishmentPrediction AsPrediction() => new(License, Name, Address, FacilityGroup, RiskLevel, PredictionDate, Score,
-        Label, Threshold, Rank, ModelId, ScoreReasons.FromJson(ReasonsJson));
+    public EstablishmentPrediction AsPrediction() => new(
+        License,
+        Name,
+        Address,
+        FacilityGroup,
+        RiskLevel,
+        PredictionDate,
+        Score,
+        Label,
+        Threshold,
+        Rank,
+        ModelId,
+        ScoreReasons.FromJson(ReasonsJson));
 }
 
 internal static class EstablishmentsApi
@@ -47,8 +74,8 @@ internal static class EstablishmentsApi
     /// <summary>The columns of <see cref="EstablishmentRow"/>, also what <see cref="ServedDayCache"/> loads.</summary>
     internal const string Columns = """
         license as License, name as Name, address as Address, facility_group as FacilityGroup, risk_level as RiskLevel,
-        prediction_date as PredictionDate, score as Score, label as Label, threshold as Threshold, rank as Rank, model_id as ModelId,
-        reasons::text as ReasonsJson
+        prediction_date as PredictionDate, score as Score, label as Label, threshold as Threshold, rank as Rank,
+        model_id as ModelId, reasons::text as ReasonsJson
         """;
 
     private const string LatestSql = $"""
@@ -75,24 +102,32 @@ internal static class EstablishmentsApi
             .WithName("GetEstablishmentPrediction")
             .WithSummary("One establishment's prediction")
             .WithDescription(
-                "The score (probability that the establishment's next inspection is a Fail), the label (`fail` when the score " +
-                "is at least the model's threshold), the day's rank, the three largest contributions to the score in words, and the establishment's name, address, facility group and " +
-                "risk level, for the given prediction date or, without one, the latest date the establishment was predicted. " +
-                "400 when the license is not 1-10 digits or the date is not yyyy-MM-dd; 404 when the establishment or date is unknown.");
+                "The score (probability that the establishment's next inspection is a Fail), the label (`fail` when " +
+                "the score is at least the model's threshold), the day's rank, the three largest contributions to " +
+                "the score in words, and the establishment's name, address, facility group and risk level, for the " +
+                "given prediction date or, without one, the latest date the establishment was predicted. " +
+                "400 when the license is not 1-10 digits or the date is not yyyy-MM-dd; 404 when the establishment " +
+                "or date is unknown.");
         return group;
     }
 
     private static async Task<Results<Ok<EstablishmentPrediction>, NotFoundProblem>> GetPredictionAsync(
-        [Description("The establishment's license number (`License #` on the City's portal): 1 to 10 digits.")] LicenseId licenseId,
-        [Description("Prediction date, yyyy-MM-dd (Chicago local date); without it, the establishment's latest.")] DateParameter? date,
-        ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
+        [Description("The establishment's license number (`License #` on the City's portal): 1 to 10 digits.")]
+        LicenseId licenseId,
+        [Description("Prediction date, yyyy-MM-dd (Chicago local date); without it, the establishment's latest.")]
+        DateParameter? date,
+        ServedDayCache served,
+        NpgsqlDataSource db,
+        CancellationToken ct)
     {
         var license = licenseId.Value;
         var onDate = date?.Value;
 
         // The newest day is every establishment's latest date when it was predicted that day; anything else
         // (older dates, establishments absent from it, the 404 wording) is the database's to answer.
-        if (served.Current is { } newest && (onDate is null || onDate == newest.Date) && newest.TryGet(license, out var cached))
+        if (served.Current is { } newest
+            && (onDate is null || onDate == newest.Date)
+            && newest.TryGet(license, out var cached))
             return TypedResults.Ok(cached);
 
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -104,7 +139,8 @@ internal static class EstablishmentsApi
         if (row is not null) return TypedResults.Ok(row.AsPrediction());
 
         if (onDate is null) return Problems.NotFound($"No prediction for establishment {license}.");
-        var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(KnownSql, new { license }, cancellationToken: ct));
+        var known = await connection.ExecuteScalarAsync<bool>(
+            new CommandDefinition(KnownSql, new { license }, cancellationToken: ct));
         return Problems.NotFound(known
             ? $"Establishment {license} was not predicted on {Dates.Text(onDate.Value)}."
             : $"No prediction for establishment {license}.");

@@ -17,14 +17,21 @@ internal sealed record PredictionPage(
     [property: Description("The model of the day's rank 1: the model that scored the day.")] string ModelId,
     [property: Description("The label filter asked for, or null for every establishment.")]
     [property: AllowedValues(ApiValues.Fail, ApiValues.Pass, null)] string? Label,
-    [property: Description("How many items match (the day's establishments, or those with the label), over all pages.")] int Total,
+    [property: Description(
+        "How many items match (the day's establishments, or those with the label), over all pages.")]
+    int Total,
     [property: Description("The page size used.")] int Limit,
     [property: Description("How many matching items come before this page.")] int Offset,
     [property: Description("This page's items, by rank.")] IReadOnlyList<PredictionItem> Items);
 
-/// <summary><c>Rank</c> is the rank among all the day's establishments (1 = highest score), also when filtered by label.</summary>
+/// <summary>
+/// <c>Rank</c> is the rank among all the day's establishments (1 = highest score), also when filtered by label.
+/// </summary>
 internal sealed record PredictionItem(
-    [property: Description("The establishment's license number (`License #`): its prediction is `GET /establishments/{license}/prediction`.")] string License,
+    [property: Description(
+        "The establishment's license number (`License #`): its prediction is " +
+        "`GET /establishments/{license}/prediction`.")]
+    string License,
     [property: Description("The establishment's name as of the prediction date.")] string Name,
     [property: Description("Probability, 0 to 1, that its next inspection is a Fail.")] double Score,
     [property: Description("`fail` when the score is at least the model's threshold, else `pass`.")]
@@ -56,13 +63,15 @@ internal static class PredictionsApi
             .WithSummary("A day's predictions, highest risk first")
             .WithDescription(
                 "Every establishment predicted on the date, ordered by rank (1 = highest score), one page at a time; " +
-                "optionally only those labelled `fail` or `pass` (ranks stay the day's ranks). `total` counts the matching " +
-                "items over all pages. 400 for a missing or malformed date, an unknown label, a limit outside 1..max " +
-                "or a negative offset; 404 when nothing was predicted that day.");
+                "optionally only those labelled `fail` or `pass` (ranks stay the day's ranks). `total` counts the " +
+                "matching items over all pages. 400 for a missing or malformed date, an unknown label, a limit " +
+                "outside 1..max or a negative offset; 404 when nothing was predicted that day.");
         group.MapGet("/dates", GetDatesAsync)
             .WithName("GetPredictionDates")
             .WithSummary("The dates with predictions")
-            .WithDescription("Every prediction date, newest first, with the number of establishments predicted, how many are labelled `fail`, and the model.");
+            .WithDescription(
+                "Every prediction date, newest first, with the number of establishments predicted, how many are " +
+                "labelled `fail`, and the model.");
         return group;
     }
 
@@ -71,13 +80,18 @@ internal static class PredictionsApi
         [Description("Only the establishments with this label.")] Label? label,
         [Description("Page size, from 1 to the maximum (Api:MaxPageSize).")] PageLimit? limit,
         [Description("How many items of the ranking to skip.")] PageOffset? offset,
-        ApiSettings settings, ServedDayCache served, CancellationToken ct)
+        ApiSettings settings,
+        ServedDayCache served,
+        CancellationToken ct)
     {
         var pageSize = limit?.Value ?? settings.DefaultPageSize;
-        if (pageSize > settings.MaxPageSize) return Problems.Invalid("limit", PageLimit.Problem(pageSize.ToString(CultureInfo.InvariantCulture), settings.MaxPageSize));
+        if (pageSize > settings.MaxPageSize)
+            return Problems.Invalid("limit",
+                PageLimit.Problem(pageSize.ToString(CultureInfo.InvariantCulture), settings.MaxPageSize));
         var (day, only, skip) = (date.Value, label?.Value, offset?.Value ?? 0);
 
-        if (served.Current is { } newest && newest.Date == day) return TypedResults.Ok(newest.Page(only, pageSize, skip));
+        if (served.Current is { } newest && newest.Date == day)
+            return TypedResults.Ok(newest.Page(only, pageSize, skip));
 
         // Any other day: a page cached by the day's store-api run, or read once. A day the last poll did not list
         // (stored a moment ago, or never) is asked of the database all the same.
@@ -85,7 +99,10 @@ internal static class PredictionsApi
         return page is null ? Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.") : TypedResults.Ok(page);
     }
 
-    private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(ServedDayCache served, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(
+        ServedDayCache served,
+        NpgsqlDataSource db,
+        CancellationToken ct)
     {
         if (served.Days is { } stored) return TypedResults.Ok(stored.NewestFirst);
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -7,19 +7,23 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Inspections.Api;
 
-/// <summary>The problem details (RFC 9457, <c>application/problem+json</c>) the handlers return for bad input and unknown ids or dates.</summary>
+/// <summary>
+/// The problem details (RFC 9457, <c>application/problem+json</c>) the handlers return for bad input and unknown ids
+/// or dates.
+/// </summary>
 internal static class Problems
 {
     /// <summary>A 400 naming the parameter that was wrong (<c>errors</c>) and saying why (<c>detail</c>).</summary>
     public static ValidationProblem Invalid(string parameter, string detail) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [parameter] = [detail] }, detail, title: "Bad request");
+        TypedResults.ValidationProblem(
+            new Dictionary<string, string[]> { [parameter] = [detail] }, detail, title: "Bad request");
 
     public static NotFoundProblem NotFound(string detail) => new(detail);
 }
 
 /// <summary>
-/// A 404 with a problem body, sent as <c>application/problem+json</c> and documented so; <c>TypedResults.NotFound(problem)</c>
-/// would send it as <c>application/json</c>.
+/// A 404 with a problem body, sent as <c>application/problem+json</c> and documented so;
+/// <c>TypedResults.NotFound(problem)</c> would send it as <c>application/json</c>.
 /// </summary>
 internal sealed class NotFoundProblem(string detail) : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
 {
@@ -36,5 +40,6 @@ internal sealed class NotFoundProblem(string detail) : IResult, IStatusCodeHttpR
     public Task ExecuteAsync(HttpContext httpContext) => TypedResults.Problem(Value).ExecuteAsync(httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status404NotFound, typeof(ProblemDetails), ["application/problem+json"]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(
+            StatusCodes.Status404NotFound, typeof(ProblemDetails), ["application/problem+json"]));
 }

@@ -44,10 +44,13 @@ internal sealed class ServedDay
 
     public int Establishments => _ranked.Length;
 
-    /// <summary>The card of the model that made the day (the current model), or null when the registry no longer has it.</summary>
+    /// <summary>
+    /// The card of the model that made the day (the current model), or null when the registry no longer has it.
+    /// </summary>
     public ModelCard? ModelCard { get; init; }
 
-    public bool TryGet(string license, out EstablishmentPrediction prediction) => _byLicense.TryGetValue(license, out prediction!);
+    public bool TryGet(string license, out EstablishmentPrediction prediction) =>
+        _byLicense.TryGetValue(license, out prediction!);
 
     /// <summary>One page of the ranking, or of one label's items (ranks stay the day's ranks): O(page).</summary>
     public PredictionPage Page(string? label, int limit, int offset)
@@ -61,7 +64,9 @@ internal sealed class ServedDay
 }
 
 /// <summary>The days <c>api.days</c> records, newest first, with the store-api run that wrote each.</summary>
-internal sealed class StoredDayList(IReadOnlyList<PredictionDay> newestFirst, IReadOnlyDictionary<DateOnly, Guid> runIds)
+internal sealed class StoredDayList(
+    IReadOnlyList<PredictionDay> newestFirst,
+    IReadOnlyDictionary<DateOnly, Guid> runIds)
 {
     public IReadOnlyList<PredictionDay> NewestFirst { get; } = newestFirst;
 
@@ -82,7 +87,8 @@ internal sealed class StoredDayList(IReadOnlyList<PredictionDay> newestFirst, IR
 /// record and the newest rows' date in one statement, and the reload reads the record and the rows in one repeatable
 /// read snapshot: so the day served is always one store-api commit, whole, never part of one being replayed.
 /// </remarks>
-internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings settings, ILoggerFactory logs) : BackgroundService
+internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings settings, ILoggerFactory logs)
+    : BackgroundService
 {
     // The newest day's record, and the newest date with rows: they agree whenever store-api wrote the rows.
     // When they do not (rows written some other way), nothing is served from memory and every request reads SQL.
@@ -97,11 +103,15 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
                (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint as Replayed,
                exists (select from pg_stat_wal_receiver) as Streaming
         from (select count(*)::int as days, max(stored_at) as last_stored from api.days) as catalogue
-        left join (select prediction_date, run_id, stored_at from api.days order by prediction_date desc limit 1) as newest on true
+        left join (
+            select prediction_date, run_id, stored_at from api.days order by prediction_date desc limit 1
+        ) as newest on true
         """;
 
     private const string DaySql = """
-        select run_id as RunId, model_choice as ModelChoice, model_reason as ModelReason from api.days where prediction_date = @date
+        select run_id as RunId, model_choice as ModelChoice, model_reason as ModelReason
+        from api.days
+        where prediction_date = @date
         """;
 
     private sealed record DayHeader(Guid RunId, string? ModelChoice, string? ModelReason);
@@ -114,13 +124,23 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         """;
 
     private const string DaysSql = """
-        select prediction_date as Date, establishments as Establishments, fails as Fails, model_id as ModelId, run_id as RunId
+        select prediction_date as Date, establishments as Establishments, fails as Fails, model_id as ModelId,
+               run_id as RunId
         from api.days
         order by prediction_date desc
         """;
 
-    private sealed record Poll(DateOnly? Date, Guid? RunId, DateTime? StoredAt, DateOnly? NewestRows, int Days, DateTime? LastStored,
-        bool Standby, long? Received, long? Replayed, bool Streaming);
+    private sealed record Poll(
+        DateOnly? Date,
+        Guid? RunId,
+        DateTime? StoredAt,
+        DateOnly? NewestRows,
+        int Days,
+        DateTime? LastStored,
+        bool Standby,
+        long? Received,
+        long? Replayed,
+        bool Streaming);
 
     private sealed record Version(DateOnly? Date, Guid? RunId, DateTime? StoredAt, DateOnly? NewestRows);
 
@@ -135,7 +155,9 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
     private (int Days, DateTime? LastStored)? _seenDays;
     private bool _failing;
 
-    /// <summary>The newest day, or null when there is none to serve from memory (yet): then the handlers read SQL.</summary>
+    /// <summary>
+    /// The newest day, or null when there is none to serve from memory (yet): then the handlers read SQL.
+    /// </summary>
     public ServedDay? Current => _current;
 
     /// <summary>The stored days as last polled, or null before the first poll that reached the database.</summary>
@@ -172,14 +194,17 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
         }
     }
 
-    /// <summary>Polls once and reloads what changed. Never throws for an unavailable database: it logs and keeps what it has.</summary>
+    /// <summary>
+    /// Polls once and reloads what changed. Never throws for an unavailable database: it logs and keeps what it has.
+    /// </summary>
     private async Task RefreshAsync(CancellationToken ct)
     {
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
             var poll = await connection.QuerySingleAsync<Poll>(new CommandDefinition(PollSql, cancellationToken: ct));
-            _replication = _lag.Observe(new ReplicationSample(poll.Standby, poll.Received, poll.Replayed, poll.Streaming),
+            _replication = _lag.Observe(
+                new ReplicationSample(poll.Standby, poll.Received, poll.Replayed, poll.Streaming),
                 Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
             if (_failing)
             {
@@ -189,8 +214,10 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
 
             if ((poll.Days, poll.LastStored) != _seenDays)
             {
-                var records = (await connection.QueryAsync<DayRecord>(new CommandDefinition(DaysSql, cancellationToken: ct))).AsList();
-                _days = new StoredDayList([.. records.Select(d => new PredictionDay(d.Date, d.Establishments, d.Fails, d.ModelId))],
+                var records = (await connection.QueryAsync<DayRecord>(
+                    new CommandDefinition(DaysSql, cancellationToken: ct))).AsList();
+                _days = new StoredDayList(
+                    [.. records.Select(d => new PredictionDay(d.Date, d.Establishments, d.Fails, d.ModelId))],
                     records.ToFrozenDictionary(d => d.Date, d => d.RunId));
                 _seenDays = (poll.Days, poll.LastStored);
             }
@@ -198,8 +225,12 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
             var version = new Version(poll.Date, poll.RunId, poll.StoredAt, poll.NewestRows);
             if (version == _seen) return;
             var started = Stopwatch.GetTimestamp();
-            var served = version.Date is { } date && version.NewestRows == date ? await LoadAsync(connection, date, ct) : null;
-            if (served is not null) Loaded(_log, served.Date, served.Establishments, served.RunId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var served = version.Date is { } date && version.NewestRows == date
+                ? await LoadAsync(connection, date, ct)
+                : null;
+            if (served is not null)
+                Loaded(_log, served.Date, served.Establishments, served.RunId,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             else if (_current is not null) NothingToServe(_log);
             _current = served;
             _seen = version;
@@ -215,13 +246,16 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
 
     private static async Task<ServedDay?> LoadAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct)
     {
-        // One snapshot for the record, the rows and the model card: a store-api committing (or being replayed) meanwhile changes none of them.
+        // One snapshot for the record, the rows and the model card: a store-api committing (or being replayed)
+        // meanwhile changes none of them.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         var parameters = new { date };
         var header = await connection.QuerySingleOrDefaultAsync<DayHeader>(
             new CommandDefinition(DaySql, parameters, transaction, cancellationToken: ct));
         var rows = (await connection.QueryAsync<EstablishmentRow>(
-            new CommandDefinition(RowsSql, parameters, transaction, cancellationToken: ct))).Select(r => r.AsPrediction()).ToList();
+                new CommandDefinition(RowsSql, parameters, transaction, cancellationToken: ct)))
+            .Select(r => r.AsPrediction())
+            .ToList();
         var model = rows.Count > 0 ? await ModelRegistry.EntryAsync(connection, rows[0].ModelId, ct) : null;
         await transaction.CommitAsync(ct);
         return header is not null && rows.Count > 0
@@ -231,13 +265,17 @@ internal sealed partial class ServedDayCache(NpgsqlDataSource db, ApiSettings se
             }
             : null;
     }
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Date:yyyy-MM-dd} from memory: {Establishments} establishments, store-api run {RunId}, loaded in {ElapsedMs:0} ms")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Serving {Date:yyyy-MM-dd} from memory: {Establishments} establishments, store-api run {RunId}, " +
+            "loaded in {ElapsedMs:0} ms")]
     private static partial void Loaded(ILogger logger, DateOnly date, int establishments, Guid runId, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "No prediction day to serve from memory: every request reads the database")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "No prediction day to serve from memory: every request reads the database")]
     private static partial void NothingToServe(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot check for a newer prediction day ({Reason}); serving the last one loaded, retrying")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Cannot check for a newer prediction day ({Reason}); serving the last one loaded, retrying")]
     private static partial void PollFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The database answers again")]

@@ -42,7 +42,9 @@ internal static class DashboardCharts
     private static readonly Color AucColor = Color.FromHex("#1f77b4");
     private static readonly Color PrecisionColor = Color.FromHex("#d95f02");
 
-    /// <summary>True when the chart font is installed (SkiaSharp falls back to another family, or none, when it is not).</summary>
+    /// <summary>
+    /// True when the chart font is installed (SkiaSharp falls back to another family, or none, when it is not).
+    /// </summary>
     public static bool FontInstalled()
     {
         using var typeface = SKFontManager.Default.MatchFamily(FontFamily);
@@ -58,7 +60,8 @@ internal static class DashboardCharts
     {
         var plot = NewPlot();
         AddHistogram(plot, histograms.Reference, ReferenceColor, $"{ReferenceLegend} (n = {drift.ReferenceRows:N0})");
-        AddStepOutline(plot, histograms.Current, CurrentColor, $"{CurrentLegend}{drift.MonitorDate:yyyy-MM-dd} (n = {drift.CurrentRows:N0})");
+        AddStepOutline(plot, histograms.Current, CurrentColor,
+            $"{CurrentLegend}{drift.MonitorDate:yyyy-MM-dd} (n = {drift.CurrentRows:N0})");
         if (threshold is { } t)
         {
             var line = plot.Add.VerticalLine(t, 1.5f, Colors.Black.WithAlpha(0.8), LinePattern.Dashed);
@@ -74,7 +77,10 @@ internal static class DashboardCharts
             var pad = (upper - lower) * 0.02;
             plot.Axes.SetLimitsX(lower - pad, upper + pad);
         }
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture),
+        };
         plot.Title($"Score distributions on {drift.MonitorDate:yyyy-MM-dd}", 15);
         plot.XLabel("Predicted probability of failing the next inspection", 13);
         plot.YLabel("Share of establishments", 13);
@@ -89,7 +95,9 @@ internal static class DashboardCharts
     /// PSI of the scores and of the most drifted feature for every monitored date, with the warn and alert levels
     /// in force (as monitor stored them); the selected date marked. Shares labelled fail have a chart of their own.
     /// </summary>
-    public static Plot DriftOverTime(IReadOnlyList<DriftRecord> history, IReadOnlyList<(DateOnly MonitorDate, string Feature, double Psi)> features,
+    public static Plot DriftOverTime(
+        IReadOnlyList<DriftRecord> history,
+        IReadOnlyList<(DateOnly MonitorDate, string Feature, double Psi)> features,
         DateOnly? selected)
     {
         var plot = NewPlot();
@@ -102,7 +110,10 @@ internal static class DashboardCharts
         var featureDates = history.Where(d => worst.ContainsKey(d.MonitorDate)).ToList();
         if (featureDates.Count > 0)
         {
-            var feature = plot.Add.Scatter(featureDates.Select(d => X(d.MonitorDate)).ToArray(), featureDates.Select(d => worst[d.MonitorDate]).ToArray(), FeatureColor);
+            var feature = plot.Add.Scatter(
+                featureDates.Select(d => X(d.MonitorDate)).ToArray(),
+                featureDates.Select(d => worst[d.MonitorDate]).ToArray(),
+                FeatureColor);
             feature.LegendText = FeaturePsiLegend;
             feature.LineWidth = 2;
             feature.MarkerSize = 6;
@@ -140,7 +151,10 @@ internal static class DashboardCharts
         return plot;
     }
 
-    /// <summary>The share labelled fail (score at or above the model's threshold) in the predictions and in the reference cohort.</summary>
+    /// <summary>
+    /// The share labelled fail (score at or above the model's threshold) in the predictions and in the reference
+    /// cohort.
+    /// </summary>
     public static Plot FailShareOverTime(IReadOnlyList<DriftRecord> history, DateOnly? selected)
     {
         var plot = NewPlot();
@@ -149,7 +163,8 @@ internal static class DashboardCharts
         current.LegendText = FailShareLegend;
         current.LineWidth = 2;
         current.MarkerSize = 7;
-        var reference = plot.Add.Scatter(xs, history.Select(d => d.FailShareReference).ToArray(), Colors.Black.WithAlpha(0.7));
+        var reference = plot.Add.Scatter(xs, history.Select(d => d.FailShareReference).ToArray(),
+            Colors.Black.WithAlpha(0.7));
         reference.LegendText = ReferenceFailShareLegend;
         reference.LinePattern = LinePattern.Dashed;
         reference.MarkerSize = 0;
@@ -157,7 +172,10 @@ internal static class DashboardCharts
         DateAxis(plot, xs);
         var maxShare = history.Count == 0 ? 0 : history.Max(d => Math.Max(d.FailShareCurrent, d.FailShareReference));
         plot.Axes.SetLimitsY(0, Math.Min(1, Math.Max(0.1, maxShare * 1.3)));
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture),
+        };
         plot.Title("Share labelled fail", 15);
         plot.XLabel("Monitored date", 13);
         plot.YLabel("Share of the cohort", 13);
@@ -171,14 +189,19 @@ internal static class DashboardCharts
     /// One realised figure (ROC AUC or precision at 10%) per evaluated prediction date, against the model's validation
     /// mean and the warn and alert levels below it.
     /// </summary>
-    public static Plot PerformanceOverTime(IReadOnlyList<PerformanceRecord> history, string figure, double warnMargin, double alertMargin)
+    public static Plot PerformanceOverTime(
+        IReadOnlyList<PerformanceRecord> history,
+        string figure,
+        double warnMargin,
+        double alertMargin)
     {
         var auc = figure == "roc_auc";
         var plot = NewPlot();
         var rows = history.Where(p => (auc ? p.RocAuc : p.PrecisionAt10) is not null).ToList();
         var xs = rows.Select(p => X(p.PredictionDate)).ToArray();
         var color = auc ? AucColor : PrecisionColor;
-        var realised = plot.Add.Scatter(xs, rows.Select(p => (auc ? p.RocAuc : p.PrecisionAt10)!.Value).ToArray(), color);
+        var realised = plot.Add.Scatter(xs, rows.Select(p => (auc ? p.RocAuc : p.PrecisionAt10)!.Value).ToArray(),
+            color);
         realised.LegendText = "Realised";
         realised.LineWidth = 2;
         realised.MarkerSize = 7;
@@ -205,7 +228,10 @@ internal static class DashboardCharts
         else
         {
             plot.Axes.SetLimitsY(0, 0.8);
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture),
+            };
         }
         plot.Title(auc ? "ROC AUC, realised vs validation" : "Precision at 10%, realised vs validation", 15);
         plot.XLabel("Prediction date (outcomes within the label window)", 13);
@@ -216,7 +242,9 @@ internal static class DashboardCharts
         return plot;
     }
 
-    /// <summary>Observed fail rate against mean score per score decile; a calibrated model lies on the diagonal.</summary>
+    /// <summary>
+    /// Observed fail rate against mean score per score decile; a calibrated model lies on the diagonal.
+    /// </summary>
     public static Plot Calibration(PerformanceRecord performance, IReadOnlyList<CalibrationBin> bins)
     {
         var plot = NewPlot();
@@ -225,14 +253,21 @@ internal static class DashboardCharts
         diagonal.LinePattern = LinePattern.Dashed;
         diagonal.MarkerSize = 0;
         diagonal.LegendText = "Perfect calibration";
-        var points = plot.Add.Scatter(bins.Select(b => b.MeanScore).ToArray(), bins.Select(b => b.FailRate).ToArray(), AucColor);
+        var points = plot.Add.Scatter(bins.Select(b => b.MeanScore).ToArray(), bins.Select(b => b.FailRate).ToArray(),
+            AucColor);
         points.LegendText = "Score deciles";
         points.MarkerSize = 8;
         points.LineWidth = 1.5f;
         plot.Axes.SetLimits(0, top, 0, top);
-        var percent = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
+        var percent = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture),
+        };
         plot.Axes.Left.TickGenerator = percent;
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture) };
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => v.ToString("0%", CultureInfo.InvariantCulture),
+        };
         plot.Title($"Calibration, {performance.PredictionDate:yyyy-MM-dd}", 15);
         plot.XLabel("Mean predicted probability", 13);
         plot.YLabel("Observed fail rate", 13);
@@ -274,7 +309,8 @@ internal static class DashboardCharts
     {
         var root = XDocument.Parse(svg).Root!;
         if (root.Attribute("viewBox") is null)
-            root.SetAttributeValue("viewBox", $"0 0 {(string?)root.Attribute("width")} {(string?)root.Attribute("height")}");
+            root.SetAttributeValue("viewBox",
+                $"0 0 {(string?)root.Attribute("width")} {(string?)root.Attribute("height")}");
         root.SetAttributeValue("role", "img");
         root.SetAttributeValue("aria-label", label);
         foreach (var element in root.DescendantsAndSelf())
@@ -314,7 +350,9 @@ internal static class DashboardCharts
     private static void AddHistogram(Plot plot, IReadOnlyList<Drift.Bin> bins, Color color, string legend)
     {
         if (bins.Count == 0) return;
-        var bars = plot.Add.Bars(bins.Select(b => (b.Lower + b.Upper) / 2).ToArray(), bins.Select(b => b.Share).ToArray());
+        var bars = plot.Add.Bars(
+            bins.Select(b => (b.Lower + b.Upper) / 2).ToArray(),
+            bins.Select(b => b.Share).ToArray());
         bars.Color = color.WithAlpha(0.35);
         for (var i = 0; i < bins.Count; i++)
         {

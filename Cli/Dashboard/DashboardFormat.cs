@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Components;
 
 namespace Inspections.Dashboard;
 
-/// <summary>How the page writes numbers, durations, dates and the registry's JSON columns (the components use it statically).</summary>
+/// <summary>
+/// How the page writes numbers, durations, dates and the registry's JSON columns (the components use it statically).
+/// </summary>
 internal static class DashboardFormat
 {
     /// <summary>A number in <paramref name="format"/>, or an en dash for none (a null rate, NaN).</summary>
@@ -17,12 +19,14 @@ internal static class DashboardFormat
         ms < 1000 ? $"{ms:0} ms" : ms < 120_000 ? $"{ms / 1000:0.0} s" : $"{ms / 60_000:0.0} min";
 
     /// <summary>
-    /// Our own SVG (ScottPlot's or the DAG's, parsed and written again by <see cref="DashboardCharts.Inline"/>), as markup:
-    /// the one place the page writes something its components did not encode.
+    /// Our own SVG (ScottPlot's or the DAG's, parsed and written again by <see cref="DashboardCharts.Inline"/>), as
+    /// markup: the one place the page writes something its components did not encode.
     /// </summary>
     public static MarkupString Svg(string? svg) => new(svg ?? "");
 
-    /// <summary>A JSON object as <c>k=v, k=v</c>, an array as <c>a, b</c> (file paths shortened to their names).</summary>
+    /// <summary>
+    /// A JSON object as <c>k=v, k=v</c>, an array as <c>a, b</c> (file paths shortened to their names).
+    /// </summary>
     public static string FlatJson(string json)
     {
         try
@@ -31,7 +35,8 @@ internal static class DashboardFormat
             var root = document.RootElement;
             return root.ValueKind switch
             {
-                JsonValueKind.Object => string.Join(", ", root.EnumerateObject().Select(p => $"{p.Name}={Short(Cell(p.Value))}")),
+                JsonValueKind.Object =>
+                    string.Join(", ", root.EnumerateObject().Select(p => $"{p.Name}={Short(Cell(p.Value))}")),
                 JsonValueKind.Array => string.Join(", ", root.EnumerateArray().Select(Cell)),
                 _ => Cell(root),
             };
@@ -42,10 +47,17 @@ internal static class DashboardFormat
         }
     }
 
-    /// <summary>The validation folds as a table, whatever the JSON holds: an array of objects (one per fold) or an object of them.</summary>
-    public sealed record FoldTable(IReadOnlyList<string> Columns, IReadOnlyList<(string Fold, IReadOnlyList<string> Cells)> Rows);
+    /// <summary>
+    /// The validation folds as a table, whatever the JSON holds: an array of objects (one per fold) or an object of
+    /// them.
+    /// </summary>
+    public sealed record FoldTable(
+        IReadOnlyList<string> Columns,
+        IReadOnlyList<(string Fold, IReadOnlyList<string> Cells)> Rows);
 
-    /// <summary>The folds of <paramref name="json"/>, or null when it is not a list of folds (the page shows it as it is).</summary>
+    /// <summary>
+    /// The folds of <paramref name="json"/>, or null when it is not a list of folds (the page shows it as it is).
+    /// </summary>
     public static FoldTable? Folds(string json)
     {
         try
@@ -53,15 +65,23 @@ internal static class DashboardFormat
             using var document = JsonDocument.Parse(json);
             var folds = document.RootElement.ValueKind switch
             {
-                JsonValueKind.Array => document.RootElement.EnumerateArray().Select((f, i) => ((i + 1).ToString(CultureInfo.InvariantCulture), f)).ToList(),
+                JsonValueKind.Array => document.RootElement.EnumerateArray()
+                    .Select((f, i) => ((i + 1).ToString(CultureInfo.InvariantCulture), f))
+                    .ToList(),
                 JsonValueKind.Object => document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value)).ToList(),
                 _ => [],
             };
             if (folds.Count == 0 || folds.Any(f => f.Item2.ValueKind != JsonValueKind.Object)) return null;
-            var columns = folds.SelectMany(f => f.Item2.EnumerateObject().Select(p => p.Name)).Distinct().Where(c => c != "fold").ToList();
+            var columns = folds
+                .SelectMany(f => f.Item2.EnumerateObject().Select(p => p.Name))
+                .Distinct()
+                .Where(c => c != "fold")
+                .ToList();
             var rows = folds.Select(f => (
-                f.Item2.TryGetProperty("fold", out var label) ? Cell(label) : f.Item1,
-                (IReadOnlyList<string>)[.. columns.Select(c => f.Item2.TryGetProperty(c, out var v) ? Cell(v) : "")])).ToList();
+                    f.Item2.TryGetProperty("fold", out var label) ? Cell(label) : f.Item1,
+                    (IReadOnlyList<string>)
+                    [.. columns.Select(c => f.Item2.TryGetProperty(c, out var v) ? Cell(v) : "")]))
+                .ToList();
             return new FoldTable(columns, rows);
         }
         catch (JsonException)

@@ -25,16 +25,22 @@ internal sealed class DashboardSettings
     /// <summary>How many runs of the date shown the run history section lists, newest first.</summary>
     public int RecentRuns { get; set; }
 
-    /// <summary>The API keys accepted, name to SHA-256, as <c>Api:Keys</c>; with any, every page needs one but <c>/health</c>.</summary>
+    /// <summary>
+    /// The API keys accepted, name to SHA-256, as <c>Api:Keys</c>; with any, every page needs one but <c>/health</c>.
+    /// </summary>
     public Dictionary<string, string> Keys { get; set; } = [];
 
     /// <summary>How many runs "all runs" lists, newest first.</summary>
     public int AllRuns { get; set; }
 
-    /// <summary>Bias audit groups smaller than this are too small to say anything: shown muted, never highlighted.</summary>
+    /// <summary>
+    /// Bias audit groups smaller than this are too small to say anything: shown muted, never highlighted.
+    /// </summary>
     public int BiasMinGroupSize { get; set; }
 
-    /// <summary>The margins below validation the performance charts draw (the <c>Monitoring</c> section, not this one).</summary>
+    /// <summary>
+    /// The margins below validation the performance charts draw (the <c>Monitoring</c> section, not this one).
+    /// </summary>
     public MonitoringSettings Monitoring { get; set; } = new();
 }
 
@@ -53,14 +59,24 @@ internal static class DashboardHost
     /// then sends what was typed in a header with every request (never in the URL, so never in a log): the user name
     /// is free, the password is the key. Scripts send the key as for the API.
     /// </summary>
-    private static readonly string[] Challenges = [$"Basic realm=\"{ApplicationName}\", charset=\"UTF-8\"", $"Bearer realm=\"{ApplicationName}\""];
+    private static readonly string[] Challenges =
+    [
+        $"Basic realm=\"{ApplicationName}\", charset=\"UTF-8\"",
+        $"Bearer realm=\"{ApplicationName}\"",
+    ];
 
     /// <param name="dag">The task instances of the DAG for a run date, with their states.</param>
-    public static WebApplication Create(string urls, NpgsqlDataSource dataSource,
-        Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag, DashboardSettings settings, ILoggerFactory logs)
+    public static WebApplication Create(
+        string urls,
+        NpgsqlDataSource dataSource,
+        Func<DateOnly, CancellationToken, Task<IReadOnlyList<DagNode>>> dag,
+        DashboardSettings settings,
+        ILoggerFactory logs)
     {
-        var builder = WebHostDefaults.CreateBuilder(ApplicationName, urls, ApiKeys.From(settings.Keys, KeySetting), KeySetting, logs);
-        // The page is Razor components rendered on the server (RazorComponentResult); they encode text with PageEncoder.
+        var builder = WebHostDefaults.CreateBuilder(ApplicationName, urls, ApiKeys.From(settings.Keys, KeySetting),
+            KeySetting, logs);
+        // The page is Razor components rendered on the server (RazorComponentResult); they encode text with
+        // PageEncoder.
         builder.Services.AddRazorComponents();
         builder.Services.AddSingleton<HtmlEncoder, PageEncoder>();
         var app = builder.Build();
@@ -77,13 +93,18 @@ internal static class DashboardHost
             {
                 context.Response.Clear();
                 context.Response.Headers.RetryAfter = "60";
-                await new RazorComponentResult<UnavailablePage> { StatusCode = StatusCodes.Status503ServiceUnavailable }.ExecuteAsync(context);
+                await new RazorComponentResult<UnavailablePage>
+                {
+                    StatusCode = StatusCodes.Status503ServiceUnavailable,
+                }.ExecuteAsync(context);
             }
         });
 
         var log = logs.CreateLogger("Dashboard");
         if (!DashboardCharts.FontInstalled())
-            log.LogWarning("font '{Font}' is not installed: charts will have no text (install the Debian package fonts-dejavu-core)",
+            log.LogWarning(
+                "font '{Font}' is not installed: charts will have no text " +
+                "(install the Debian package fonts-dejavu-core)",
                 DashboardCharts.FontFamily);
         app.MapDashboard(new DashboardReader(dataSource, dag, settings, log));
         app.MapGet("/health", () => TypedResults.Text("up"));
@@ -98,9 +119,12 @@ internal static class DashboardHost
     private static void AddMonitoredMetrics(HttpMetrics metrics, NpgsqlDataSource dataSource, ILogger log)
     {
         var info = metrics.Factory.CreateGauge("inspections_dashboard_monitored_info",
-            "1 for the latest monitored date, its model and its drift status (ok, warn, alert).", ["monitor_date", "model_id", "status"]);
-        var psi = metrics.Factory.CreateGauge("inspections_dashboard_monitored_psi", "PSI of the latest monitored date's scores against the reference.");
-        var up = metrics.Factory.CreateGauge("inspections_dashboard_database_up", "1 when the database answered this scrape, else 0.");
+            "1 for the latest monitored date, its model and its drift status (ok, warn, alert).",
+            ["monitor_date", "model_id", "status"]);
+        var psi = metrics.Factory.CreateGauge("inspections_dashboard_monitored_psi",
+            "PSI of the latest monitored date's scores against the reference.");
+        var up = metrics.Factory.CreateGauge("inspections_dashboard_database_up",
+            "1 when the database answered this scrape, else 0.");
         string[]? shown = null;
         var gate = new SemaphoreSlim(1, 1);
         metrics.Registry.AddBeforeCollectCallback(async ct =>
@@ -122,7 +146,8 @@ internal static class DashboardHost
                 }
                 catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
                 {
-                    // The page says so, and the reader logs it once per outage; the scrape says it with database_up 0.
+                    // The page says so, and the reader logs it once per outage; the scrape says it with
+                    // database_up 0.
                     up.Set(0);
                     now = shown;
                 }
@@ -141,7 +166,8 @@ internal static class DashboardHost
 
     // Embedded, so the page looks the same wherever the executable runs from; its hash is its ETag.
     private static readonly byte[] Stylesheet = ReadStylesheet();
-    private static readonly EntityTagHeaderValue StylesheetTag = new($"\"{Convert.ToHexStringLower(SHA256.HashData(Stylesheet))[..16]}\"");
+    private static readonly EntityTagHeaderValue StylesheetTag =
+        new($"\"{Convert.ToHexStringLower(SHA256.HashData(Stylesheet))[..16]}\"");
 
     public static RouteGroupBuilder MapDashboard(this IEndpointRouteBuilder routes, DashboardReader reader)
     {
@@ -150,13 +176,22 @@ internal static class DashboardHost
         group.MapGet("/", async (string? date, string? runs, CancellationToken ct) =>
         {
             var (status, view) = await reader.PageAsync(date, runs == "all", ct);
-            return new RazorComponentResult<DashboardPage>(new Dictionary<string, object?> { [nameof(DashboardPage.View)] = view }) { StatusCode = status };
+            return new RazorComponentResult<DashboardPage>(
+                new Dictionary<string, object?> { [nameof(DashboardPage.View)] = view })
+            {
+                StatusCode = status,
+            };
         });
-        group.MapGet(StylesheetPath, () => TypedResults.Bytes(Stylesheet, "text/css; charset=utf-8", entityTag: StylesheetTag));
-        group.MapGet("/charts/scores.svg", (string? date, CancellationToken ct) => reader.ScoresChartAsync(date, png: false, ct));
-        group.MapGet("/charts/scores.png", (string? date, CancellationToken ct) => reader.ScoresChartAsync(date, png: true, ct));
-        group.MapGet("/charts/drift.svg", (string? date, CancellationToken ct) => reader.DriftChartAsync(date, png: false, ct));
-        group.MapGet("/charts/drift.png", (string? date, CancellationToken ct) => reader.DriftChartAsync(date, png: true, ct));
+        group.MapGet(StylesheetPath,
+            () => TypedResults.Bytes(Stylesheet, "text/css; charset=utf-8", entityTag: StylesheetTag));
+        group.MapGet("/charts/scores.svg",
+            (string? date, CancellationToken ct) => reader.ScoresChartAsync(date, png: false, ct));
+        group.MapGet("/charts/scores.png",
+            (string? date, CancellationToken ct) => reader.ScoresChartAsync(date, png: true, ct));
+        group.MapGet("/charts/drift.svg",
+            (string? date, CancellationToken ct) => reader.DriftChartAsync(date, png: false, ct));
+        group.MapGet("/charts/drift.png",
+            (string? date, CancellationToken ct) => reader.DriftChartAsync(date, png: true, ct));
         group.MapGet("/charts/dag.svg", (string? date, CancellationToken ct) => reader.DagChartAsync(date, ct));
         return group;
     }

@@ -19,7 +19,11 @@ internal sealed class PageEncoder : HtmlEncoder
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength) =>
         new ReadOnlySpan<char>(text, textLength).IndexOfAny(Special);
 
-    public override unsafe bool TryEncodeUnicodeScalar(int unicodeScalar, char* buffer, int bufferLength, out int numberOfCharactersWritten)
+    public override unsafe bool TryEncodeUnicodeScalar(
+        int unicodeScalar,
+        char* buffer,
+        int bufferLength,
+        out int numberOfCharactersWritten)
     {
         var output = new Span<char>(buffer, bufferLength);
         var encoded = unicodeScalar switch

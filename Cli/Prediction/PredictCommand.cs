@@ -9,6 +9,7 @@ internal static class PredictCommand
 {
     public static Command Create(CliContext cli, Func<DateOnly, string, PipelineTask> predict) =>
         PipelineVerb.Create(cli, "predict",
-            "Score every active establishment with the newest model selected at or before the date (training first if there is none)",
+            "Score every active establishment with the newest model selected at or before the date " +
+            "(training first if there is none)",
             request => predict(request.Date, request.Source));
 }

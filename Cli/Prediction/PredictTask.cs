@@ -8,8 +8,18 @@ namespace Inspections.Prediction;
 
 /// <summary>What predict stored for its date, with the model that scored it and why that one.</summary>
 internal sealed record PredictResult(
-    string ModelId, DateOnly ModelTrainedOn, string ModelChoice, double Threshold, long Cohort, long Predictions, long FailLabels,
-    long PassLabels, double FailShare, double MinScoreSeen, double MaxScoreSeen, long WithoutReasons) : TaskResult
+    string ModelId,
+    DateOnly ModelTrainedOn,
+    string ModelChoice,
+    double Threshold,
+    long Cohort,
+    long Predictions,
+    long FailLabels,
+    long PassLabels,
+    double FailShare,
+    double MinScoreSeen,
+    double MaxScoreSeen,
+    long WithoutReasons) : TaskResult
 {
     public override long RowsWritten => Predictions;
 }
@@ -20,13 +30,21 @@ internal sealed record PredictResult(
 /// (<see cref="ModelPins.ChooseAsync"/>), one prediction per establishment, each with its three largest contributions
 /// (<see cref="ScoreReasons"/>). When no model exists yet, training at the run date becomes an upstream task.
 /// </summary>
-internal sealed class PredictTask(DateOnly date, string source, PipelineTask features, Func<DateOnly, string, PipelineTask> modelAudit)
+internal sealed class PredictTask(
+    DateOnly date,
+    string source,
+    PipelineTask features,
+    Func<DateOnly, string, PipelineTask> modelAudit)
     : StageTask<PredictResult>(date, source, [features])
 {
     public override string Name => "predict";
 
-    /// <summary>The features of the run date, and the audit of the model it will use (which trains one if none exists).</summary>
-    public override async Task<IReadOnlyList<PipelineTask>> RequiresAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>
+    /// The features of the run date, and the audit of the model it will use (which trains one if none exists).
+    /// </summary>
+    public override async Task<IReadOnlyList<PipelineTask>> RequiresAsync(
+        NpgsqlConnection connection,
+        CancellationToken ct)
     {
         var model = (await ModelPins.ChooseAsync(connection, null, Date, ct))?.Model;
         var audit = model is null ? modelAudit(Date, Source) : modelAudit(model.TrainedOn, model.Source ?? Source);
@@ -52,9 +70,19 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
         await context.ExecuteAsync("""
             insert into predictions.days (prediction_date, model_id, model_choice, model_reason, run_id)
             values (@date, @modelId, @choice, @reason, @runId)
-            """, new { date = Date, modelId = model.ModelId, choice = choice.Choice, reason = choice.Reason, runId = context.RunId }, ct);
+            """,
+            new
+            {
+                date = Date,
+                modelId = model.ModelId,
+                choice = choice.Choice,
+                reason = choice.Reason,
+                runId = context.RunId,
+            },
+            ct);
         await using (var writer = await connection.BeginBinaryImportAsync(
-            "copy predictions.scores (prediction_date, license, model_id, score, label, run_id, reasons) from stdin (format binary)", ct))
+            "copy predictions.scores (prediction_date, license, model_id, score, label, run_id, reasons) " +
+            "from stdin (format binary)", ct))
         {
             for (var i = 0; i < cohort.Count; i++)
             {
@@ -73,8 +101,8 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
 
         // What was stored, read back: the checks compare it with the cohort and the threshold.
         var stored = await context.SingleAsync<Stored>(StoredFigures, new { date = Date }, ct);
-        return new PredictResult(model.ModelId, model.TrainedOn, choice.Choice, model.Threshold, cohort.Count, stored.Predictions,
-            stored.Fail, stored.Predictions - stored.Fail,
+        return new PredictResult(model.ModelId, model.TrainedOn, choice.Choice, model.Threshold, cohort.Count,
+            stored.Predictions, stored.Fail, stored.Predictions - stored.Fail,
             stored.Predictions == 0 ? 0 : Math.Round((double)stored.Fail / stored.Predictions, 5),
             stored.MinScore, stored.MaxScore, stored.WithoutReasons);
     }
@@ -90,11 +118,22 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
 
     private sealed record Stored(long Predictions, long Fail, double MinScore, double MaxScore, long WithoutReasons);
 
-    public override async Task CheckAsync(TaskContext context, PredictResult result, CheckSet checks, CancellationToken ct)
+    public override async Task CheckAsync(
+        TaskContext context,
+        PredictResult result,
+        CheckSet checks,
+        CancellationToken ct)
     {
-        var parameters = new { date = Date, min = checks.Threshold("min_score"), max = checks.Threshold("max_score"), threshold = result.Threshold };
+        var parameters = new
+        {
+            date = Date,
+            min = checks.Threshold("min_score"),
+            max = checks.Threshold("max_score"),
+            threshold = result.Threshold,
+        };
         Task<IReadOnlyList<string>> Keys(string where) => context.QueryAsync<string>(
-            $"select license || ' (' || round(score::numeric, 4) || ')' from predictions.scores where prediction_date = @date and {where} order by score desc, license limit 10",
+            "select license || ' (' || round(score::numeric, 4) || ')' from predictions.scores " +
+            $"where prediction_date = @date and {where} order by score desc, license limit 10",
             parameters, ct);
         var (duplicates, mismatches) = await context.SingleAsync<(long, long)>("""
             select count(*) - count(distinct license),
@@ -104,19 +143,25 @@ internal sealed class PredictTask(DateOnly date, string source, PipelineTask fea
 
         checks.Equal("count_equals_cohort", result.Cohort, result.Predictions,
             "one prediction per establishment of the cohort of {date}: {cohort} in the cohort, {predictions} stored");
-        checks.That("count_positive", result.Predictions > 0, $"predictions ({result.Predictions}) > 0", "> 0", result.Predictions,
+        checks.That("count_positive", result.Predictions > 0, $"predictions ({result.Predictions}) > 0", "> 0",
+            result.Predictions,
             "no establishment to score on {date}: is the cohort empty (features ran on an empty history)?");
-        checks.AtLeast("min_score", result.MinScoreSeen, "every score must lie within [min_score, max_score]; the lowest was {min_score_seen}",
+        checks.AtLeast("min_score", result.MinScoreSeen,
+            "every score must lie within [min_score, max_score]; the lowest was {min_score_seen}",
             await Keys("score < @min"));
-        checks.AtMost("max_score", result.MaxScoreSeen, "every score must lie within [min_score, max_score]; the highest was {max_score_seen} (model {model_id})",
+        checks.AtMost("max_score", result.MaxScoreSeen,
+            "every score must lie within [min_score, max_score]; the highest was {max_score_seen} (model {model_id})",
             await Keys("score > @max"));
         checks.None("one_per_establishment", duplicates, "no establishment may be predicted twice on {date}");
-        checks.None("labels_agree_with_threshold", mismatches, "label is fail exactly when score >= threshold ({threshold})",
+        checks.None("labels_agree_with_threshold", mismatches,
+            "label is fail exactly when score >= threshold ({threshold})",
             await Keys("label <> case when score >= @threshold then 'fail' else 'pass' end"));
         checks.None("scores_without_reasons", result.WithoutReasons,
             "every score is stored with its largest contributions; {without_reasons} of {predictions} have none",
             await Keys("(reasons is null or jsonb_array_length(reasons) = 0)"));
-        checks.AtLeast("min_fail_share", result.FailShare, "{fail_labels} of {predictions} labelled fail at threshold {threshold}: too few for inspectors to act on");
-        checks.AtMost("max_fail_share", result.FailShare, "{fail_labels} of {predictions} labelled fail at threshold {threshold}: the model or the cohort drifted");
+        checks.AtLeast("min_fail_share", result.FailShare,
+            "{fail_labels} of {predictions} labelled fail at threshold {threshold}: too few for inspectors to act on");
+        checks.AtMost("max_fail_share", result.FailShare,
+            "{fail_labels} of {predictions} labelled fail at threshold {threshold}: the model or the cohort drifted");
     }
 }

@@ -7,16 +7,22 @@ using Inspections.Training;
 
 namespace Inspections.Prediction;
 
-/// <summary>One of the three largest contributions to an establishment's score, as predict stores it and endpoint 1 serves it.</summary>
+/// <summary>
+/// One of the three largest contributions to an establishment's score, as predict stores it and endpoint 1 serves it.
+/// </summary>
 internal sealed record ScoreReason(
-    [property: JsonPropertyName("feature"), Description("The feature (`docs/training.md` explains each), or `column=category` for a category.")]
+    [property: JsonPropertyName("feature"), Description(
+        "The feature (`docs/training.md` explains each), or `column=category` for a category.")]
     string Feature,
-    [property: JsonPropertyName("value"), Description("The establishment's value of the feature on the prediction date, as the feature stores it.")]
+    [property: JsonPropertyName("value"), Description(
+        "The establishment's value of the feature on the prediction date, as the feature stores it.")]
     string Value,
     [property: JsonPropertyName("effect"), Description(
-        "The feature's contribution to the score before calibration (log-odds for logistic regression): positive raises the risk.")]
+        "The feature's contribution to the score before calibration (log-odds for logistic regression): " +
+        "positive raises the risk.")]
     double Effect,
-    [property: JsonPropertyName("text"), Description("The reason in words, e.g. `Its last inspection failed (raises the risk)`.")]
+    [property: JsonPropertyName("text"), Description(
+        "The reason in words, e.g. `Its last inspection failed (raises the risk)`.")]
     string Text);
 
 /// <summary>
@@ -31,7 +37,9 @@ internal static class ScoreReasons
     public static IReadOnlyList<ScoreReason[]> For(ModelScorer scorer, IReadOnlyList<FeatureRow> rows)
     {
         var contributions = scorer.Contributions(rows, Count);
-        return rows.Select((row, i) => contributions[i].Select(c => Reason(row, c.Feature, c.Effect)).ToArray()).ToList();
+        return rows
+            .Select((row, i) => contributions[i].Select(c => Reason(row, c.Feature, c.Effect)).ToArray())
+            .ToList();
     }
 
     public static string ToJson(IReadOnlyList<ScoreReason> reasons) => JsonSerializer.Serialize(reasons);
@@ -39,7 +47,9 @@ internal static class ScoreReasons
     public static IReadOnlyList<ScoreReason> FromJson(string? json) =>
         json is null ? [] : JsonSerializer.Deserialize<ScoreReason[]>(json) ?? [];
 
-    /// <summary>One contribution of <paramref name="row"/>: a numeric feature's name, or a category's <c>column=value</c> slot.</summary>
+    /// <summary>
+    /// One contribution of <paramref name="row"/>: a numeric feature's name, or a category's <c>column=value</c> slot.
+    /// </summary>
     public static ScoreReason Reason(FeatureRow row, string feature, double effect)
     {
         var direction = effect >= 0 ? "raises the risk" : "lowers the risk";
@@ -48,14 +58,18 @@ internal static class ScoreReasons
         if (equals > 0)
         {
             var (column, category) = (feature[..equals], feature[(equals + 1)..]);
-            return new ScoreReason(feature, category, effectRounded, $"{Capitalised(CategoryPhrase(column, category))} ({direction})");
+            return new ScoreReason(feature, category, effectRounded,
+                $"{Capitalised(CategoryPhrase(column, category))} ({direction})");
         }
         var index = IndexOf(feature);
         var value = row.Numeric[index];
-        return new ScoreReason(feature, Number(value), effectRounded, $"{Capitalised(Phrase(row, feature, value))} ({direction})");
+        return new ScoreReason(feature, Number(value), effectRounded,
+            $"{Capitalised(Phrase(row, feature, value))} ({direction})");
     }
 
-    /// <summary>What a numeric feature's value says, in words; every feature of <see cref="FeatureSet.Numeric"/> has one.</summary>
+    /// <summary>
+    /// What a numeric feature's value says, in words; every feature of <see cref="FeatureSet.Numeric"/> has one.
+    /// </summary>
     public static string Phrase(FeatureRow row, string feature, float value)
     {
         var n = Number(value);
@@ -66,7 +80,8 @@ internal static class ScoreReasons
             // nearby_fail_12m_1km: other places within about 1 km failed that share of their inspections in 12 months.
             var parts = feature.Split('_');
             var what = parts[1] == "bad" ? "failed or passed only with conditions" : "failed";
-            return $"other places within about {parts[3][..^2]} km {what} {share} of their inspections in the last {parts[2][..^1]} months";
+            return $"other places within about {parts[3][..^2]} km {what} {share} of their inspections " +
+                $"in the last {parts[2][..^1]} months";
         }
         return feature switch
         {
@@ -75,7 +90,9 @@ internal static class ScoreReasons
             "inspections_before" => $"inspected {n} times before",
             "fails_before" => $"failed {n} of its {Number(row.Numeric[IndexOf("inspections_before")])} inspections",
             "fail_share_before" => $"failed {share} of its pass/fail inspections",
-            "last_result_fail" => yes ? "its last pass/fail inspection failed" : "its last pass/fail inspection did not fail",
+            "last_result_fail" => yes
+                ? "its last pass/fail inspection failed"
+                : "its last pass/fail inspection did not fail",
             "last_result_conditions" => yes
                 ? "its last pass/fail inspection was a pass with conditions"
                 : "its last pass/fail inspection was not a pass with conditions",
@@ -91,7 +108,8 @@ internal static class ScoreReasons
             "name_word_min_rate" => $"places with the least failing word of its name fail about {share}",
             "name_word_max_rate" => $"places with the most failing word of its name fail about {share}",
             "name_word_excess" =>
-                $"the words of its name fail {Math.Abs(value * 100):0.#} points {(value >= 0 ? "more" : "less")} than the city, added up",
+                $"the words of its name fail {Math.Abs(value * 100):0.#} points " +
+                $"{(value >= 0 ? "more" : "less")} than the city, added up",
             "zip_fail_12m" => $"other places in its ZIP code failed {share} of their inspections in the last 12 months",
             "zip_fail_24m" => $"other places in its ZIP code failed {share} of their inspections in the last 24 months",
             _ => throw new ArgumentException($"no words for the feature '{feature}'", nameof(feature)),
@@ -120,7 +138,10 @@ internal static class ScoreReasons
     }
 
     private static string Number(float value) =>
-        value == MathF.Round(value) ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.###", CultureInfo.InvariantCulture);
+        value == MathF.Round(value)
+            ? value.ToString("0", CultureInfo.InvariantCulture)
+            : value.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+    private static string Capitalised(string text) =>
+        text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -13,5 +13,6 @@ internal sealed record ServedModel(string ModelId, string? ModelChoice, string? 
 
     /// <summary>The day's model and why, or null when nothing is stored for <paramref name="date"/>.</summary>
     public static Task<ServedModel?> OfDayAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct) =>
-        connection.QuerySingleOrDefaultAsync<ServedModel>(new CommandDefinition(Sql, new { date }, cancellationToken: ct));
+        connection.QuerySingleOrDefaultAsync<ServedModel>(
+            new CommandDefinition(Sql, new { date }, cancellationToken: ct));
 }

@@ -15,21 +15,59 @@ internal sealed record AuditRow(double Score, bool LabelFail, string FacilityGro
     };
 }
 
-/// <summary>One group's confusion-matrix rates and their disparities against the attribute's reference group (a row of <c>models.bias_audit</c>).</summary>
+/// <summary>
+/// One group's confusion-matrix rates and their disparities against the attribute's reference group (a row of
+/// <c>models.bias_audit</c>).
+/// </summary>
 internal sealed record GroupAudit(
-    string Attribute, string GroupValue, bool IsReference, int GroupSize,
-    int Positives, int Negatives, int PredictedPositives, int PredictedNegatives,
-    double? Prevalence, double? PredictedPositiveRate, double? Tpr, double? Fpr, double? Fnr, double? Fdr, double? FalseOmissionRate, double? Precision,
-    double? PprDisparity, double? TprDisparity, double? FprDisparity, double? FnrDisparity, double? FdrDisparity, double? ForDisparity, double? PrecisionDisparity);
+    string Attribute,
+    string GroupValue,
+    bool IsReference,
+    int GroupSize,
+    int Positives,
+    int Negatives,
+    int PredictedPositives,
+    int PredictedNegatives,
+    double? Prevalence,
+    double? PredictedPositiveRate,
+    double? Tpr,
+    double? Fpr,
+    double? Fnr,
+    double? Fdr,
+    double? FalseOmissionRate,
+    double? Precision,
+    double? PprDisparity,
+    double? TprDisparity,
+    double? FprDisparity,
+    double? FnrDisparity,
+    double? FdrDisparity,
+    double? ForDisparity,
+    double? PrecisionDisparity);
 
 /// <summary>
 /// A group's row of <c>models.bias_audit</c> as stored: <see cref="GroupAudit"/>'s rates and disparities, without the
 /// counts they were computed from (the table keeps none).
 /// </summary>
 internal sealed record StoredGroupAudit(
-    string Attribute, string GroupValue, bool IsReference, int GroupSize,
-    double? Prevalence, double? PredictedPositiveRate, double? Tpr, double? Fpr, double? Fnr, double? Fdr, double? FalseOmissionRate, double? Precision,
-    double? PprDisparity, double? TprDisparity, double? FprDisparity, double? FnrDisparity, double? FdrDisparity, double? ForDisparity, double? PrecisionDisparity);
+    string Attribute,
+    string GroupValue,
+    bool IsReference,
+    int GroupSize,
+    double? Prevalence,
+    double? PredictedPositiveRate,
+    double? Tpr,
+    double? Fpr,
+    double? Fnr,
+    double? Fdr,
+    double? FalseOmissionRate,
+    double? Precision,
+    double? PprDisparity,
+    double? TprDisparity,
+    double? FprDisparity,
+    double? FnrDisparity,
+    double? FdrDisparity,
+    double? ForDisparity,
+    double? PrecisionDisparity);
 
 /// <summary>
 /// An Aequitas-style audit at the model's threshold (flagged = score &gt;= threshold). Per group: prevalence
@@ -52,17 +90,25 @@ internal static class BiasAudit
     // In the order of StoredGroupAudit's constructor, which Dapper matches.
     private const string StoredSql = """
         select attribute as Attribute, group_value as GroupValue, is_reference as IsReference, group_size as GroupSize,
-               prevalence as Prevalence, predicted_positive_rate as PredictedPositiveRate, tpr as Tpr, fpr as Fpr, fnr as Fnr,
-               fdr as Fdr, false_omission_rate as FalseOmissionRate, precision as Precision,
-               ppr_disparity as PprDisparity, tpr_disparity as TprDisparity, fpr_disparity as FprDisparity, fnr_disparity as FnrDisparity,
-               fdr_disparity as FdrDisparity, for_disparity as ForDisparity, precision_disparity as PrecisionDisparity
+               prevalence as Prevalence, predicted_positive_rate as PredictedPositiveRate, tpr as Tpr, fpr as Fpr,
+               fnr as Fnr, fdr as Fdr, false_omission_rate as FalseOmissionRate, precision as Precision,
+               ppr_disparity as PprDisparity, tpr_disparity as TprDisparity, fpr_disparity as FprDisparity,
+               fnr_disparity as FnrDisparity, fdr_disparity as FdrDisparity, for_disparity as ForDisparity,
+               precision_disparity as PrecisionDisparity
         from models.bias_audit where model_id = @modelId
         order by attribute, is_reference desc, group_size desc, group_value
         """;
 
-    /// <summary>The audit the bias task stored for <paramref name="modelId"/>: per attribute, its reference group first, then by size.</summary>
-    public static async Task<IReadOnlyList<StoredGroupAudit>> ReadAsync(NpgsqlConnection connection, string modelId, CancellationToken ct) =>
-        (await connection.QueryAsync<StoredGroupAudit>(new CommandDefinition(StoredSql, new { modelId }, cancellationToken: ct))).AsList();
+    /// <summary>
+    /// The audit the bias task stored for <paramref name="modelId"/>: per attribute, its reference group first, then
+    /// by size.
+    /// </summary>
+    public static async Task<IReadOnlyList<StoredGroupAudit>> ReadAsync(
+        NpgsqlConnection connection,
+        string modelId,
+        CancellationToken ct) =>
+        (await connection.QueryAsync<StoredGroupAudit>(
+            new CommandDefinition(StoredSql, new { modelId }, cancellationToken: ct))).AsList();
 
     public static IReadOnlyList<GroupAudit> Compute(IReadOnlyList<AuditRow> rows, double threshold)
     {
@@ -103,12 +149,13 @@ internal static class BiasAudit
         }
         int positives = tp + fn, negatives = fp + tn, flaggedCount = tp + fp, unflagged = fn + tn;
         return new GroupAudit(attribute, value, false, rows.Count, positives, negatives, flaggedCount, unflagged,
-            Rate(positives, rows.Count), Rate(flaggedCount, rows.Count), Rate(tp, positives), Rate(fp, negatives), Rate(fn, positives),
-            Rate(fp, flaggedCount), Rate(fn, unflagged), Rate(tp, flaggedCount),
+            Rate(positives, rows.Count), Rate(flaggedCount, rows.Count), Rate(tp, positives), Rate(fp, negatives),
+            Rate(fn, positives), Rate(fp, flaggedCount), Rate(fn, unflagged), Rate(tp, flaggedCount),
             null, null, null, null, null, null, null);
     }
 
-    private static double? Rate(int numerator, int denominator) => denominator == 0 ? null : (double)numerator / denominator;
+    private static double? Rate(int numerator, int denominator) =>
+        denominator == 0 ? null : (double)numerator / denominator;
 
     private static double? Ratio(double? value, double? reference) =>
         value is { } v && reference is { } r && r != 0 ? v / r : null;

@@ -11,7 +11,8 @@ namespace Inspections.Training;
 /// latest validation fold (<c>models.validation_scores</c> joined to the snapshots for the attributes),
 /// and writes <c>models.bias_audit</c>. See <see cref="BiasAudit"/> for the metrics.
 /// </summary>
-internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask<BiasResult>(date, source, upstream)
+internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
+    : StageTask<BiasResult>(date, source, upstream)
 {
     public override string Name => "bias";
 
@@ -28,13 +29,21 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
         var model = await ModelRegistry.TrainedOnAsync(ctx.Connection, ctx.Transaction, Date, ct)
             ?? throw new InvalidOperationException($"no model was selected on {Date:yyyy-MM-dd}: run select first");
         await ctx.Connection.ExecuteAsync(new CommandDefinition(
-            "delete from models.bias_audit where model_id = @modelId", new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct));
+            "delete from models.bias_audit where model_id = @modelId",
+            new { modelId = model.ModelId },
+            ctx.Transaction,
+            cancellationToken: ct));
 
-        var rows = (await ctx.Connection.QueryAsync<(double Score, bool LabelFail, string FacilityGroup, string RiskLevel, string Area)>(
-                new CommandDefinition(ValidationRows, new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct)))
+        var rows = (await ctx.Connection
+                .QueryAsync<(double Score, bool LabelFail, string FacilityGroup, string RiskLevel, string Area)>(
+                    new CommandDefinition(ValidationRows, new { modelId = model.ModelId }, ctx.Transaction,
+                        cancellationToken: ct)))
             .Select(r => new AuditRow(r.Score, r.LabelFail, r.FacilityGroup, r.RiskLevel, r.Area)).ToList();
         var validationRows = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from models.validation_scores where model_id = @modelId", new { modelId = model.ModelId }, ctx.Transaction, cancellationToken: ct));
+            "select count(*) from models.validation_scores where model_id = @modelId",
+            new { modelId = model.ModelId },
+            ctx.Transaction,
+            cancellationToken: ct));
 
         var audit = BiasAudit.Compute(rows, model.Threshold);
         var written = await WriteAsync(ctx.Connection, model.ModelId, audit, ct);
@@ -44,7 +53,10 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
     }
 
     private const string GroupsPerAttribute = """
-        select attribute as Attribute, count(*)::int as Groups from models.bias_audit where model_id = @modelId group by attribute
+        select attribute as Attribute, count(*)::int as Groups
+        from models.bias_audit
+        where model_id = @modelId
+        group by attribute
         """;
 
     // A rate is missing when its denominator (from the counts the row implies) is non-zero but the rate is null.
@@ -67,12 +79,16 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
             "every validation score of {model_id} finds its snapshot (for the attributes)");
 
         var perAttribute = (await ctx.Connection.QueryAsync<(string Attribute, int Groups)>(new CommandDefinition(
-            GroupsPerAttribute, new { modelId }, ctx.Transaction, cancellationToken: ct))).ToDictionary(r => r.Attribute, r => r.Groups);
-        var counts = BiasAudit.Attributes.Select(a => (Attribute: a, Groups: perAttribute.GetValueOrDefault(a))).ToList();
+                GroupsPerAttribute, new { modelId }, ctx.Transaction, cancellationToken: ct)))
+            .ToDictionary(r => r.Attribute, r => r.Groups);
+        var counts = BiasAudit.Attributes
+            .Select(a => (Attribute: a, Groups: perAttribute.GetValueOrDefault(a)))
+            .ToList();
         var fewest = counts.Min(c => c.Groups);
         checks.AtLeast("min_groups_per_attribute", fewest,
             "an attribute with a single group has nothing to compare against: no disparity can be measured",
-            counts.Where(c => c.Groups < checks.Threshold("min_groups_per_attribute")).Select(c => $"{c.Attribute}: {c.Groups} group(s)"));
+            counts.Where(c => c.Groups < checks.Threshold("min_groups_per_attribute"))
+                .Select(c => $"{c.Attribute}: {c.Groups} group(s)"));
 
         var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
             MissingMetrics, new { modelId }, ctx.Transaction, cancellationToken: ct))).ToList();
@@ -80,12 +96,17 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
             "a rate is null only when its denominator is zero (e.g. TPR of a group without any fail)", missing);
     }
 
-    private static async Task<long> WriteAsync(NpgsqlConnection connection, string modelId, IReadOnlyList<GroupAudit> audit, CancellationToken ct)
+    private static async Task<long> WriteAsync(
+        NpgsqlConnection connection,
+        string modelId,
+        IReadOnlyList<GroupAudit> audit,
+        CancellationToken ct)
     {
         await using var writer = await connection.BeginBinaryImportAsync("""
-            copy models.bias_audit (model_id, attribute, group_value, is_reference, group_size, prevalence, predicted_positive_rate,
-                tpr, fpr, fnr, fdr, false_omission_rate, precision, ppr_disparity, tpr_disparity, fpr_disparity, fnr_disparity,
-                fdr_disparity, for_disparity, precision_disparity) from stdin (format binary)
+            copy models.bias_audit (model_id, attribute, group_value, is_reference, group_size, prevalence,
+                predicted_positive_rate, tpr, fpr, fnr, fdr, false_omission_rate, precision, ppr_disparity,
+                tpr_disparity, fpr_disparity, fnr_disparity, fdr_disparity, for_disparity, precision_disparity)
+                from stdin (format binary)
             """, ct);
         foreach (var g in audit)
         {
@@ -95,8 +116,12 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
             await writer.WriteAsync(g.GroupValue, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(g.IsReference, NpgsqlDbType.Boolean, ct);
             await writer.WriteAsync(g.GroupSize, NpgsqlDbType.Integer, ct);
-            foreach (var value in new[] { g.Prevalence, g.PredictedPositiveRate, g.Tpr, g.Fpr, g.Fnr, g.Fdr, g.FalseOmissionRate, g.Precision,
-                         g.PprDisparity, g.TprDisparity, g.FprDisparity, g.FnrDisparity, g.FdrDisparity, g.ForDisparity, g.PrecisionDisparity })
+            foreach (var value in new[]
+                     {
+                         g.Prevalence, g.PredictedPositiveRate, g.Tpr, g.Fpr, g.Fnr, g.Fdr, g.FalseOmissionRate,
+                         g.Precision, g.PprDisparity, g.TprDisparity, g.FprDisparity, g.FnrDisparity, g.FdrDisparity,
+                         g.ForDisparity, g.PrecisionDisparity,
+                     })
             {
                 if (value is { } v) await writer.WriteAsync(v, NpgsqlDbType.Double, ct);
                 else await writer.WriteNullAsync(ct);
@@ -107,9 +132,18 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
 }
 
 /// <summary>The audit bias wrote for the model selected on the run date.</summary>
-/// <param name="GroupsOutsideFprParity">Groups whose false positive rate disparity is outside 0.8-1.25 (likewise FNR).</param>
-internal sealed record BiasResult(string ModelId, double Threshold, long ValidationRows, int AuditedRows, int Groups,
-    int GroupsOutsideFprParity, int GroupsOutsideFnrParity, [property: JsonIgnore] long Written) : TaskResult
+/// <param name="GroupsOutsideFprParity">
+/// Groups whose false positive rate disparity is outside 0.8-1.25 (likewise FNR).
+/// </param>
+internal sealed record BiasResult(
+    string ModelId,
+    double Threshold,
+    long ValidationRows,
+    int AuditedRows,
+    int Groups,
+    int GroupsOutsideFprParity,
+    int GroupsOutsideFnrParity,
+    [property: JsonIgnore] long Written) : TaskResult
 {
     public override long RowsWritten => Written;
 }

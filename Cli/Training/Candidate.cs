@@ -3,8 +3,12 @@ using System.Text.Json;
 
 namespace Inspections.Training;
 
-/// <summary>One algorithm with one setting of its hyper-parameters: a row of the grid the train task validates.</summary>
-/// <param name="Name">Unique and readable, e.g. <c>lightgbm(leaves=16, trees=100, min_leaf=20, lr=0.1)</c>.</param>
+/// <summary>
+/// One algorithm with one setting of its hyper-parameters: a row of the grid the train task validates.
+/// </summary>
+/// <param name="Name">
+/// Unique and readable, e.g. <c>lightgbm(leaves=16, trees=100, min_leaf=20, lr=0.1)</c>.
+/// </param>
 internal sealed record Candidate(string Name, string Algorithm, IReadOnlyDictionary<string, double> HyperParameters)
 {
     public const string Baseline = "baseline-risk";
@@ -22,7 +26,8 @@ internal sealed record Candidate(string Name, string Algorithm, IReadOnlyDiction
         foreach (var t in settings.FastTree) grid.Add(Create(FastTree, Tree(t)));
         foreach (var t in settings.LightGbm) grid.Add(Create(LightGbm, Tree(t)));
         var duplicate = grid.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new InvalidOperationException($"the Training grid lists {duplicate.Key} twice");
+        if (duplicate is not null)
+            throw new InvalidOperationException($"the Training grid lists {duplicate.Key} twice");
         return grid;
     }
 
@@ -30,7 +35,8 @@ internal sealed record Candidate(string Name, string Algorithm, IReadOnlyDiction
     {
         var name = hyperParameters.Count == 0
             ? algorithm
-            : $"{algorithm}({string.Join(", ", hyperParameters.Select(p => $"{p.Key}={p.Value.ToString(CultureInfo.InvariantCulture)}"))})";
+            : $"{algorithm}({string.Join(", ",
+                hyperParameters.Select(p => $"{p.Key}={p.Value.ToString(CultureInfo.InvariantCulture)}"))})";
         return new Candidate(name, algorithm, hyperParameters);
     }
 

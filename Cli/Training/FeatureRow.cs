@@ -10,9 +10,17 @@ namespace Inspections.Training;
 /// </summary>
 /// <param name="Numeric">Values aligned with <see cref="FeatureSet.Numeric"/>.</param>
 /// <param name="Categorical">Values aligned with <see cref="FeatureSet.Categorical"/>.</param>
-/// <param name="LabelFail">Whether the next pass/fail inspection in the label window failed; null in the cohort.</param>
+/// <param name="LabelFail">
+/// Whether the next pass/fail inspection in the label window failed; null in the cohort.
+/// </param>
 /// <param name="LabelDate">The date of that inspection (what "days earlier" reorders); null in the cohort.</param>
-internal sealed record FeatureRow(DateOnly AsOfDate, string License, float[] Numeric, string[] Categorical, bool? LabelFail, DateOnly? LabelDate = null)
+internal sealed record FeatureRow(
+    DateOnly AsOfDate,
+    string License,
+    float[] Numeric,
+    string[] Categorical,
+    bool? LabelFail,
+    DateOnly? LabelDate = null)
 {
     public string FacilityGroup => Categorical[FeatureSet.CategoricalIndex("facility_group")];
 
@@ -23,25 +31,38 @@ internal sealed record FeatureRow(DateOnly AsOfDate, string License, float[] Num
     public string Category(string column) => Categorical[FeatureSet.CategoricalIndex(column)];
 }
 
-/// <summary>Reads <see cref="FeatureRow"/>s from the features tables, ordered by (as_of_date, license) so training is reproducible.</summary>
+/// <summary>
+/// Reads <see cref="FeatureRow"/>s from the features tables, ordered by (as_of_date, license) so training is
+/// reproducible.
+/// </summary>
 internal static class FeatureRows
 {
     public const string Snapshots = "features.snapshots";
     public const string Cohort = "features.cohort";
     public const string FoldCohort = "features.fold_cohort";
 
-    /// <summary>The rows of <paramref name="table"/> (<see cref="Snapshots"/>, <see cref="Cohort"/> or <see cref="FoldCohort"/>), of one as-of date or all.</summary>
-    public static Task<IReadOnlyList<FeatureRow>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string table,
-        DateOnly? asOfDate, CancellationToken ct)
+    /// <summary>
+    /// The rows of <paramref name="table"/> (<see cref="Snapshots"/>, <see cref="Cohort"/> or
+    /// <see cref="FoldCohort"/>), of one as-of date or all.
+    /// </summary>
+    public static Task<IReadOnlyList<FeatureRow>> ReadAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? tx,
+        string table,
+        DateOnly? asOfDate,
+        CancellationToken ct)
     {
         var labelled = table switch
         {
             Snapshots => true,
             Cohort or FoldCohort => false,
-            _ => throw new ArgumentException($"features are read from {Snapshots}, {Cohort} or {FoldCohort}, not '{table}'", nameof(table)),
+            _ => throw new ArgumentException(
+                $"features are read from {Snapshots}, {Cohort} or {FoldCohort}, not '{table}'", nameof(table)),
         };
         // Column and table names come from FeatureSet and the two constants above, never from input.
-        var sql = Select(table, labelled) + (asOfDate is null ? "" : " where as_of_date = @asOf") + " order by as_of_date, license";
+        var sql = Select(table, labelled)
+            + (asOfDate is null ? "" : " where as_of_date = @asOf")
+            + " order by as_of_date, license";
         return QueryAsync(connection, tx, sql, labelled, command =>
         {
             if (asOfDate is { } d) command.Parameters.AddWithValue("asOf", d);
@@ -51,13 +72,20 @@ internal static class FeatureRows
     /// <summary>
     /// The training snapshots of a run date: those whose label is known by <paramref name="knownBy"/>,
     /// i.e. the label window closed (as_of_date + window &lt;= knownBy) and an inspection fell in it;
-    /// with <paramref name="from"/>, only those of as-of dates from it on (<see cref="TrainingSettings.HistoryStart"/>).
+    /// with <paramref name="from"/>, only those of as-of dates from it on
+    /// (<see cref="TrainingSettings.HistoryStart"/>).
     /// </summary>
-    public static Task<IReadOnlyList<FeatureRow>> ReadLabelledAsync(NpgsqlConnection connection, NpgsqlTransaction? tx,
-        DateOnly knownBy, int labelWindowDays, DateOnly? from, CancellationToken ct)
+    public static Task<IReadOnlyList<FeatureRow>> ReadLabelledAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? tx,
+        DateOnly knownBy,
+        int labelWindowDays,
+        DateOnly? from,
+        CancellationToken ct)
     {
         var sql = Select(Snapshots, labelled: true) +
-            " where label_fail is not null and as_of_date + @window <= @knownBy and as_of_date >= @from order by as_of_date, license";
+            " where label_fail is not null and as_of_date + @window <= @knownBy and as_of_date >= @from" +
+            " order by as_of_date, license";
         return QueryAsync(connection, tx, sql, labelled: true, command =>
         {
             command.Parameters.AddWithValue("window", labelWindowDays);
@@ -90,8 +118,13 @@ internal static class FeatureRows
         return sql.Append(" from ").Append(table).ToString();
     }
 
-    private static async Task<IReadOnlyList<FeatureRow>> QueryAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql,
-        bool labelled, Action<NpgsqlCommand> bind, CancellationToken ct)
+    private static async Task<IReadOnlyList<FeatureRow>> QueryAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? tx,
+        string sql,
+        bool labelled,
+        Action<NpgsqlCommand> bind,
+        CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection, tx);
         bind(command);
@@ -113,8 +146,11 @@ internal static class FeatureRows
             }
             var labelColumn = 2 + numeric + categorical;
             bool? label = labelled && !reader.IsDBNull(labelColumn) ? reader.GetBoolean(labelColumn) : null;
-            DateOnly? labelDate = labelled && !reader.IsDBNull(labelColumn + 1) ? reader.GetFieldValue<DateOnly>(labelColumn + 1) : null;
-            rows.Add(new FeatureRow(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), values, categories, label, labelDate));
+            DateOnly? labelDate = labelled && !reader.IsDBNull(labelColumn + 1)
+                ? reader.GetFieldValue<DateOnly>(labelColumn + 1)
+                : null;
+            rows.Add(new FeatureRow(
+                reader.GetFieldValue<DateOnly>(0), reader.GetString(1), values, categories, label, labelDate));
         }
         return rows;
     }

@@ -7,6 +7,12 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using CalibratedFastTree = Microsoft.ML.Calibrators.CalibratedModelParametersBase<
+    Microsoft.ML.Trainers.FastTree.FastTreeBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>;
+using CalibratedLightGbm = Microsoft.ML.Calibrators.CalibratedModelParametersBase<
+    Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>;
+using CalibratedLinear = Microsoft.ML.Calibrators.CalibratedModelParametersBase<
+    Microsoft.ML.Trainers.LinearBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>;
 
 namespace Inspections.Training;
 
@@ -14,9 +20,9 @@ namespace Inspections.Training;
 /// A fitted model that scores <see cref="FeatureRow"/>s: a <see cref="FeatureTransform"/> of the numeric features
 /// and an ML.NET pipeline (one-hot categoricals, a binary classifier's calibrated probability), or the risk-category
 /// baseline (a table of one probability per risk category, no ML.NET model). Fitting is a pure function of the
-/// rows, the candidate and the recency half-life: each fit gets its own <c>MLContext(seed: 1)</c> and one thread, so the
-/// same rows give the same model whatever was fitted before. Scoring is batched through
-/// <c>Transform</c> (no shared PredictionEngine), so one scorer may serve concurrent callers.
+/// rows, the candidate and the recency half-life: each fit gets its own <c>MLContext(seed: 1)</c> and one thread, so
+/// the same rows give the same model whatever was fitted before. Scoring is batched through <c>Transform</c> (no shared
+/// PredictionEngine), so one scorer may serve concurrent callers.
 /// </summary>
 internal sealed class ModelScorer
 {
@@ -27,7 +33,12 @@ internal sealed class ModelScorer
     private readonly BaselineRiskTable? _baseline;
     private readonly FeatureTransform? _transform;
 
-    private ModelScorer(string algorithm, MLContext? ml, ITransformer? model, BaselineRiskTable? baseline, FeatureTransform? transform,
+    private ModelScorer(
+        string algorithm,
+        MLContext? ml,
+        ITransformer? model,
+        BaselineRiskTable? baseline,
+        FeatureTransform? transform,
         double recencyHalfLifeMonths)
     {
         Algorithm = algorithm;
@@ -40,7 +51,9 @@ internal sealed class ModelScorer
 
     public string Algorithm { get; }
 
-    /// <summary>The half-life of the training rows' weights this model was fitted with (0: every row weighed the same).</summary>
+    /// <summary>
+    /// The half-life of the training rows' weights this model was fitted with (0: every row weighed the same).
+    /// </summary>
     public double RecencyHalfLifeMonths { get; }
 
     /// <summary>Every LightGBM fit of the process passes this gate; see <see cref="NativeThreadGate"/>.</summary>
@@ -48,16 +61,22 @@ internal sealed class ModelScorer
 
     /// <summary>
     /// Fits <paramref name="candidate"/> on <paramref name="rows"/> (labels required), whatever their order, each row
-    /// weighted by <see cref="RecencyWeight"/>. <paramref name="treeThreads"/> threads build FastTree and LightGBM trees: their
-    /// models do not depend on the number (each feature's histogram is summed by one thread; ModelScorerTests holds them to it),
-    /// so one fit alone may use every core. L-BFGS sums gradients in one chunk per thread, so logistic stays on one.
+    /// weighted by <see cref="RecencyWeight"/>. <paramref name="treeThreads"/> threads build FastTree and LightGBM
+    /// trees: their models do not depend on the number (each feature's histogram is summed by one thread;
+    /// ModelScorerTests holds them to it), so one fit alone may use every core. L-BFGS sums gradients in one chunk per
+    /// thread, so logistic stays on one.
     /// </summary>
-    public static ModelScorer Fit(Candidate candidate, IReadOnlyList<FeatureRow> rows, double recencyHalfLifeMonths = 0, int treeThreads = 1)
+    public static ModelScorer Fit(
+        Candidate candidate,
+        IReadOnlyList<FeatureRow> rows,
+        double recencyHalfLifeMonths = 0,
+        int treeThreads = 1)
     {
         if (rows.Count == 0) throw new InvalidOperationException($"no training rows for {candidate.Name}");
         // L-BFGS sums and tree split ties depend on row order: fix it, so a model is a function of the set of rows.
         rows = FeatureRows.InCanonicalOrder(rows);
-        if (candidate.Algorithm == Candidate.Baseline) return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows), null, 0);
+        if (candidate.Algorithm == Candidate.Baseline)
+            return new(candidate.Algorithm, null, null, BaselineRiskTable.Fit(rows), null, 0);
         var ml = new MLContext(seed: 1);
         var transform = FeatureTransform.Fit(rows);
         var newest = rows[^1].AsOfDate;
@@ -72,9 +91,9 @@ internal sealed class ModelScorer
     }
 
     /// <summary>
-    /// A training row's weight: 0.5^(age / half-life), its age being the months (of 30.4375 days) from its as-of date to
-    /// the newest training as-of date; 1 when the half-life is 0. The City's practice and its inspectors change: last
-    /// year's rows say more about next month than those of three years ago.
+    /// A training row's weight: 0.5^(age / half-life), its age being the months (of 30.4375 days) from its as-of date
+    /// to the newest training as-of date; 1 when the half-life is 0. The City's practice and its inspectors change:
+    /// last year's rows say more about next month than those of three years ago.
     /// </summary>
     public static float RecencyWeight(DateOnly asOf, DateOnly newest, double halfLifeMonths) =>
         halfLifeMonths <= 0 ? 1f : (float)Math.Pow(0.5, (newest.DayNumber - asOf.DayNumber) / 30.4375 / halfLifeMonths);
@@ -82,17 +101,27 @@ internal sealed class ModelScorer
     /// <summary>
     /// A model stored in <c>models.registry</c>: its zip bytes (empty for the baseline), algorithm and
     /// hyper-parameters (the baseline's risk table lives there), the feature list it was trained on,
-    /// which must be today's <see cref="FeatureSet.All"/>, and its feature transform. When <paramref name="sha256"/> is given the bytes must match it.
+    /// which must be today's <see cref="FeatureSet.All"/>, and its feature transform. When <paramref name="sha256"/> is
+    /// given the bytes must match it.
     /// </summary>
-    public static ModelScorer Load(byte[] model, string algorithm, string hyperParametersJson, IReadOnlyList<string> features,
-        string? transformJson, string? sha256 = null)
+    public static ModelScorer Load(
+        byte[] model,
+        string algorithm,
+        string hyperParametersJson,
+        IReadOnlyList<string> features,
+        string? transformJson,
+        string? sha256 = null)
     {
         if (!features.SequenceEqual(FeatureSet.All))
-            throw new InvalidOperationException($"the model was trained on features [{string.Join(", ", features)}], not on today's [{string.Join(", ", FeatureSet.All)}]");
+            throw new InvalidOperationException(
+                $"the model was trained on features [{string.Join(", ", features)}], " +
+                $"not on today's [{string.Join(", ", FeatureSet.All)}]");
         if (sha256 is not null && Sha256(model) != sha256)
             throw new InvalidOperationException("the stored model's bytes do not match its sha256");
-        if (algorithm == Candidate.Baseline) return new(algorithm, null, null, BaselineRiskTable.FromJson(hyperParametersJson), null, 0);
-        var transform = FeatureTransform.FromJson(transformJson ?? throw new InvalidOperationException("the stored model has no feature transform"));
+        if (algorithm == Candidate.Baseline)
+            return new(algorithm, null, null, BaselineRiskTable.FromJson(hyperParametersJson), null, 0);
+        var transform = FeatureTransform.FromJson(
+            transformJson ?? throw new InvalidOperationException("the stored model has no feature transform"));
         var ml = new MLContext(seed: 1);
         using var stream = new MemoryStream(model, writable: false);
         return new(algorithm, ml, ml.Model.Load(stream, out _), null, transform, HalfLifeOf(hyperParametersJson));
@@ -112,31 +141,36 @@ internal sealed class ModelScorer
     public string? TransformJson => _transform?.ToJson();
 
     /// <summary>
-    /// What the model weighs, by feature: a logistic regression's coefficients (per standard deviation of a numeric feature,
-    /// per category of a categorical one; positive raises the risk), a tree ensemble's gain importances (how much its splits
-    /// on the feature reduced the loss, larger first, no sign); the baseline's score per risk category. Largest magnitude first.
+    /// What the model weighs, by feature: a logistic regression's coefficients (per standard deviation of a numeric
+    /// feature, per category of a categorical one; positive raises the risk), a tree ensemble's gain importances (how
+    /// much its splits on the feature reduced the loss, larger first, no sign); the baseline's score per risk category.
+    /// Largest magnitude first.
     /// </summary>
     public IReadOnlyList<(string Feature, double Weight)> Explanation()
     {
         if (_baseline is not null)
-            return _baseline.Scores.OrderByDescending(p => p.Value).Select(p => ($"risk_level={p.Key}", p.Value)).ToList();
+            return _baseline.Scores
+                .OrderByDescending(p => p.Value)
+                .Select(p => ($"risk_level={p.Key}", p.Value))
+                .ToList();
         // A fitted or loaded pipeline is a chain whose last link is the predictor.
         var last = ((IEnumerable<ITransformer>)_model!).Last();
         var parameters = ((ISingleFeaturePredictionTransformer<object>)last).Model;
         var weights = default(VBuffer<float>);
         switch (parameters)
         {
-            case CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator> linear:
+            case CalibratedLinear linear:
                 weights = new VBuffer<float>(linear.SubModel.Weights.Count, [.. linear.SubModel.Weights]);
                 break;
-            case CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> fastTree:
+            case CalibratedFastTree fastTree:
                 fastTree.SubModel.GetFeatureWeights(ref weights);
                 break;
-            case CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> lightGbm:
+            case CalibratedLightGbm lightGbm:
                 lightGbm.SubModel.GetFeatureWeights(ref weights);
                 break;
             default:
-                throw new InvalidOperationException($"{Algorithm} does not report feature weights ({parameters.GetType().Name})");
+                throw new InvalidOperationException(
+                    $"{Algorithm} does not report feature weights ({parameters.GetType().Name})");
         }
         var names = SlotNames();
         var dense = weights.DenseValues().ToArray();
@@ -146,12 +180,12 @@ internal sealed class ModelScorer
     }
 
     /// <summary>
-    /// The <paramref name="top"/> largest contributions to each row's score, by feature slot, largest magnitude first, as
-    /// ML.NET's feature-contribution calculator gives them before calibration. For logistic regression that is the
+    /// The <paramref name="top"/> largest contributions to each row's score, by feature slot, largest magnitude first,
+    /// as ML.NET's feature-contribution calculator gives them before calibration. For logistic regression that is the
     /// coefficient times the row's transformed value (1 for the category it has), in log-odds, computed here directly:
-    /// the calculator takes six times as long as scoring (ScoreReasonsTests holds the two to the same values). For a tree
-    /// ensemble, each tree's leaf value split among the features on the row's path. The baseline has one: the log-odds of
-    /// the row's risk category's score. Positive raises the risk.
+    /// the calculator takes six times as long as scoring (ScoreReasonsTests holds the two to the same values). For a
+    /// tree ensemble, each tree's leaf value split among the features on the row's path. The baseline has one: the
+    /// log-odds of the row's risk category's score. Positive raises the risk.
     /// </summary>
     public IReadOnlyList<(string Feature, double Effect)[]> Contributions(IReadOnlyList<FeatureRow> rows, int top)
     {
@@ -159,7 +193,8 @@ internal sealed class ModelScorer
         {
             return rows.Select(r => new[]
             {
-                ($"risk_level={BaselineRiskTable.Group(r.RiskLevel)}", Math.Log(_baseline.Score(r) / (1 - _baseline.Score(r)))),
+                ($"risk_level={BaselineRiskTable.Group(r.RiskLevel)}",
+                    Math.Log(_baseline.Score(r) / (1 - _baseline.Score(r)))),
             }).ToList();
         }
         if (rows.Count == 0) return [];
@@ -168,9 +203,12 @@ internal sealed class ModelScorer
         var names = SlotNames();
         var weights = LinearWeights();
         var numeric = FeatureSet.Numeric.Count;
-        // Each categorical column's values to their one-hot slot ("risk_level=high"); a value training never saw has none.
+        // Each categorical column's values to their one-hot slot ("risk_level=high"); a value training never saw has
+        // none.
         var categorySlots = FeatureSet.Categorical.Select(column => names
-                .Select((name, slot) => (name, slot)).Skip(numeric).Where(p => p.name.StartsWith(column + "=", StringComparison.Ordinal))
+                .Select((name, slot) => (name, slot))
+                .Skip(numeric)
+                .Where(p => p.name.StartsWith(column + "=", StringComparison.Ordinal))
                 .ToDictionary(p => p.name[(column.Length + 1)..], p => p.slot, StringComparer.Ordinal))
             .ToArray();
         return rows.Select(row =>
@@ -179,34 +217,49 @@ internal sealed class ModelScorer
             var effects = new List<(string Feature, double Effect)>(numeric + categorySlots.Length);
             for (var j = 0; j < numeric; j++) effects.Add((names[j], weights[j] * z[j]));
             for (var c = 0; c < categorySlots.Length; c++)
-                if (categorySlots[c].TryGetValue(row.Categorical[c], out var slot)) effects.Add((names[slot], weights[slot]));
+                if (categorySlots[c].TryGetValue(row.Categorical[c], out var slot))
+                    effects.Add((names[slot], weights[slot]));
             return Largest(effects, top);
         }).ToList();
     }
 
-    /// <summary>The contributions as ML.NET's feature-contribution calculator gives them, for any of the three learners.</summary>
-    internal IReadOnlyList<(string Feature, double Effect)[]> CalculatedContributions(IReadOnlyList<FeatureRow> rows, int top)
+    /// <summary>
+    /// The contributions as ML.NET's feature-contribution calculator gives them, for any of the three learners.
+    /// </summary>
+    internal IReadOnlyList<(string Feature, double Effect)[]> CalculatedContributions(
+        IReadOnlyList<FeatureRow> rows,
+        int top)
     {
         var names = SlotNames();
         var scored = _model!.Transform(ToDataView(_ml!, rows, _transform!, _ => 1f));
         var last = ((IEnumerable<ITransformer>)_model).Last();
         var calculator = last switch
         {
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> linear =>
-                _ml!.Transforms.CalculateFeatureContribution(linear, names.Count, names.Count, normalize: false).Fit(scored),
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> fastTree =>
-                _ml!.Transforms.CalculateFeatureContribution(fastTree, names.Count, names.Count, normalize: false).Fit(scored),
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>> lightGbm =>
-                _ml!.Transforms.CalculateFeatureContribution(lightGbm, names.Count, names.Count, normalize: false).Fit(scored),
-            _ => throw new InvalidOperationException($"{Algorithm} does not report feature contributions ({last.GetType().Name})"),
+            ISingleFeaturePredictionTransformer<CalibratedLinear> linear =>
+                _ml!.Transforms.CalculateFeatureContribution(linear, names.Count, names.Count, normalize: false)
+                    .Fit(scored),
+            ISingleFeaturePredictionTransformer<CalibratedFastTree> fastTree =>
+                _ml!.Transforms.CalculateFeatureContribution(fastTree, names.Count, names.Count, normalize: false)
+                    .Fit(scored),
+            ISingleFeaturePredictionTransformer<CalibratedLightGbm> lightGbm =>
+                _ml!.Transforms.CalculateFeatureContribution(lightGbm, names.Count, names.Count, normalize: false)
+                    .Fit(scored),
+            _ => throw new InvalidOperationException(
+                $"{Algorithm} does not report feature contributions ({last.GetType().Name})"),
         };
         return calculator.Transform(scored).GetColumn<VBuffer<float>>("FeatureContributions")
-            .Select(vector => Largest(vector.DenseValues().Select((c, i) => (i < names.Count ? names[i] : $"slot {i}", (double)c)), top))
+            .Select(vector => Largest(
+                vector.DenseValues().Select((c, i) => (i < names.Count ? names[i] : $"slot {i}", (double)c)),
+                top))
             .ToList();
     }
 
-    /// <summary>The <paramref name="top"/> non-zero effects of largest magnitude, ties by name: one pass, no sort.</summary>
-    private static (string Feature, double Effect)[] Largest(IEnumerable<(string Feature, double Effect)> effects, int top)
+    /// <summary>
+    /// The <paramref name="top"/> non-zero effects of largest magnitude, ties by name: one pass, no sort.
+    /// </summary>
+    private static (string Feature, double Effect)[] Largest(
+        IEnumerable<(string Feature, double Effect)> effects,
+        int top)
     {
         var best = new List<(string Feature, double Effect)>(top + 1);
         foreach (var effect in effects)
@@ -230,12 +283,15 @@ internal sealed class ModelScorer
     {
         var last = ((IEnumerable<ITransformer>)_model!).Last();
         var parameters = ((ISingleFeaturePredictionTransformer<object>)last).Model;
-        return parameters is CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator> linear
+        return parameters is CalibratedLinear linear
             ? [.. linear.SubModel.Weights]
             : throw new InvalidOperationException($"{Algorithm} is not a linear model ({parameters.GetType().Name})");
     }
 
-    /// <summary>The name of each slot of the Features vector: the numeric features, then the one-hot categories ("risk_level=high").</summary>
+    /// <summary>
+    /// The name of each slot of the Features vector: the numeric features, then the one-hot categories
+    /// ("risk_level=high").
+    /// </summary>
     private List<string> SlotNames()
     {
         var schema = _model!.GetOutputSchema(InputSchema(_ml!));
@@ -256,9 +312,15 @@ internal sealed class ModelScorer
         return stream.ToArray();
     }
 
-    /// <summary>What the registry stores as hyper_parameters: the candidate's and the recency half-life, or the baseline's fitted risk table.</summary>
+    /// <summary>
+    /// What the registry stores as hyper_parameters: the candidate's and the recency half-life, or the baseline's
+    /// fitted risk table.
+    /// </summary>
     public string HyperParametersJson(Candidate candidate) => _baseline?.ToJson() ?? JsonSerializer.Serialize(
-        new SortedDictionary<string, double>(candidate.HyperParameters.ToDictionary(), StringComparer.Ordinal) { [HalfLifeKey] = RecencyHalfLifeMonths });
+        new SortedDictionary<string, double>(candidate.HyperParameters.ToDictionary(), StringComparer.Ordinal)
+        {
+            [HalfLifeKey] = RecencyHalfLifeMonths,
+        });
 
     private const string HalfLifeKey = "recency_half_life_months";
 
@@ -272,53 +334,60 @@ internal sealed class ModelScorer
 
     private static IEstimator<ITransformer> Estimator(MLContext ml, Candidate c, int treeThreads)
     {
-        // Bag: the three columns' prefixed values share one dictionary, so one slot per category ("risk_level=high"), left 0/1
-        // (not standardised: a rare category should need evidence to weigh much).
+        // Bag: the three columns' prefixed values share one dictionary, so one slot per category ("risk_level=high"),
+        // left 0/1 (not standardised: a rare category should need evidence to weigh much).
         var features = ml.Transforms.Categorical.OneHotEncoding("CategoricalOneHot", nameof(ModelInput.Categorical),
                 Microsoft.ML.Transforms.OneHotEncodingEstimator.OutputKind.Bag)
             .Append(ml.Transforms.Concatenate("Features", nameof(ModelInput.Numeric), "CategoricalOneHot"));
         var h = c.HyperParameters;
         return c.Algorithm switch
         {
-            // The numeric features arrive standardised (FeatureTransform). L-BFGS passes over the data many times: cache the
-            // encoded features rather than re-encode per pass.
+            // The numeric features arrive standardised (FeatureTransform). L-BFGS passes over the data many times:
+            // cache the encoded features rather than re-encode per pass.
             Candidate.Logistic => features
                 .AppendCacheCheckpoint(ml)
-                .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+                .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
+                    new LbfgsLogisticRegressionBinaryTrainer.Options
+                    {
+                        L2Regularization = (float)h["l2"],
+                        // The default (1e-7) spends most iterations on digits no ranking metric sees.
+                        OptimizationTolerance = 1e-5f,
+                        NumberOfThreads = 1,
+                        ExampleWeightColumnName = nameof(ModelInput.Weight),
+                    })),
+            Candidate.FastTree => features.Append(ml.BinaryClassification.Trainers.FastTree(
+                new FastTreeBinaryTrainer.Options
                 {
-                    L2Regularization = (float)h["l2"],
-                    // The default (1e-7) spends most iterations on digits no ranking metric sees.
-                    OptimizationTolerance = 1e-5f,
-                    NumberOfThreads = 1,
+                    NumberOfLeaves = (int)h["leaves"],
+                    NumberOfTrees = (int)h["trees"],
+                    MinimumExampleCountPerLeaf = (int)h["min_leaf"],
+                    LearningRate = h["lr"],
+                    NumberOfThreads = treeThreads,
+                    Seed = 1,
                     ExampleWeightColumnName = nameof(ModelInput.Weight),
                 })),
-            Candidate.FastTree => features.Append(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
-            {
-                NumberOfLeaves = (int)h["leaves"],
-                NumberOfTrees = (int)h["trees"],
-                MinimumExampleCountPerLeaf = (int)h["min_leaf"],
-                LearningRate = h["lr"],
-                NumberOfThreads = treeThreads,
-                Seed = 1,
-                ExampleWeightColumnName = nameof(ModelInput.Weight),
-            })),
-            Candidate.LightGbm => features.Append(ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
-            {
-                NumberOfLeaves = (int)h["leaves"],
-                NumberOfIterations = (int)h["trees"],
-                MinimumExampleCountPerLeaf = (int)h["min_leaf"],
-                LearningRate = h["lr"],
-                NumberOfThreads = treeThreads,
-                Seed = 1,
-                Verbose = false,
-                Silent = true,
-                ExampleWeightColumnName = nameof(ModelInput.Weight),
-            })),
+            Candidate.LightGbm => features.Append(ml.BinaryClassification.Trainers.LightGbm(
+                new LightGbmBinaryTrainer.Options
+                {
+                    NumberOfLeaves = (int)h["leaves"],
+                    NumberOfIterations = (int)h["trees"],
+                    MinimumExampleCountPerLeaf = (int)h["min_leaf"],
+                    LearningRate = h["lr"],
+                    NumberOfThreads = treeThreads,
+                    Seed = 1,
+                    Verbose = false,
+                    Silent = true,
+                    ExampleWeightColumnName = nameof(ModelInput.Weight),
+                })),
             _ => throw new InvalidOperationException($"unknown algorithm '{c.Algorithm}'"),
         };
     }
 
-    private static IDataView ToDataView(MLContext ml, IReadOnlyList<FeatureRow> rows, FeatureTransform transform, Func<FeatureRow, float> weight)
+    private static IDataView ToDataView(
+        MLContext ml,
+        IReadOnlyList<FeatureRow> rows,
+        FeatureTransform transform,
+        Func<FeatureRow, float> weight)
     {
         // Prefixed so the one-hot slots of the three columns (one shared dictionary) read "risk_level=high".
         // One array per distinct combination, not per row: at a million rows, per-row strings were 200 MB a fit.
@@ -339,14 +408,20 @@ internal sealed class ModelScorer
         }).ToList(), Definition());
     }
 
-    private static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), Definition()).Schema;
+    private static DataViewSchema InputSchema(MLContext ml) =>
+        ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), Definition()).Schema;
 
-    /// <summary>The vector sizes come from <see cref="FeatureSet"/>, so the schema is built at run time rather than by attributes.</summary>
+    /// <summary>
+    /// The vector sizes come from <see cref="FeatureSet"/>, so the schema is built at run time rather than by
+    /// attributes.
+    /// </summary>
     private static SchemaDefinition Definition()
     {
         var definition = SchemaDefinition.Create(typeof(ModelInput));
-        definition[nameof(ModelInput.Numeric)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, FeatureSet.Numeric.Count);
-        definition[nameof(ModelInput.Categorical)].ColumnType = new VectorDataViewType(TextDataViewType.Instance, FeatureSet.Categorical.Count);
+        definition[nameof(ModelInput.Numeric)].ColumnType =
+            new VectorDataViewType(NumberDataViewType.Single, FeatureSet.Numeric.Count);
+        definition[nameof(ModelInput.Categorical)].ColumnType =
+            new VectorDataViewType(TextDataViewType.Instance, FeatureSet.Categorical.Count);
         return definition;
     }
 
@@ -390,14 +465,18 @@ internal sealed class BaselineRiskTable(IReadOnlyDictionary<string, double> scor
                 var last = blocks[^1];
                 var previous = blocks[^2];
                 blocks.RemoveRange(blocks.Count - 2, 2);
-                blocks.Add((previous.Positives + last.Positives, previous.Rows + last.Rows, [.. previous.Members, .. last.Members]));
+                blocks.Add((
+                    previous.Positives + last.Positives,
+                    previous.Rows + last.Rows,
+                    [.. previous.Members, .. last.Members]));
             }
         }
         var fitted = new double?[Order.Count];
         foreach (var block in blocks)
             foreach (var member in block.Members) fitted[member] = block.Positives / block.Rows;
         // A category absent from training takes its higher neighbour's score (or the lower one's, for "high").
-        for (var i = 0; i < Order.Count; i++) fitted[i] ??= i > 0 ? fitted[i - 1] : fitted.FirstOrDefault(f => f is not null);
+        for (var i = 0; i < Order.Count; i++)
+            fitted[i] ??= i > 0 ? fitted[i - 1] : fitted.FirstOrDefault(f => f is not null);
         return new BaselineRiskTable(Order.Select((g, i) => (g, fitted[i] ?? 0)).ToDictionary(p => p.g, p => p.Item2));
     }
 
@@ -406,7 +485,8 @@ internal sealed class BaselineRiskTable(IReadOnlyDictionary<string, double> scor
     public static BaselineRiskTable FromJson(string json)
     {
         using var document = JsonDocument.Parse(json);
-        var scores = document.RootElement.GetProperty("scores").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        var scores = document.RootElement.GetProperty("scores").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetDouble());
         return new BaselineRiskTable(scores);
     }
 }
@@ -434,7 +514,9 @@ internal sealed class NativeThreadGate
         lock (_sync) return _waiting.GetValueOrDefault(threads);
     }
 
-    /// <summary>Blocks until no fit with another thread count runs and every earlier caller is in; dispose to leave.</summary>
+    /// <summary>
+    /// Blocks until no fit with another thread count runs and every earlier caller is in; dispose to leave.
+    /// </summary>
     public IDisposable Enter(int threads)
     {
         lock (_sync)

@@ -1,6 +1,8 @@
 namespace Inspections.Training;
 
-/// <summary>Precision and recall among the k highest scores; see <see cref="RankingMetrics.AtTopShare"/> for ties.</summary>
+/// <summary>
+/// Precision and recall among the k highest scores; see <see cref="RankingMetrics.AtTopShare"/> for ties.
+/// </summary>
 internal readonly record struct AtK(int K, double Precision, double? Recall);
 
 /// <summary>
@@ -74,13 +76,16 @@ internal static class RankingMetrics
     }
 
     /// <summary>
-    /// Days earlier, the City of Chicago's measure of its own 2014 model: the fold's inspections are re-run in score order on
-    /// the same dates (the i-th highest score gets the i-th earliest of the fold's inspection dates), and the result is the
-    /// mean, over the failed ones, of (actual date - re-run date) in days. Ties in expectation, as precision at k: a tied block
-    /// of scores takes the mean of the dates of the places it spans. Null when the fold has no fail. With the labels as
-    /// scores it is the fold's oracle, the most a ranking can give there.
+    /// Days earlier, the City of Chicago's measure of its own 2014 model: the fold's inspections are re-run in score
+    /// order on the same dates (the i-th highest score gets the i-th earliest of the fold's inspection dates), and the
+    /// result is the mean, over the failed ones, of (actual date - re-run date) in days. Ties in expectation, as
+    /// precision at k: a tied block of scores takes the mean of the dates of the places it spans. Null when the fold
+    /// has no fail. With the labels as scores it is the fold's oracle, the most a ranking can give there.
     /// </summary>
-    public static double? DaysEarlier(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<DateOnly> dates)
+    public static double? DaysEarlier(
+        IReadOnlyList<double> scores,
+        IReadOnlyList<bool> labels,
+        IReadOnlyList<DateOnly> dates)
     {
         var n = scores.Count;
         var sorted = dates.Select(d => (double)d.DayNumber).Order().ToArray();

@@ -5,20 +5,26 @@ using NpgsqlTypes;
 namespace Inspections.Training;
 
 /// <summary>
-/// Monitoring's reference (<c>models.reference_cohort</c>): the selected model's out-of-sample scores of the whole cohort
-/// of each validation fold's as-of date (<c>features.fold_cohort</c>), each by the model trained for that fold. Train
-/// scores them with the best candidate's fold models, which it alone holds (<c>models.candidate_cohort_scores</c>);
-/// select copies them under the model it stores, with the stored model's own scores of the same rows beside them
-/// (<c>model_score</c>): the same model as predict's, so drift and the threshold compare populations, not models.
+/// Monitoring's reference (<c>models.reference_cohort</c>): the selected model's out-of-sample scores of the whole
+/// cohort of each validation fold's as-of date (<c>features.fold_cohort</c>), each by the model trained for that fold.
+/// Train scores them with the best candidate's fold models, which it alone holds
+/// (<c>models.candidate_cohort_scores</c>); select copies them under the model it stores, with the stored model's own
+/// scores of the same rows beside them (<c>model_score</c>): the same model as predict's, so drift and the threshold
+/// compare populations, not models.
 /// </summary>
 internal static class ReferenceCohort
 {
     /// <summary>
-    /// Scores every fold date's whole cohort with <paramref name="candidate"/>'s model of that fold; the rows written and the
-    /// fold dates that had a cohort.
+    /// Scores every fold date's whole cohort with <paramref name="candidate"/>'s model of that fold; the rows written
+    /// and the fold dates that had a cohort.
     /// </summary>
-    public static async Task<(long Rows, int Dates)> WriteCandidateScoresAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        DateOnly trainDate, string candidate, IReadOnlyList<Fold> folds, IReadOnlyDictionary<(string Candidate, int Fold), ModelScorer> models,
+    public static async Task<(long Rows, int Dates)> WriteCandidateScoresAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction tx,
+        DateOnly trainDate,
+        string candidate,
+        IReadOnlyList<Fold> folds,
+        IReadOnlyDictionary<(string Candidate, int Fold), ModelScorer> models,
         CancellationToken ct)
     {
         var rows = 0L;
@@ -33,7 +39,8 @@ internal static class ReferenceCohort
                 dates++;
                 var scores = models[(candidate, fold.Number)].Score(cohort);
                 await using var writer = await connection.BeginBinaryImportAsync(
-                    "copy models.candidate_cohort_scores (train_date, candidate, as_of_date, license, score, features) from stdin (format binary)", ct);
+                    "copy models.candidate_cohort_scores " +
+                    "(train_date, candidate, as_of_date, license, score, features) from stdin (format binary)", ct);
                 for (var i = 0; i < cohort.Count; i++)
                 {
                     await writer.StartRowAsync(ct);
@@ -43,7 +50,8 @@ internal static class ReferenceCohort
                     await writer.WriteAsync(cohort[i].License, NpgsqlDbType.Text, ct);
                     await writer.WriteAsync(scores[i], NpgsqlDbType.Double, ct);
                     // Raw values, in FeatureSet.Numeric order (the numeric prefix of the registry's feature list).
-                    await writer.WriteAsync(Array.ConvertAll(cohort[i].Numeric, v => (double)v), NpgsqlDbType.Array | NpgsqlDbType.Double, ct);
+                    await writer.WriteAsync(Array.ConvertAll(cohort[i].Numeric, v => (double)v),
+                        NpgsqlDbType.Array | NpgsqlDbType.Double, ct);
                 }
                 rows += (long)await writer.CompleteAsync(ct);
             }
@@ -51,15 +59,21 @@ internal static class ReferenceCohort
     }
 
     /// <summary>
-    /// The stored model's scores of every row train scored for <paramref name="candidate"/>, keyed by (as-of date, licence),
-    /// from the same <c>features.fold_cohort</c> rows.
+    /// The stored model's scores of every row train scored for <paramref name="candidate"/>, keyed by (as-of date,
+    /// licence), from the same <c>features.fold_cohort</c> rows.
     /// </summary>
-    public static async Task<List<(DateOnly AsOfDate, string License, double Score)>> ScoreWithAsync(NpgsqlConnection connection,
-        NpgsqlTransaction tx, DateOnly trainDate, string candidate, ModelScorer model, CancellationToken ct)
+    public static async Task<List<(DateOnly AsOfDate, string License, double Score)>> ScoreWithAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction tx,
+        DateOnly trainDate,
+        string candidate,
+        ModelScorer model,
+        CancellationToken ct)
     {
         var dates = new List<DateOnly>();
         await using (var command = new NpgsqlCommand(
-            "select distinct as_of_date from models.candidate_cohort_scores where train_date = @trainDate and candidate = @candidate order by 1",
+            "select distinct as_of_date from models.candidate_cohort_scores " +
+            "where train_date = @trainDate and candidate = @candidate order by 1",
             connection, tx))
         {
             command.Parameters.AddWithValue("trainDate", trainDate);
@@ -78,17 +92,24 @@ internal static class ReferenceCohort
     }
 
     /// <summary>
-    /// Copies train's fold-cohort scores of <paramref name="candidate"/> under <paramref name="modelId"/>, each with the stored
-    /// model's score of its row (<paramref name="modelScores"/>); the rows copied.
+    /// Copies train's fold-cohort scores of <paramref name="candidate"/> under <paramref name="modelId"/>, each with
+    /// the stored model's score of its row (<paramref name="modelScores"/>); the rows copied.
     /// </summary>
-    public static async Task<long> CopyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string modelId, DateOnly trainDate,
-        string candidate, IReadOnlyList<(DateOnly AsOfDate, string License, double Score)> modelScores, CancellationToken ct)
+    public static async Task<long> CopyAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction tx,
+        string modelId,
+        DateOnly trainDate,
+        string candidate,
+        IReadOnlyList<(DateOnly AsOfDate, string License, double Score)> modelScores,
+        CancellationToken ct)
     {
         await using var copy = new NpgsqlCommand("""
             insert into models.reference_cohort (model_id, as_of_date, license, score, features, model_score)
             select @modelId, c.as_of_date, c.license, c.score, c.features, m.score
             from models.candidate_cohort_scores c
-            join unnest(@dates::date[], @licenses::text[], @scores::float8[]) as m(as_of_date, license, score) using (as_of_date, license)
+            join unnest(@dates::date[], @licenses::text[], @scores::float8[]) as m(as_of_date, license, score)
+                using (as_of_date, license)
             where c.train_date = @trainDate and c.candidate = @candidate
             """, connection, tx);
         copy.Parameters.AddWithValue("modelId", modelId);

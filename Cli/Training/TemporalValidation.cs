@@ -3,7 +3,12 @@ using System.Collections.Concurrent;
 namespace Inspections.Training;
 
 /// <summary>A validation fold: consecutive as-of dates, and the rows a model may learn from before it.</summary>
-internal sealed record Fold(int Number, DateOnly Start, DateOnly End, IReadOnlyList<FeatureRow> Train, IReadOnlyList<FeatureRow> Valid);
+internal sealed record Fold(
+    int Number,
+    DateOnly Start,
+    DateOnly End,
+    IReadOnlyList<FeatureRow> Train,
+    IReadOnlyList<FeatureRow> Valid);
 
 /// <summary>
 /// What temporal validation gives: each candidate's metrics per fold, its scores of the latest fold, and the model
@@ -16,7 +21,9 @@ internal sealed record Validation(
 
 /// <summary>One candidate's metrics on one fold (a row of <c>models.candidate_folds</c>).</summary>
 /// <param name="LiftAt10">Precision at 10% over the fold's fail rate.</param>
-/// <param name="DaysEarlier">See <see cref="RankingMetrics.DaysEarlier"/>; null when the fold has no fail or no label dates.</param>
+/// <param name="DaysEarlier">
+/// See <see cref="RankingMetrics.DaysEarlier"/>; null when the fold has no fail or no label dates.
+/// </param>
 /// <param name="OracleDaysEarlier">The same with every fail ranked first: the fold's ceiling.</param>
 internal sealed record FoldMetrics(
     string Candidate, string Algorithm, string HyperParameters, int Fold, DateOnly FoldStart, DateOnly FoldEnd,
@@ -38,14 +45,21 @@ internal sealed record FoldMetrics(
         "brier" => Brier,
         "lift_at_10" => LiftAt10,
         "days_earlier" => DaysEarlier,
-        _ => throw new InvalidOperationException($"unknown metric '{name}' (Training:SelectionMetric): use roc_auc, days_earlier, precision_at_5|10|20, recall_at_5|10|20, lift_at_10 or brier"),
+        _ => throw new InvalidOperationException(
+            $"unknown metric '{name}' (Training:SelectionMetric): use roc_auc, days_earlier, " +
+            "precision_at_5|10|20, recall_at_5|10|20, lift_at_10 or brier"),
     };
 
     public static bool LowerIsBetter(string metric) => metric == "brier";
 
-    public static FoldMetrics Measure(Candidate candidate, string hyperParameters, Fold fold, IReadOnlyList<double> scores)
+    public static FoldMetrics Measure(
+        Candidate candidate,
+        string hyperParameters,
+        Fold fold,
+        IReadOnlyList<double> scores)
     {
-        if (scores.Any(double.IsNaN)) throw new InvalidOperationException($"{candidate.Name} scored NaN on fold {fold.Number}");
+        if (scores.Any(double.IsNaN))
+            throw new InvalidOperationException($"{candidate.Name} scored NaN on fold {fold.Number}");
         var labels = fold.Valid.Select(r => r.LabelFail == true).ToArray();
         var at = RankingMetrics.TopShares.Select(s => RankingMetrics.AtTopShare(scores, labels, s)).ToArray();
         var positives = labels.Count(l => l);
@@ -81,17 +95,22 @@ internal static class TemporalValidation
         var needed = settings.Folds * settings.FoldAsOfDates;
         if (dates.Count <= needed)
             throw new InvalidOperationException(
-                $"{dates.Count} labelled as-of dates: temporal validation needs more than {needed} ({settings.Folds} folds of {settings.FoldAsOfDates}) plus older ones to train on");
+                $"{dates.Count} labelled as-of dates: temporal validation needs more than {needed} " +
+                $"({settings.Folds} folds of {settings.FoldAsOfDates}) plus older ones to train on");
         var folds = new List<Fold>();
         for (var f = 0; f < settings.Folds; f++)
         {
-            var foldDates = dates.Skip(dates.Count - needed + f * settings.FoldAsOfDates).Take(settings.FoldAsOfDates).ToHashSet();
+            var foldDates = dates
+                .Skip(dates.Count - needed + f * settings.FoldAsOfDates)
+                .Take(settings.FoldAsOfDates)
+                .ToHashSet();
             var start = foldDates.Min();
             var end = foldDates.Max();
             var train = rows.Where(r => r.AsOfDate.AddDays(settings.LabelWindowDays) <= start).ToList();
             if (train.Count == 0)
                 throw new InvalidOperationException(
-                    $"fold {f + 1} starts {start:yyyy-MM-dd}: no snapshot's label window closed before it; give an older history or fewer folds");
+                    $"fold {f + 1} starts {start:yyyy-MM-dd}: no snapshot's label window closed before it; " +
+                    "give an older history or fewer folds");
             folds.Add(new Fold(f + 1, start, end, train, rows.Where(r => foldDates.Contains(r.AsOfDate)).ToList()));
         }
         return folds;
@@ -103,7 +122,10 @@ internal static class TemporalValidation
     /// Fits run in parallel (one per core): each has its own seeded context and one thread, so the
     /// results do not depend on which ran first.
     /// </summary>
-    public static Validation Evaluate(IReadOnlyList<Candidate> candidates, IReadOnlyList<Fold> folds, double recencyHalfLifeMonths,
+    public static Validation Evaluate(
+        IReadOnlyList<Candidate> candidates,
+        IReadOnlyList<Fold> folds,
+        double recencyHalfLifeMonths,
         Action<int, int>? progress = null)
     {
         var work = candidates.SelectMany(c => folds.Select(f => (Candidate: c, Fold: f))).ToList();
@@ -131,10 +153,14 @@ internal static class TemporalValidation
         });
         return new Validation(results, candidates.Select((c, i) => (c.Name, Scores: latestScores[i]))
             .ToDictionary(p => p.Name, p => (IReadOnlyList<double>)p.Scores),
-            work.Select((w, i) => (Key: (w.Candidate.Name, w.Fold.Number), Model: models[i])).ToDictionary(p => p.Key, p => p.Model));
+            work.Select((w, i) => (Key: (w.Candidate.Name, w.Fold.Number), Model: models[i]))
+                .ToDictionary(p => p.Key, p => p.Model));
     }
 
-    /// <summary>Single-threaded seconds per fit over 800,000 rows, measured: FastTree 10.5, LightGBM 6.8, logistic 4.5, baseline 0.3.</summary>
+    /// <summary>
+    /// Single-threaded seconds per fit over 800,000 rows, measured: FastTree 10.5, LightGBM 6.8, logistic 4.5,
+    /// baseline 0.3.
+    /// </summary>
     private static int RelativeCost(string algorithm) => algorithm switch
     {
         Candidate.FastTree => 3,
@@ -143,8 +169,13 @@ internal static class TemporalValidation
         _ => 0,
     };
 
-    /// <summary>Candidates by mean of <paramref name="metric"/> over folds, best first; grid order breaks ties.</summary>
-    public static IReadOnlyList<(string Candidate, double Mean)> Rank(IReadOnlyList<FoldMetrics> results, IReadOnlyList<string> gridOrder, string metric)
+    /// <summary>
+    /// Candidates by mean of <paramref name="metric"/> over folds, best first; grid order breaks ties.
+    /// </summary>
+    public static IReadOnlyList<(string Candidate, double Mean)> Rank(
+        IReadOnlyList<FoldMetrics> results,
+        IReadOnlyList<string> gridOrder,
+        string metric)
     {
         var sign = FoldMetrics.LowerIsBetter(metric) ? 1 : -1;
         return results.GroupBy(r => r.Candidate)

@@ -12,7 +12,8 @@ namespace Inspections.Training;
 /// and writes their per-fold metrics to <c>models.candidate_folds</c> and their scores of the latest
 /// fold to <c>models.candidate_scores</c>. Selecting and storing a model is the select task's job.
 /// </summary>
-internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream) : StageTask<TrainResult>(date, source, upstream)
+internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<PipelineTask> upstream)
+    : StageTask<TrainResult>(date, source, upstream)
 {
     public override string Name => "train";
 
@@ -20,7 +21,8 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
     {
         await CandidateFolds.DeleteAsync(ctx.Connection, ctx.Transaction, Date, ct);
         var settings = TrainingSettings.From(ctx.Settings);
-        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays, settings.HistoryStart(Date), ct);
+        var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays,
+            settings.HistoryStart(Date), ct);
         var folds = TemporalValidation.Folds(rows, settings);
         var candidates = Candidate.Grid(settings);
 
@@ -30,17 +32,21 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
         clock.Stop();
         var results = validation.Metrics;
         var written = await CandidateFolds.WriteAsync(ctx.Connection, Date, results, ct)
-            + await CandidateFolds.WriteLatestFoldScoresAsync(ctx.Connection, Date, folds[^1].Valid, validation.LatestFoldScores, ct);
+            + await CandidateFolds.WriteLatestFoldScoresAsync(ctx.Connection, Date, folds[^1].Valid,
+                validation.LatestFoldScores, ct);
 
-        var ranking = TemporalValidation.Rank(results, candidates.Select(c => c.Name).ToList(), settings.SelectionMetric);
+        var ranking = TemporalValidation.Rank(results, candidates.Select(c => c.Name).ToList(),
+            settings.SelectionMetric);
         // Select will pick the best by the same ranking of the same folds; only train holds its fold models.
-        var reference = await ReferenceCohort.WriteCandidateScoresAsync(ctx.Connection, ctx.Transaction, Date, ranking[0].Candidate, folds,
-            validation.FoldModels, ct);
-        ctx.Log.LogInformation("Validated {Candidates} candidates on {Folds} folds of {Rows} labelled snapshots in {Seconds:0.0} s",
+        var reference = await ReferenceCohort.WriteCandidateScoresAsync(ctx.Connection, ctx.Transaction, Date,
+            ranking[0].Candidate, folds, validation.FoldModels, ct);
+        ctx.Log.LogInformation(
+            "Validated {Candidates} candidates on {Folds} folds of {Rows} labelled snapshots in {Seconds:0.0} s",
             candidates.Count, folds.Count, rows.Count, clock.Elapsed.TotalSeconds);
-        return new TrainResult(rows.Count, rows.Select(r => r.AsOfDate).Distinct().Count(), folds.Count, settings.HistoryStart(Date),
-            folds[0].Start, folds[^1].Valid.Count, candidates.Count, Math.Round(clock.Elapsed.TotalSeconds, 2), settings.RecencyHalfLifeMonths,
-            settings.SelectionMetric, ranking[0].Candidate, ranking[0].Mean, ranking.Single(r => r.Candidate == Candidate.Baseline).Mean,
+        return new TrainResult(rows.Count, rows.Select(r => r.AsOfDate).Distinct().Count(), folds.Count,
+            settings.HistoryStart(Date), folds[0].Start, folds[^1].Valid.Count, candidates.Count,
+            Math.Round(clock.Elapsed.TotalSeconds, 2), settings.RecencyHalfLifeMonths, settings.SelectionMetric,
+            ranking[0].Candidate, ranking[0].Mean, ranking.Single(r => r.Candidate == Candidate.Baseline).Mean,
             reference.Dates, reference.Rows, written + reference.Rows)
         {
             FoldAsOfDates = folds.SelectMany(f => f.Valid.Select(r => r.AsOfDate)).Distinct().Order().ToList(),
@@ -69,12 +75,14 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
 
     public override async Task CheckAsync(TaskContext ctx, TrainResult result, CheckSet checks, CancellationToken ct)
     {
-        var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(MissingFolds, new { date = Date }, ctx.Transaction, cancellationToken: ct))).ToList();
+        var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
+            MissingFolds, new { date = Date }, ctx.Transaction, cancellationToken: ct))).ToList();
         checks.None("candidates_missing_fold_metrics", missing.Count,
             "every candidate needs every metric on every fold, or the comparison is not like for like", missing);
 
-        var sizes = await ctx.Connection.QuerySingleAsync<(int MinPositives, int MinTrainRows, long Candidates, long LatestScores)>(
-            new CommandDefinition(FoldSizes, new { date = Date }, ctx.Transaction, cancellationToken: ct));
+        var sizes = await ctx.Connection
+            .QuerySingleAsync<(int MinPositives, int MinTrainRows, long Candidates, long LatestScores)>(
+                new CommandDefinition(FoldSizes, new { date = Date }, ctx.Transaction, cancellationToken: ct));
         checks.AtLeast("min_fold_positives", sizes.MinPositives,
             "a fold with (almost) no failed inspection cannot tell models apart; labelled_rows={labelled_rows}");
         checks.AtLeast("min_train_rows", sizes.MinTrainRows,
@@ -85,19 +93,38 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
             "select count(distinct as_of_date) from features.fold_cohort where as_of_date = any(@dates)",
             new { dates = result.FoldAsOfDates.ToArray() }, ctx.Transaction, cancellationToken: ct));
         checks.Equal("fold_cohorts_scored", foldDates, (long)result.FoldCohortDates,
-            "each validation fold date's whole cohort (features.fold_cohort) is scored by the fold's model: monitoring's reference");
+            "each validation fold date's whole cohort (features.fold_cohort) is scored by the fold's model: " +
+            "monitoring's reference");
         checks.Equal("latest_fold_scores_written", (long)result.Candidates * result.LatestFoldRows, sizes.LatestScores,
             "each candidate's score of each of the latest fold's {latest_fold_rows} rows is kept for select");
     }
 }
 
 /// <summary>What train validated: the folds, the grid, and the best candidate's mean against the baseline's.</summary>
-/// <param name="HistoryStart">The first as-of date training reads (<c>Training:HistoryMonths</c>), or null for all.</param>
+/// <param name="HistoryStart">
+/// The first as-of date training reads (<c>Training:HistoryMonths</c>), or null for all.
+/// </param>
 /// <param name="FitSeconds">Wall seconds of every fit and score of the validation.</param>
-/// <param name="FoldCohortDates">Fold as-of dates whose whole cohort the best candidate's fold models scored (of <paramref name="Folds"/> x FoldAsOfDates).</param>
-internal sealed record TrainResult(int LabelledRows, int AsOfDates, int Folds, DateOnly? HistoryStart, DateOnly FirstFoldStart,
-    int LatestFoldRows, int Candidates, double FitSeconds, double RecencyHalfLifeMonths, string SelectionMetric,
-    string BestCandidate, double BestMean, double BaselineMean, int FoldCohortDates, long FoldCohortScores,
+/// <param name="FoldCohortDates">
+/// Fold as-of dates whose whole cohort the best candidate's fold models scored (of <paramref name="Folds"/> x
+/// FoldAsOfDates).
+/// </param>
+internal sealed record TrainResult(
+    int LabelledRows,
+    int AsOfDates,
+    int Folds,
+    DateOnly? HistoryStart,
+    DateOnly FirstFoldStart,
+    int LatestFoldRows,
+    int Candidates,
+    double FitSeconds,
+    double RecencyHalfLifeMonths,
+    string SelectionMetric,
+    string BestCandidate,
+    double BestMean,
+    double BaselineMean,
+    int FoldCohortDates,
+    long FoldCohortScores,
     [property: JsonIgnore] long Written) : TaskResult
 {
     public override long RowsWritten => Written;

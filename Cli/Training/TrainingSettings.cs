@@ -9,10 +9,16 @@ internal sealed class TrainingSettings
     /// <summary>Consecutive as-of dates per fold (snapshots are monthly: 1 is a month).</summary>
     public int FoldAsOfDates { get; set; }
 
-    /// <summary>A <c>models.candidate_folds</c> metric column, averaged over folds: e.g. roc_auc, days_earlier, precision_at_10, brier (lower wins).</summary>
+    /// <summary>
+    /// A <c>models.candidate_folds</c> metric column, averaged over folds: e.g. roc_auc, days_earlier, precision_at_10,
+    /// brier (lower wins).
+    /// </summary>
     public string SelectionMetric { get; set; } = "";
 
-    /// <summary>Training rows weigh 0.5^(age in months / this); 0: every row weighs the same (see <see cref="ModelScorer.RecencyWeight"/>).</summary>
+    /// <summary>
+    /// Training rows weigh 0.5^(age in months / this); 0: every row weighs the same (see
+    /// <see cref="ModelScorer.RecencyWeight"/>).
+    /// </summary>
     public double RecencyHalfLifeMonths { get; set; }
 
     /// <summary>The threshold flags this share of the latest validation fold (the highest scores).</summary>
@@ -31,7 +37,9 @@ internal sealed class TrainingSettings
     /// </summary>
     public int HistoryMonths { get; set; }
 
-    /// <summary>The first as-of date that may train a model at <paramref name="runDate"/>; null for the whole history.</summary>
+    /// <summary>
+    /// The first as-of date that may train a model at <paramref name="runDate"/>; null for the whole history.
+    /// </summary>
     public DateOnly? HistoryStart(DateOnly runDate) => HistoryMonths > 0 ? runDate.AddMonths(-HistoryMonths) : null;
 
     /// <summary>Days after an as-of date within which its label is observed: <c>Features:LabelWindowDays</c>.</summary>
@@ -40,14 +48,18 @@ internal sealed class TrainingSettings
     public static TrainingSettings From(Hosting.AppSettings settings)
     {
         var training = settings.Bind<TrainingSettings>("Training");
-        training.LabelWindowDays = int.Parse(settings.Configuration["Features:LabelWindowDays"]
-            ?? throw new InvalidOperationException("Features:LabelWindowDays is not configured"), System.Globalization.CultureInfo.InvariantCulture);
+        training.LabelWindowDays = int.Parse(
+            settings.Configuration["Features:LabelWindowDays"]
+                ?? throw new InvalidOperationException("Features:LabelWindowDays is not configured"),
+            System.Globalization.CultureInfo.InvariantCulture);
         if (training.Folds < 1 || training.FoldAsOfDates < 1)
             throw new InvalidOperationException("Training:Folds and Training:FoldAsOfDates must be at least 1");
         if (training.RecencyHalfLifeMonths < 0)
-            throw new InvalidOperationException("Training:RecencyHalfLifeMonths must be 0 (no weights) or a number of months");
+            throw new InvalidOperationException(
+                "Training:RecencyHalfLifeMonths must be 0 (no weights) or a number of months");
         if (training.HistoryMonths < 0)
-            throw new InvalidOperationException("Training:HistoryMonths must be 0 (the whole history) or a number of months");
+            throw new InvalidOperationException(
+                "Training:HistoryMonths must be 0 (the whole history) or a number of months");
         return training;
     }
 }
