@@ -3,15 +3,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Inspections.Hosting;
-using Inspections.Tests.Infrastructure;
-using Npgsql;
 
 namespace Inspections.Tests.Api;
 
 /// <summary>
 /// One stored day (one name is markup) served by an API that has one key configured, on real Kestrel.
 /// </summary>
-public sealed class KeyedApi : IAsyncLifetime
+public sealed class KeyedApi() : SeededApiServer(Seed, new() { ["Api:Keys:alice"] = ApiKeys.Hash(Key) })
 {
     public const string Day = "2024-05-08";
     public const string ModelId = "m-2024-04-01";
@@ -30,26 +28,6 @@ public sealed class KeyedApi : IAsyncLifetime
         insert into api.days (prediction_date, model_id, establishments, fails, stored_at, run_id)
         values ('{Day}', '{ModelId}', 2, 1, now(), gen_random_uuid());
         """;
-
-    private readonly TestDatabase _db = new();
-    private NpgsqlDataSource _readOnly = null!;
-
-    internal ApiServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _db.InitializeAsync();
-        await using (var command = _db.DataSource.CreateCommand(Seed)) await command.ExecuteNonQueryAsync();
-        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString,
-            new() { ["Api:Keys:alice"] = ApiKeys.Hash(Key) });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        await _readOnly.DisposeAsync();
-        await _db.DisposeAsync();
-    }
 }
 
 public sealed class ApiSecurityTests(KeyedApi api) : IClassFixture<KeyedApi>

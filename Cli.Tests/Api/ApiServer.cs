@@ -6,6 +6,7 @@ using Inspections.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Inspections.Tests.Infrastructure;
 using Npgsql;
 
 namespace Inspections.Tests.Api;
@@ -105,4 +106,30 @@ internal static class ApiAssertions
     public static MediaTypeHeaderValue ContentType(this HttpResponseMessage response) =>
         response.Content.Headers.ContentType.ShouldNotBeNull(
             $"{(int)response.StatusCode} {response.RequestMessage?.RequestUri} has no Content-Type");
+}
+
+/// <summary>
+/// A fixture: a database of its own holding <paramref name="seed"/>'s rows, and the API over it (with
+/// <paramref name="config"/> over appsettings.json), started once for a test class.
+/// </summary>
+public abstract class SeededApiServer(string seed, Dictionary<string, string?>? config = null) : IAsyncLifetime
+{
+    private readonly TestDatabase _db = new();
+    private NpgsqlDataSource _readOnly = null!;
+
+    internal ApiServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        await using (var command = _db.DataSource.CreateCommand(seed)) await command.ExecuteNonQueryAsync();
+        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString, config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await _readOnly.DisposeAsync();
+        await _db.DisposeAsync();
+    }
 }

@@ -1,18 +1,11 @@
 using System.Net;
 using System.Text.Json;
-using Inspections.Tests.Infrastructure;
-using Npgsql;
 
 namespace Inspections.Tests.Api;
 
 /// <summary>A database with two prediction days and two registry rows, and the API running over it.</summary>
-public sealed class SeededApi : IAsyncLifetime
+public sealed class SeededApi() : SeededApiServer(Seed)
 {
-    private readonly TestDatabase _db = new();
-    private NpgsqlDataSource _readOnly = null!;
-
-    internal ApiServer Server { get; private set; } = null!;
-
     // 2024-05-08 is the latest day, made by model m-2024-04-01; m-2024-05-05 was trained afterwards and serves nothing
     // yet. Establishment 1000004 was predicted on 2024-05-01 only.
     private const string Seed = """
@@ -65,20 +58,6 @@ public sealed class SeededApi : IAsyncLifetime
                 'pinned by ops at 2024-05-07 09:00Z (inspections models promote)'),
                ('2024-05-01', 'm-2024-04-01', 3, 1, now(), gen_random_uuid(), null, null);
         """;
-
-    public async Task InitializeAsync()
-    {
-        await _db.InitializeAsync();
-        await using (var command = _db.DataSource.CreateCommand(Seed)) await command.ExecuteNonQueryAsync();
-        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        await _readOnly.DisposeAsync();
-        await _db.DisposeAsync();
-    }
 }
 
 public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>

@@ -1,18 +1,11 @@
 using System.Net;
 using System.Text.Json;
-using Inspections.Tests.Infrastructure;
-using Npgsql;
 
 namespace Inspections.Tests.Api;
 
 /// <summary>Two evaluated prediction dates, as the evaluate task stores them, and the API over them.</summary>
-public sealed class EvaluatedApi : IAsyncLifetime
+public sealed class EvaluatedApi() : SeededApiServer(Seed)
 {
-    private readonly TestDatabase _db = new();
-    private NpgsqlDataSource _readOnly = null!;
-
-    internal ApiServer Server { get; private set; } = null!;
-
     private const string Seed = """
         insert into monitoring.performance (prediction_date, evaluated_on, model_id, window_end, predicted, evaluated,
             fails, fail_rate, roc_auc, precision_at_5, precision_at_10, precision_at_20, lift_at_10, days_earlier,
@@ -26,20 +19,6 @@ public sealed class EvaluatedApi : IAsyncLifetime
         insert into monitoring.calibration (prediction_date, decile, rows, mean_score, fail_rate)
         select '2024-03-04', d, 153, 0.04 * d, 0.035 * d from generate_series(1, 10) d;
         """;
-
-    public async Task InitializeAsync()
-    {
-        await _db.InitializeAsync();
-        await using (var command = _db.DataSource.CreateCommand(Seed)) await command.ExecuteNonQueryAsync();
-        (Server, _readOnly) = await ApiServer.StartAsync(_db.ConnectionString);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        await _readOnly.DisposeAsync();
-        await _db.DisposeAsync();
-    }
 }
 
 public sealed class PerformanceApiTests(EvaluatedApi api) : IClassFixture<EvaluatedApi>

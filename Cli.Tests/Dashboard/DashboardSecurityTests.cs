@@ -1,56 +1,19 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Inspections.Dashboard;
-using Inspections.Database;
 using Inspections.Hosting;
 using Inspections.Tests.Api;
-using Inspections.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace Inspections.Tests.Dashboard;
 
 /// <summary>The seeded dashboard with one API key configured, on real Kestrel.</summary>
-public sealed class KeyedDashboard : IAsyncLifetime
+public sealed class KeyedDashboard : DashboardServer
 {
     public static readonly string Key = ApiKeys.NewKey();
 
-    private readonly TestDatabase _db = new();
-    private NpgsqlDataSource? _readOnly;
-    private WebApplication? _app;
+    protected override bool Seeded => true;
 
-    public HttpClient Client { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _db.InitializeAsync();
-        await DashboardSeed.FillAsync(_db.DataSource);
-        _readOnly = DatabaseConnector.Build(_db.ConnectionString, NullLoggerFactory.Instance, readOnly: true);
-        _app = DashboardHost.Create("http://127.0.0.1:0", _readOnly, (_, _) => Task.FromResult(DashboardServer.Dag),
-            new DashboardSettings { RecentRuns = 20, Keys = new() { ["alice"] = ApiKeys.Hash(Key) } },
-            NullLoggerFactory.Instance);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Client = new HttpClient { BaseAddress = new Uri(address) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        if (_readOnly is not null) await _readOnly.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    protected override Dictionary<string, string> Keys => new() { ["alice"] = ApiKeys.Hash(Key) };
 }
 
 public sealed class DashboardSecurityTests(KeyedDashboard dashboard) : IClassFixture<KeyedDashboard>

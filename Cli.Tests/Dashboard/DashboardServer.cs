@@ -46,6 +46,9 @@ public abstract class DashboardServer : IAsyncLifetime
 
     protected abstract bool Seeded { get; }
 
+    /// <summary>The API keys the dashboard accepts, name to SHA-256 (none: it asks for none).</summary>
+    protected virtual Dictionary<string, string> Keys => new();
+
     public TestDatabase Database { get; } = new();
 
     public HttpClient Client { get; private set; } = null!;
@@ -66,7 +69,7 @@ public abstract class DashboardServer : IAsyncLifetime
             return Task.FromResult(Dag);
         }, new DashboardSettings
         {
-            RecentRuns = 20, AllRuns = 500, BiasMinGroupSize = 30,
+            RecentRuns = 20, AllRuns = 500, BiasMinGroupSize = 30, Keys = Keys,
             Monitoring = new()
             {
                 AucWarnMargin = 0.05, AucAlertMargin = 0.1, PrecisionWarnMargin = 0.05, PrecisionAlertMargin = 0.1,

@@ -7,16 +7,9 @@ namespace Inspections.Tests.Prediction;
 
 public sealed class ScoreReasonsTests
 {
-    private static readonly IReadOnlyList<FeatureRow> Rows =
-        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf)
-            .Where(r => r.LabelFail is not null)
-            .ToList();
+    private static IReadOnlyList<FeatureRow> Rows => SmallModels.Rows;
 
-    public static TheoryData<string> Algorithms => [Candidate.Logistic, Candidate.FastTree, Candidate.LightGbm];
-
-    private static Candidate Small(string algorithm) => algorithm == Candidate.Logistic
-        ? Candidate.Create(algorithm, new() { ["l2"] = 1 })
-        : Candidate.Create(algorithm, new() { ["leaves"] = 8, ["trees"] = 20, ["min_leaf"] = 10, ["lr"] = 0.1 });
+    public static TheoryData<string> Algorithms => SmallModels.Algorithms;
 
     private static ModelScorer Reloaded(Candidate candidate, ModelScorer fitted)
     {
@@ -28,7 +21,7 @@ public sealed class ScoreReasonsTests
     [Fact]
     public void A_logistic_models_contributions_are_its_coefficients_times_the_rows_transformed_values_largest_first()
     {
-        var candidate = Small(Candidate.Logistic);
+        var candidate = SmallModels.Small(Candidate.Logistic);
         var fitted = ModelScorer.Fit(candidate, Rows);
         var stored = Reloaded(candidate, fitted);
         var weights = fitted.Explanation().ToDictionary(w => w.Feature, w => w.Weight);
@@ -58,7 +51,7 @@ public sealed class ScoreReasonsTests
     [Fact]
     public void A_logistic_models_contributions_are_what_ML_NETs_contribution_calculator_gives()
     {
-        var candidate = Small(Candidate.Logistic);
+        var candidate = SmallModels.Small(Candidate.Logistic);
         var stored = Reloaded(candidate, ModelScorer.Fit(candidate, Rows));
 
         var direct = stored.Contributions(Rows, 3);
@@ -75,7 +68,7 @@ public sealed class ScoreReasonsTests
     [MemberData(nameof(Algorithms))]
     public void A_stored_model_gives_the_contributions_the_fitted_one_gave(string algorithm)
     {
-        var candidate = Small(algorithm);
+        var candidate = SmallModels.Small(algorithm);
         var fitted = ModelScorer.Fit(candidate, Rows);
 
         var before = fitted.Contributions(Rows, 3);

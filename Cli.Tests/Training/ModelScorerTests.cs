@@ -5,22 +5,15 @@ namespace Inspections.Tests.Training;
 
 public sealed class ModelScorerTests
 {
-    private static readonly IReadOnlyList<FeatureRow> Rows =
-        SnapshotGenerator.Generate(licenses: 150, weeks: 8, TrainedDatabase.FirstAsOf)
-            .Where(r => r.LabelFail is not null)
-            .ToList();
+    private static IReadOnlyList<FeatureRow> Rows => SmallModels.Rows;
 
-    public static TheoryData<string> Algorithms => [Candidate.Logistic, Candidate.FastTree, Candidate.LightGbm];
-
-    private static Candidate Small(string algorithm) => algorithm == Candidate.Logistic
-        ? Candidate.Create(algorithm, new() { ["l2"] = 1 })
-        : Candidate.Create(algorithm, new() { ["leaves"] = 8, ["trees"] = 20, ["min_leaf"] = 10, ["lr"] = 0.1 });
+    public static TheoryData<string> Algorithms => SmallModels.Algorithms;
 
     [Theory]
     [MemberData(nameof(Algorithms))]
     public void A_saved_model_loaded_back_scores_as_before_saving(string algorithm)
     {
-        var candidate = Small(algorithm);
+        var candidate = SmallModels.Small(algorithm);
         var fitted = ModelScorer.Fit(candidate, Rows);
         var before = fitted.Score(Rows);
         var bytes = fitted.Save();
@@ -38,8 +31,8 @@ public sealed class ModelScorerTests
     [MemberData(nameof(Algorithms))]
     public void Fitting_twice_on_the_same_rows_in_another_order_gives_the_same_scores(string algorithm)
     {
-        var first = ModelScorer.Fit(Small(algorithm), Rows).Score(Rows);
-        var second = ModelScorer.Fit(Small(algorithm), Rows.Reverse().ToList()).Score(Rows);
+        var first = ModelScorer.Fit(SmallModels.Small(algorithm), Rows).Score(Rows);
+        var second = ModelScorer.Fit(SmallModels.Small(algorithm), Rows.Reverse().ToList()).Score(Rows);
         second.ShouldBe(first);
     }
 
@@ -67,7 +60,7 @@ public sealed class ModelScorerTests
     [Fact]
     public void Bytes_that_do_not_match_their_sha256_are_refused()
     {
-        var candidate = Small(Candidate.LightGbm);
+        var candidate = SmallModels.Small(Candidate.LightGbm);
         var bytes = ModelScorer.Fit(candidate, Rows).Save();
         Should.Throw<InvalidOperationException>(() => ModelScorer.Load(bytes, Candidate.LightGbm, "{}", FeatureSet.All,
                 null, ModelScorer.Sha256([1, 2, 3])))
