@@ -28,22 +28,16 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
     {
         var model = await ModelRegistry.TrainedOnAsync(ctx.Connection, ctx.Transaction, Date, ct)
             ?? throw new InvalidOperationException($"no model was selected on {Date:yyyy-MM-dd}: run select first");
-        await ctx.Connection.ExecuteAsync(new CommandDefinition(
-            "delete from models.bias_audit where model_id = @modelId",
-            new { modelId = model.ModelId },
-            ctx.Transaction,
-            cancellationToken: ct));
+        await ctx.ExecuteAsync("delete from models.bias_audit where model_id = @modelId",
+            new { modelId = model.ModelId }, ct);
 
-        var rows = (await ctx.Connection
+        var rows = (await ctx
                 .QueryAsync<(double Score, bool LabelFail, string FacilityGroup, string RiskLevel, string Area)>(
-                    new CommandDefinition(ValidationRows, new { modelId = model.ModelId }, ctx.Transaction,
-                        cancellationToken: ct)))
+                    ValidationRows, new { modelId = model.ModelId }, ct))
             .Select(r => new AuditRow(r.Score, r.LabelFail, r.FacilityGroup, r.RiskLevel, r.Area)).ToList();
-        var validationRows = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        var validationRows = await ctx.ScalarAsync<long>(
             "select count(*) from models.validation_scores where model_id = @modelId",
-            new { modelId = model.ModelId },
-            ctx.Transaction,
-            cancellationToken: ct));
+            new { modelId = model.ModelId }, ct);
 
         var audit = BiasAudit.Compute(rows, model.Threshold);
         var written = await WriteAsync(ctx.Connection, model.ModelId, audit, ct);
@@ -78,8 +72,8 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
         checks.Equal("validation_rows_audited", result.ValidationRows, (long)result.AuditedRows,
             "every validation score of {model_id} finds its snapshot (for the attributes)");
 
-        var perAttribute = (await ctx.Connection.QueryAsync<(string Attribute, int Groups)>(new CommandDefinition(
-                GroupsPerAttribute, new { modelId }, ctx.Transaction, cancellationToken: ct)))
+        var perAttribute = (await ctx.QueryAsync<(string Attribute, int Groups)>(
+                GroupsPerAttribute, new { modelId }, ct))
             .ToDictionary(r => r.Attribute, r => r.Groups);
         var counts = BiasAudit.Attributes
             .Select(a => (Attribute: a, Groups: perAttribute.GetValueOrDefault(a)))
@@ -90,8 +84,7 @@ internal sealed class BiasTask(DateOnly date, string source, IReadOnlyList<Pipel
             counts.Where(c => c.Groups < checks.Threshold("min_groups_per_attribute"))
                 .Select(c => $"{c.Attribute}: {c.Groups} group(s)"));
 
-        var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
-            MissingMetrics, new { modelId }, ctx.Transaction, cancellationToken: ct))).ToList();
+        var missing = (await ctx.QueryAsync<string>(MissingMetrics, new { modelId }, ct)).ToList();
         checks.None("metrics_missing_where_defined", missing.Count,
             "a rate is null only when its denominator is zero (e.g. TPR of a group without any fail)", missing);
     }

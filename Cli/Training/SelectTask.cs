@@ -187,26 +187,22 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         checks.AtMost("max_fold_metric_difference", result.FoldMetricDifference,
             "the latest fold's stored scores, measured again, give the {selection_metric} train stored for that fold");
 
-        var validation = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        var validation = await ctx.ScalarAsync<long>(
             "select count(*) from models.validation_scores where model_id = @id",
-            new { id = result.ModelId },
-            ctx.Transaction,
-            cancellationToken: ct));
-        var referenceDates = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            new { id = result.ModelId }, ct);
+        var referenceDates = await ctx.ScalarAsync<long>("""
             select (select count(distinct as_of_date) from models.candidate_cohort_scores where train_date = @date)
                  - (select count(distinct as_of_date) from models.reference_cohort where model_id = @id)
-            """, new { id = result.ModelId, date = Date }, ctx.Transaction, cancellationToken: ct));
+            """, new { id = result.ModelId, date = Date }, ct);
         checks.None("reference_cohort_dates_missing", referenceDates,
             "monitoring's reference holds the whole cohort of every fold date train scored; " +
             "select {candidate}, but train scored another: run train --force");
-        var unscored = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+        var unscored = await ctx.ScalarAsync<long>("""
             select (select count(*) from models.candidate_cohort_scores
                     where train_date = @date and candidate = @candidate)
                  - (select count(*) from models.reference_cohort where model_id = @id and model_score is not null)
             """,
-            new { id = result.ModelId, date = Date, candidate = result.Candidate },
-            ctx.Transaction,
-            cancellationToken: ct));
+            new { id = result.ModelId, date = Date, candidate = result.Candidate }, ct);
         checks.None("reference_rows_without_model_score", unscored,
             "every reference row train scored with the fold models is scored by the stored model too " +
             "(drift and the threshold use it)");

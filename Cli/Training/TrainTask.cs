@@ -75,23 +75,21 @@ internal sealed class TrainTask(DateOnly date, string source, IReadOnlyList<Pipe
 
     public override async Task CheckAsync(TaskContext ctx, TrainResult result, CheckSet checks, CancellationToken ct)
     {
-        var missing = (await ctx.Connection.QueryAsync<string>(new CommandDefinition(
-            MissingFolds, new { date = Date }, ctx.Transaction, cancellationToken: ct))).ToList();
+        var missing = (await ctx.QueryAsync<string>(MissingFolds, new { date = Date }, ct)).ToList();
         checks.None("candidates_missing_fold_metrics", missing.Count,
             "every candidate needs every metric on every fold, or the comparison is not like for like", missing);
 
-        var sizes = await ctx.Connection
-            .QuerySingleAsync<(int MinPositives, int MinTrainRows, long Candidates, long LatestScores)>(
-                new CommandDefinition(FoldSizes, new { date = Date }, ctx.Transaction, cancellationToken: ct));
+        var sizes = await ctx.SingleAsync<(int MinPositives, int MinTrainRows, long Candidates, long LatestScores)>(
+            FoldSizes, new { date = Date }, ct);
         checks.AtLeast("min_fold_positives", sizes.MinPositives,
             "a fold with (almost) no failed inspection cannot tell models apart; labelled_rows={labelled_rows}");
         checks.AtLeast("min_train_rows", sizes.MinTrainRows,
             "the first fold starting {first_fold_start} has too little history before it to learn from");
         checks.Equal("candidates_written", (long)result.Candidates, sizes.Candidates,
             "each candidate of the grid is validated");
-        var foldDates = await ctx.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        var foldDates = await ctx.ScalarAsync<long>(
             "select count(distinct as_of_date) from features.fold_cohort where as_of_date = any(@dates)",
-            new { dates = result.FoldAsOfDates.ToArray() }, ctx.Transaction, cancellationToken: ct));
+            new { dates = result.FoldAsOfDates.ToArray() }, ct);
         checks.Equal("fold_cohorts_scored", foldDates, (long)result.FoldCohortDates,
             "each validation fold date's whole cohort (features.fold_cohort) is scored by the fold's model: " +
             "monitoring's reference");
