@@ -10,7 +10,7 @@ namespace Inspections.Api;
 /// used first out). A page is keyed by the store-api run that wrote its day, so a day stored again is read afresh
 /// and the old run's pages just age out.
 /// </summary>
-internal sealed class DayPages(NpgsqlDataSource db, int maxItems) : IDisposable
+internal sealed class DayPages(NpgsqlDataSource db, int maxItems, Func<PredictionPage, byte[]> serialize) : IDisposable
 {
     // The day's record and the page's rows in one statement, so one snapshot: the counts always count the rows paged
     // (store-api writes both in one transaction). Ranks are 1..N (store-api numbers them with row_number), so a page
@@ -48,10 +48,11 @@ internal sealed class DayPages(NpgsqlDataSource db, int maxItems) : IDisposable
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = maxItems });
 
     /// <summary>
-    /// The page, from the cache when <paramref name="runId"/> (the day's store-api run, as last polled) has it, else
-    /// from the database; null when the database has no record of the day.
+    /// The page's body (UTF-8 JSON, as endpoint 2's <c>Ok</c> would write it), from the cache when
+    /// <paramref name="runId"/> (the day's store-api run, as last polled) has it, else from the database; null when the
+    /// database has no record of the day.
     /// </summary>
-    public async Task<PredictionPage?> GetAsync(
+    public async Task<byte[]?> GetAsync(
         DateOnly date,
         Guid? runId,
         string? label,
@@ -60,7 +61,7 @@ internal sealed class DayPages(NpgsqlDataSource db, int maxItems) : IDisposable
         CancellationToken ct)
     {
         if (runId is { } run
-            && _cache.TryGetValue(new Key(date, run, label, limit, offset), out PredictionPage? cached))
+            && _cache.TryGetValue(new Key(date, run, label, limit, offset), out byte[]? cached))
             return cached;
 
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -81,7 +82,7 @@ internal sealed class DayPages(NpgsqlDataSource db, int maxItems) : IDisposable
             ? []
             : [.. rows.Select(r => new PredictionItem(
                 r.License!, r.Name!, r.Score!.Value, r.Label == "fail" ? "fail" : "pass", r.Rank!.Value))];
-        var page = new PredictionPage(date, day.ModelId, label, total, limit, offset, items);
+        var page = serialize(new PredictionPage(date, day.ModelId, label, total, limit, offset, items));
         // Keyed by the run read, which is newer than the polled one when the day was stored again meanwhile.
         _cache.Set(
             new Key(date, day.RunId, label, limit, offset),

@@ -111,7 +111,7 @@ internal static class EstablishmentsApi
         return group;
     }
 
-    private static async Task<Results<Ok<EstablishmentPrediction>, NotFoundProblem>> GetPredictionAsync(
+    private static async Task<Results<Ok<EstablishmentPrediction>, JsonBody, NotFoundProblem>> GetPredictionAsync(
         [Description("The establishment's license number (`License #` on the City's portal): 1 to 10 digits.")]
         LicenseId licenseId,
         [Description("Prediction date, yyyy-MM-dd (Chicago local date); without it, the establishment's latest.")]
@@ -127,8 +127,8 @@ internal static class EstablishmentsApi
         // (older dates, establishments absent from it, the 404 wording) is the database's to answer.
         if (served.Current is { } newest
             && (onDate is null || onDate == newest.Date)
-            && newest.TryGet(license, out var cached))
-            return TypedResults.Ok(cached);
+            && newest.TryGetJson(license, out var cached))
+            return new JsonBody(cached);
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = onDate is { } day
@@ -144,5 +144,22 @@ internal static class EstablishmentsApi
         return Problems.NotFound(known
             ? $"Establishment {license} was not predicted on {Dates.Text(onDate.Value)}."
             : $"No prediction for establishment {license}.");
+    }
+}
+
+/// <summary>
+/// A JSON body serialised once, when the served day was loaded (<see cref="ServedDay.TryGetJson"/>): the response
+/// <see cref="Ok{TValue}"/> would write for the same record, without serialising it per request. OpenAPI documents the
+/// 200 from <see cref="Ok{TValue}"/>, the other arm of the same union.
+/// </summary>
+internal sealed class JsonBody(byte[] utf8) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = utf8.Length;
+        return response.Body.WriteAsync(utf8, httpContext.RequestAborted).AsTask();
     }
 }

@@ -75,7 +75,7 @@ internal static class PredictionsApi
         return group;
     }
 
-    private static async Task<Results<Ok<PredictionPage>, ValidationProblem, NotFoundProblem>> GetPageAsync(
+    private static async Task<Results<Ok<PredictionPage>, JsonBody, ValidationProblem, NotFoundProblem>> GetPageAsync(
         [Description("Prediction date, yyyy-MM-dd (Chicago local date).")] DateParameter date,
         [Description("Only the establishments with this label.")] Label? label,
         [Description("Page size, from 1 to the maximum (Api:MaxPageSize).")] PageLimit? limit,
@@ -91,12 +91,12 @@ internal static class PredictionsApi
         var (day, only, skip) = (date.Value, label?.Value, offset?.Value ?? 0);
 
         if (served.Current is { } newest && newest.Date == day)
-            return TypedResults.Ok(newest.Page(only, pageSize, skip));
+            return new JsonBody(newest.PageJson(only, pageSize, skip));
 
         // Any other day: a page cached by the day's store-api run, or read once. A day the last poll did not list
         // (stored a moment ago, or never) is asked of the database all the same.
         var page = await served.Pages.GetAsync(day, served.Days?.RunOf(day), only, pageSize, skip, ct);
-        return page is null ? Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.") : TypedResults.Ok(page);
+        return page is null ? Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.") : new JsonBody(page);
     }
 
     private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(
