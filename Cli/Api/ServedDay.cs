@@ -65,7 +65,9 @@ internal sealed class ServedDay
     /// </summary>
     public ModelCard? ModelCard { get; init; }
 
-    /// <summary>Endpoint 1's body for <paramref name="license"/> on this day (UTF-8 JSON), when it was predicted.</summary>
+    /// <summary>
+    /// Endpoint 1's body for <paramref name="license"/> on this day (UTF-8 JSON), when it was predicted.
+    /// </summary>
     public bool TryGetJson(string license, out byte[] json) => _json.TryGetValue(license, out json!);
 
     /// <summary>Endpoint 2's body of <see cref="Page"/>, serialised the first time it is asked for.</summary>
@@ -197,8 +199,8 @@ internal sealed partial class ServedDayCache(
     public ReplicationState? Replication => _replication;
 
     /// <summary>Endpoint 2's pages of the other days.</summary>
-    public DayPages Pages { get; } = new(db, settings.CachedPageItems,
-        page => JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions.GetTypeInfo(typeof(PredictionPage))));
+    public DayPages Pages { get; } = new(db, settings.CachedPageItems, page => JsonSerializer.SerializeToUtf8Bytes(
+        page, json.Value.SerializerOptions.GetTypeInfo(typeof(PredictionPage))));
 
     public override async Task StartAsync(CancellationToken ct)
     {
