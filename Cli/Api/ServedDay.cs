@@ -29,9 +29,11 @@ internal sealed class ServedDay
     private readonly PredictionItem[] _passes;
 
     // Endpoint 2's bodies for the pages asked of this day, serialised once each (a page of 100 items cost about 130 µs
-    // per request to serialise), up to a bound: a client walking every offset does not grow it without end.
-    private const int MaxCachedPages = 1024;
+    // per request to serialise), up to 16 MiB of them: a client walking every offset at the largest page size does
+    // not grow the day without end; past the bound, pages are serialised per request as before.
+    private const long MaxCachedPageBytes = 16L << 20;
     private readonly ConcurrentDictionary<(string? Label, int Limit, int Offset), byte[]> _pages = new();
+    private long _cachedPageBytes;
     private readonly Func<PredictionPage, byte[]> _serializePage;
 
     /// <param name="rows">The day's rows in rank order (rank 1 first); at least one.</param>
@@ -76,7 +78,8 @@ internal sealed class ServedDay
         var key = (label, limit, offset);
         if (_pages.TryGetValue(key, out var json)) return json;
         json = _serializePage(Page(label, limit, offset));
-        if (_pages.Count < MaxCachedPages) _pages.TryAdd(key, json);
+        if (Interlocked.Read(ref _cachedPageBytes) + json.Length <= MaxCachedPageBytes && _pages.TryAdd(key, json))
+            Interlocked.Add(ref _cachedPageBytes, json.Length);
         return json;
     }
 
