@@ -70,7 +70,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         var (response, json) = await Server.GetJsonAsync("/establishments/2294381/prediction");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        response.ContentType()?.MediaType.ShouldBe("application/json");
+        response.ContentType().MediaType.ShouldBe("application/json");
         json.PropertyNames().ShouldBe([
             "license", "name", "address", "facilityGroup", "riskLevel", "predictionDate", "score", "label", "threshold",
             "rank", "modelId", "reasons",
@@ -304,7 +304,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         var page = await Server.Client.GetAsync(
             new Uri(new Uri(Server.Client.BaseAddress!, "/swagger"), swagger.Headers.Location!));
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
-        page.ContentType()?.MediaType.ShouldBe("text/html");
+        page.ContentType().MediaType.ShouldBe("text/html");
         (await page.Content.ReadAsStringAsync()).ShouldContain("swagger-ui");
         (await Server.Client.GetStringAsync("/swagger/index.js")).ShouldContain("\"/openapi/v1.json\"");
     }
@@ -385,7 +385,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
         (await Server.GetJsonAsync("/establishments//prediction")).ShouldBeProblem(404);
         var post = await Server.Client.PostAsync("/predictions?date=2024-05-08", null);
         ((int)post.StatusCode).ShouldBe(405);
-        post.ContentType()?.MediaType.ShouldBe("application/problem+json");
+        post.ContentType().MediaType.ShouldBe("application/problem+json");
     }
 
     [Fact]
@@ -438,7 +438,7 @@ public sealed class ApiTests(SeededApi api) : IClassFixture<SeededApi>
             var body = await response.Content.ReadAsStringAsync();
             ((int)response.StatusCode).ShouldBeOneOf([200, 400, 404], path);
             if (response.StatusCode != HttpStatusCode.OK)
-                response.ContentType()?.MediaType.ShouldBe("application/problem+json", path);
+                response.ContentType().MediaType.ShouldBe("application/problem+json", path);
             body.ShouldNotContain("   at ", Case.Sensitive, path);
         }
     }
