@@ -202,8 +202,7 @@ internal sealed partial class ServedDayCache(
     public ReplicationState? Replication => _replication;
 
     /// <summary>Endpoint 2's pages of the other days.</summary>
-    public DayPages Pages { get; } = new(db, settings.CachedPageItems, page => JsonSerializer.SerializeToUtf8Bytes(
-        page, json.Value.SerializerOptions.GetTypeInfo(typeof(PredictionPage))));
+    public DayPages Pages { get; } = new(db, settings.CachedPageItems, page => Utf8(json.Value, page));
 
     public override async Task StartAsync(CancellationToken ct)
     {
@@ -280,13 +279,9 @@ internal sealed partial class ServedDayCache(
         }
     }
 
-    private byte[] Serialize(EstablishmentPrediction prediction) => Utf8(prediction);
-
-    private byte[] SerializePage(PredictionPage page) => Utf8(page);
-
     /// <summary>A body as the endpoints' <c>Ok</c> results serialise it: the API's JSON options.</summary>
-    private byte[] Utf8<T>(T value) =>
-        JsonSerializer.SerializeToUtf8Bytes(value, json.Value.SerializerOptions.GetTypeInfo(typeof(T)));
+    private static byte[] Utf8<T>(JsonOptions options, T value) =>
+        JsonSerializer.SerializeToUtf8Bytes(value, options.SerializerOptions.GetTypeInfo(typeof(T)));
 
     private async Task<ServedDay?> LoadAsync(NpgsqlConnection connection, DateOnly date, CancellationToken ct)
     {
@@ -303,7 +298,7 @@ internal sealed partial class ServedDayCache(
         var model = rows.Count > 0 ? await ModelRegistry.EntryAsync(connection, rows[0].ModelId, ct) : null;
         await transaction.CommitAsync(ct);
         return header is not null && rows.Count > 0
-            ? new ServedDay(date, header.RunId, rows, Serialize, SerializePage)
+            ? new ServedDay(date, header.RunId, rows, r => Utf8(json.Value, r), p => Utf8(json.Value, p))
             {
                 ModelCard = model?.AsModelCard(servesLatestPredictions: true, header.ModelChoice, header.ModelReason),
             }
