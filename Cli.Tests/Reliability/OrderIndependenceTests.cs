@@ -17,6 +17,16 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
 
     private readonly List<string> _databases = [];
 
+    /// <summary>
+    /// Every database of this test trains on three folds instead of ten: what is compared is which rows each order
+    /// leaves, and three fold dates' cohorts exercise that as ten do, in a third of the time.
+    /// </summary>
+    private static Dictionary<string, string?> Settings(string connectionString) => new()
+    {
+        ["ConnectionStrings:Postgres"] = connectionString,
+        ["Training:Folds"] = "3",
+    };
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -87,8 +97,11 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
                     "risk_level, score, label, rank, threshold), '|' order by license)) " +
                     "from api.predictions where prediction_date = @date::date",
                 "select concat_ws(',', establishments, fails) from api.days where prediction_date = @date::date",
+                // Drift is the day's cohort against the model's reference: the score and feature statuses, not the
+                // overall one, which also carries the realised performance of the earlier dates this database predicted
+                // (a fresh copy predicted none).
                 "select concat_ws(',', reference_rows, current_rows, psi, ks, mean_current, fail_share_current, " +
-                    "status) from monitoring.drift where monitor_date = @date::date",
+                    "score_status, feature_status) from monitoring.drift where monitor_date = @date::date",
             ] : [],
         ];
         // No pooled session may stay open on a database that is copied next.
@@ -116,15 +129,14 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
 
     private static async Task RunAsync(string connectionString, params string[] args)
     {
-        var result = await CliRunner.RunAsync(
-            [.. args, "--source", SharedData.ChicagoCsv], new() { ["ConnectionStrings:Postgres"] = connectionString });
+        var result = await CliRunner.RunAsync([.. args, "--source", SharedData.ChicagoCsv], Settings(connectionString));
         result.ExitCode.ShouldBe(0, $"{string.Join(' ', args)}\n{result}");
     }
 
     /// <summary>Two real processes, each a weekly run of its own date, at once.</summary>
     private static async Task RunTwoAtOnceAsync(string connectionString, string first, string second)
     {
-        var environment = new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString };
+        var environment = Settings(connectionString);
         await using var one = CliProcess.Start(
             ["run", "--date", first, "--source", SharedData.ChicagoCsv], environment);
         await using var two = CliProcess.Start(
