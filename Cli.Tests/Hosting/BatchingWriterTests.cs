@@ -39,6 +39,37 @@ public sealed class BatchingWriterTests
     }
 
     [Fact]
+    public async Task A_full_batch_is_written_by_the_flusher_not_by_the_thread_that_filled_it()
+    {
+        var sink = new ThreadRecordingWriter();
+        using var writer = new BatchingWriter(sink, TimeSpan.FromHours(1));
+        var line = new string('x', 1000);
+        for (var i = 0; i < 300; i++) writer.WriteLine(line); // past one batch (256 Ki characters)
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (sink.Threads.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+        sink.Threads.ShouldNotBeEmpty("the flusher wrote the full batch long before the interval");
+        sink.Threads.ShouldNotContain(Environment.CurrentManagedThreadId);
+    }
+
+    private sealed class ThreadRecordingWriter : StringWriter
+    {
+        public System.Collections.Concurrent.ConcurrentBag<int> Threads { get; } = [];
+
+        public override void Write(string? value)
+        {
+            Threads.Add(Environment.CurrentManagedThreadId);
+            base.Write(value);
+        }
+
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            Threads.Add(Environment.CurrentManagedThreadId);
+            base.Write(buffer);
+        }
+    }
+
+    [Fact]
     public void Concurrent_writers_lose_no_line()
     {
         var sink = new StringWriter();

@@ -123,12 +123,14 @@ internal static class ApiHost
             app.Services.GetRequiredService<ServedDayCache>());
 
         app.MapOpenApi();
-        app.UseSwaggerUI(o =>
+        // Only on its own paths: Swagger UI's middleware matches every request's path against two regular expressions
+        // before passing it on, which costs each prediction it is not about.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint("/openapi/v1.json", "v1");
             o.RoutePrefix = "swagger";
             o.DocumentTitle = Title;
-        });
+        }));
         app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
 
         app.MapEstablishments();

@@ -99,12 +99,12 @@ internal static class PredictionsApi
         return page is null ? Problems.NotFound($"Nothing was predicted on {Dates.Text(day)}.") : new JsonBody(page);
     }
 
-    private static async Task<Ok<IReadOnlyList<PredictionDay>>> GetDatesAsync(
+    private static async Task<Results<Ok<IReadOnlyList<PredictionDay>>, JsonBody>> GetDatesAsync(
         ServedDayCache served,
         NpgsqlDataSource db,
         CancellationToken ct)
     {
-        if (served.Days is { } stored) return TypedResults.Ok(stored.NewestFirst);
+        if (served.Days is { } stored) return new JsonBody(stored.Json);
         await using var connection = await db.OpenConnectionAsync(ct);
         var days = await connection.QueryAsync<PredictionDay>(new CommandDefinition(DatesSql, cancellationToken: ct));
         return TypedResults.Ok<IReadOnlyList<PredictionDay>>(days.AsList());

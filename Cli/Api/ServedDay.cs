@@ -94,12 +94,18 @@ internal sealed class ServedDay
     }
 }
 
-/// <summary>The days <c>api.days</c> records, newest first, with the store-api run that wrote each.</summary>
+/// <summary>
+/// The days <c>api.days</c> records, newest first, with the store-api run that wrote each, and the list as the JSON
+/// body <c>GET /predictions/dates</c> sends (serialised once, when the list is read).
+/// </summary>
 internal sealed class StoredDayList(
     IReadOnlyList<PredictionDay> newestFirst,
-    IReadOnlyDictionary<DateOnly, Guid> runIds)
+    IReadOnlyDictionary<DateOnly, Guid> runIds,
+    Func<IReadOnlyList<PredictionDay>, byte[]> serialize)
 {
     public IReadOnlyList<PredictionDay> NewestFirst { get; } = newestFirst;
+
+    public byte[] Json { get; } = serialize(newestFirst);
 
     public Guid? RunOf(DateOnly date) => runIds.TryGetValue(date, out var run) ? run : null;
 }
@@ -253,7 +259,8 @@ internal sealed partial class ServedDayCache(
                     new CommandDefinition(DaysSql, cancellationToken: ct))).AsList();
                 _days = new StoredDayList(
                     [.. records.Select(d => new PredictionDay(d.Date, d.Establishments, d.Fails, d.ModelId))],
-                    records.ToFrozenDictionary(d => d.Date, d => d.RunId));
+                    records.ToFrozenDictionary(d => d.Date, d => d.RunId),
+                    days => Utf8(json.Value, days));
                 _seenDays = (poll.Days, poll.LastStored);
             }
 

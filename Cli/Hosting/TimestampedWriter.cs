@@ -10,7 +10,10 @@ namespace Inspections.Hosting;
 /// </summary>
 internal sealed class TimestampedWriter(TextWriter inner, TimeProvider clock) : TextWriter
 {
+    private readonly StringBuilder _stamped = new();
     private bool _atLineStart = true;
+    private long _stampSecond = long.MinValue;
+    private string _stamp = "";
 
     public override Encoding Encoding => inner.Encoding;
 
@@ -21,26 +24,44 @@ internal sealed class TimestampedWriter(TextWriter inner, TimeProvider clock) : 
         _atLineStart = value == '\n';
     }
 
-    public override void Write(string? value)
+    /// <summary>
+    /// The text with a stamp at each line's start, in one write to the inner writer: a batch of a thousand log lines
+    /// is then one write to the stream, not two per line.
+    /// </summary>
+    public override void Write(ReadOnlySpan<char> buffer)
     {
-        if (string.IsNullOrEmpty(value)) return;
-        var start = 0;
-        while (start < value.Length)
+        while (!buffer.IsEmpty)
         {
-            var end = value.IndexOf('\n', start);
-            var line = end < 0 ? value.AsSpan(start) : value.AsSpan(start, end - start + 1);
-            if (_atLineStart) inner.Write(Stamp());
-            inner.Write(line);
+            var end = buffer.IndexOf('\n');
+            var line = end < 0 ? buffer : buffer[..(end + 1)];
+            if (_atLineStart) _stamped.Append(Stamp());
+            _stamped.Append(line);
             _atLineStart = end >= 0;
-            start = end < 0 ? value.Length : end + 1;
+            buffer = buffer[line.Length..];
         }
+        if (_stamped.Length == 0) return;
+        inner.Write(_stamped.ToString());
+        _stamped.Clear();
     }
 
-    public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+    public override void Write(string? value) => Write(value.AsSpan());
+
+    public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
 
     public override void WriteLine(string? value) => Write((value ?? "") + NewLine);
 
     public override void Flush() => inner.Flush();
 
-    private string Stamp() => clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z' ", CultureInfo.InvariantCulture);
+    // The stamp is to the second: formatted once a second, not once a line.
+    private string Stamp()
+    {
+        var now = clock.GetUtcNow();
+        var second = now.UtcTicks / TimeSpan.TicksPerSecond;
+        if (second != _stampSecond)
+        {
+            _stamp = now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z' ", CultureInfo.InvariantCulture);
+            _stampSecond = second;
+        }
+        return _stamp;
+    }
 }
