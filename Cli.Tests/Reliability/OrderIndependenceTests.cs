@@ -37,6 +37,24 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
     [RealDataFact]
     public async Task Dates_run_in_any_order_hold_exactly_what_a_fresh_database_gives_them()
     {
+        // Three separate databases, so they run side by side: the shuffled history, the fresh ones, the early one.
+        var shuffledRun = ShuffledAsync();
+        var freshRun = FreshAsync();
+        var earlyRun = EarlyAsync();
+        await Task.WhenAll(shuffledRun, freshRun, earlyRun);
+        var (shuffled, (trained, fresh), early) = (shuffledRun.Result, freshRun.Result, earlyRun.Result);
+
+        foreach (var (date, database) in fresh)
+            (await FingerprintAsync(shuffled, date, predicted: true))
+                .ShouldBe(await FingerprintAsync(database, date, predicted: true), date);
+        (await FingerprintAsync(shuffled, TrainDate, predicted: false))
+            .ShouldBe(await FingerprintAsync(trained, TrainDate, predicted: false), TrainDate);
+        (await FingerprintAsync(shuffled, FeaturesOnly, predicted: false))
+            .ShouldBe(await FingerprintAsync(early, FeaturesOnly, predicted: false), FeaturesOnly);
+    }
+
+    private async Task<string> ShuffledAsync()
+    {
         var shuffled = await CreateAsync();
         // The later date's clean first, then a backfill under it: the case that used to rewrite the clean tables.
         await RunAsync(shuffled, "run", "--until", "clean", "--date", "2014-08-25");
@@ -51,24 +69,25 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
         await RunAsync(shuffled, "store-api", "--force", "--date", "2014-06-02");
         await RunAsync(shuffled, "run", "--until", "features", "--date", FeaturesOnly);
         await RunAsync(shuffled, "run", "--date", "2014-04-07");
+        return shuffled;
+    }
 
-        // Fresh: one database trained at the train date, copied for each date, which then runs alone.
+    /// <summary>One database trained at the train date, copied for each date, which then runs alone.</summary>
+    private async Task<(string Trained, List<(string Date, string Database)> Fresh)> FreshAsync()
+    {
         var trained = await CreateAsync();
         await RunAsync(trained, "train", "--date", TrainDate);
-        foreach (var date in Predicted)
-        {
-            var fresh = await CreateAsync(template: trained);
-            await RunAsync(fresh, "run", "--date", date);
-            (await FingerprintAsync(shuffled, date, predicted: true))
-                .ShouldBe(await FingerprintAsync(fresh, date, predicted: true), date);
-        }
-        (await FingerprintAsync(shuffled, TrainDate, predicted: false))
-            .ShouldBe(await FingerprintAsync(trained, TrainDate, predicted: false), TrainDate);
+        var fresh = new List<(string, string)>();
+        foreach (var date in Predicted) fresh.Add((date, await CreateAsync(template: trained)));
+        foreach (var (date, database) in fresh) await RunAsync(database, "run", "--date", date);
+        return (trained, fresh);
+    }
 
+    private async Task<string> EarlyAsync()
+    {
         var early = await CreateAsync();
         await RunAsync(early, "run", "--until", "features", "--date", FeaturesOnly);
-        (await FingerprintAsync(shuffled, FeaturesOnly, predicted: false))
-            .ShouldBe(await FingerprintAsync(early, FeaturesOnly, predicted: false), FeaturesOnly);
+        return early;
     }
 
     /// <summary>
@@ -121,7 +140,7 @@ public sealed class OrderIndependenceTests : IAsyncLifetime
     private async Task<string> CreateAsync(string? template = null)
     {
         var name = $"t_{Guid.NewGuid():N}";
-        _databases.Add(name);
+        lock (_databases) _databases.Add(name);
         if (template is null) return await TestCluster.CreateDatabaseAsync(name);
         return await TestCluster.CreateDatabaseAsync(
             name, template: new NpgsqlConnectionStringBuilder(template).Database);
