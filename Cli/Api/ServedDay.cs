@@ -95,17 +95,12 @@ internal sealed class ServedDay
 }
 
 /// <summary>
-/// The days <c>api.days</c> records, newest first, with the store-api run that wrote each, and the list as the JSON
-/// body <c>GET /predictions/dates</c> sends (serialised once, when the list is read).
+/// The days <c>api.days</c> records: the store-api run that wrote each, and the list, newest first, as the JSON body
+/// <c>GET /predictions/dates</c> sends (serialised once, when the list is read).
 /// </summary>
-internal sealed class StoredDayList(
-    IReadOnlyList<PredictionDay> newestFirst,
-    IReadOnlyDictionary<DateOnly, Guid> runIds,
-    Func<IReadOnlyList<PredictionDay>, byte[]> serialize)
+internal sealed class StoredDayList(byte[] json, IReadOnlyDictionary<DateOnly, Guid> runIds)
 {
-    public IReadOnlyList<PredictionDay> NewestFirst { get; } = newestFirst;
-
-    public byte[] Json { get; } = serialize(newestFirst);
+    public byte[] Json { get; } = json;
 
     public Guid? RunOf(DateOnly date) => runIds.TryGetValue(date, out var run) ? run : null;
 }
@@ -257,10 +252,10 @@ internal sealed partial class ServedDayCache(
             {
                 var records = (await connection.QueryAsync<DayRecord>(
                     new CommandDefinition(DaysSql, cancellationToken: ct))).AsList();
+                IReadOnlyList<PredictionDay> newestFirst =
+                    [.. records.Select(d => new PredictionDay(d.Date, d.Establishments, d.Fails, d.ModelId))];
                 _days = new StoredDayList(
-                    [.. records.Select(d => new PredictionDay(d.Date, d.Establishments, d.Fails, d.ModelId))],
-                    records.ToFrozenDictionary(d => d.Date, d => d.RunId),
-                    days => Utf8(json.Value, days));
+                    Utf8(json.Value, newestFirst), records.ToFrozenDictionary(d => d.Date, d => d.RunId));
                 _seenDays = (poll.Days, poll.LastStored);
             }
 

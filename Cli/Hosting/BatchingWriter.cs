@@ -109,8 +109,7 @@ internal sealed class BatchingWriter : TextWriter
             _disposed = true;
             _wake.Set();
             _flusher.Join();
-            _wake.Dispose();
-            Flush();
+            Flush(); // the event stays undisposed: a line logged during shutdown may still set it
         }
         base.Dispose(disposing);
     }

@@ -21,11 +21,12 @@ internal sealed record Terminal(
     {
         // To a file or a pipe, through a writer with a buffer that holds a batch of lines (the console's holds 256
         // characters, so a batch of serve-api's access lines was hundreds of writes): it still flushes every write.
-        static TextWriter File(Stream stream) =>
+        static TextWriter Buffered(Stream stream) =>
             new StreamWriter(stream, new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = true };
         static TextWriter Stamped(TextWriter console, Func<Stream> open, bool redirected) =>
             redirected
-                ? TextWriter.Synchronized(new TimestampedWriter(File(open()), TimeProvider.System) { NewLine = "\n" })
+                ? TextWriter.Synchronized(
+                    new TimestampedWriter(Buffered(open()), TimeProvider.System) { NewLine = "\n" })
                 : console;
         var (outRedirected, errorRedirected) = (Console.IsOutputRedirected, Console.IsErrorRedirected);
         var plain = new Terminal(Console.Out, Console.Error, IsInteractive: !outRedirected && !errorRedirected);
