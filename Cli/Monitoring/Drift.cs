@@ -117,8 +117,8 @@ internal static class Drift
     public static double KolmogorovSmirnov(IReadOnlyList<double> reference, IReadOnlyList<double> current)
     {
         if (reference.Count == 0 || current.Count == 0) return double.NaN;
-        var a = reference.Order().ToArray();
-        var b = current.Order().ToArray();
+        var a = Sorted(reference);
+        var b = Sorted(current);
         int i = 0, j = 0;
         var d = 0.0;
         while (i < a.Length && j < b.Length)
@@ -154,12 +154,23 @@ internal static class Drift
     /// </summary>
     internal static double[] QuantileEdges(IReadOnlyList<double> reference, int bins)
     {
-        var sorted = reference.Order().ToArray();
+        var sorted = Sorted(reference);
         return Enumerable.Range(1, bins - 1)
             .Select(k => sorted[Math.Min(sorted.Length - 1, (int)Math.Floor((double)k * sorted.Length / bins))])
             .Where(edge => edge > sorted[0])
             .Distinct()
             .ToArray();
+    }
+
+    /// <summary>
+    /// A sorted copy. Array.Sort sorts doubles as doubles; LINQ's Order() sorts an index map through a comparison
+    /// delegate, which was a fifth of monitor's time on a 684,000-row reference.
+    /// </summary>
+    private static double[] Sorted(IReadOnlyList<double> values)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted;
     }
 
     /// <summary>Share of values per bin; bin i holds edges[i-1] &lt;= v &lt; edges[i].</summary>
