@@ -37,8 +37,10 @@ internal static class Migrator
             {
                 log.LogInformation("Applying migration {Version:0000} {Name}", migration.Version, migration.Name);
                 await using var tx = await connection.BeginTransactionAsync(ct);
+                // No command timeout: a migration that fills a new column rewrites every row of a table, which takes
+                // minutes at a million inspections; cancelling the verb still stops it.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    migration.Sql, transaction: tx, cancellationToken: ct));
+                    migration.Sql, transaction: tx, commandTimeout: 0, cancellationToken: ct));
                 await connection.ExecuteAsync(new CommandDefinition(
                     Record, new { migration.Version, migration.Name }, tx, cancellationToken: ct));
                 await tx.CommitAsync(ct);
