@@ -139,9 +139,10 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
         await using var connection = await trained.Db.DataSource.OpenConnectionAsync();
         var selected = await connection.QuerySingleAsync<(string ModelId, string Candidate)>(
             "select model_id as ModelId, candidate as Candidate from models.registry");
-        var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score, double[] Features)>(
-            "select as_of_date, license, score, features from models.reference_cohort where model_id = @id " +
-            "order by as_of_date, license",
+        var stored = (await connection.QueryAsync<(DateTime AsOf, string License, double Score, double[] Features,
+            string[] Categories)>(
+            "select as_of_date, license, score, features, categories from models.reference_cohort " +
+            "where model_id = @id order by as_of_date, license",
             new { id = selected.ModelId })).ToList();
 
         // Every fold date, every licence of its cohort (200), labelled in the window or not.
@@ -163,6 +164,7 @@ public sealed class TrainCommandTests(TrainedDatabase trained) : IClassFixture<T
                 kept.Select(s => s.License).ShouldBe(cohort.Select(r => r.License));
                 kept.Select(s => s.Score).ShouldBe(model.Score(cohort), $"fold {fold.Number}, {date}");
                 kept[0].Features.ShouldBe(cohort[0].Numeric.Select(v => (double)v).ToArray());
+                kept.Select(s => s.Categories).ShouldBe(cohort.Select(r => r.Categorical));
             }
         }
     }

@@ -39,8 +39,8 @@ internal static class ReferenceCohort
                 dates++;
                 var scores = models[(candidate, fold.Number)].Score(cohort);
                 await using var writer = await connection.BeginBinaryImportAsync(
-                    "copy models.candidate_cohort_scores " +
-                    "(train_date, candidate, as_of_date, license, score, features) from stdin (format binary)", ct);
+                    "copy models.candidate_cohort_scores (train_date, candidate, as_of_date, license, score, features, " +
+                    "categories) from stdin (format binary)", ct);
                 for (var i = 0; i < cohort.Count; i++)
                 {
                     await writer.StartRowAsync(ct);
@@ -52,6 +52,8 @@ internal static class ReferenceCohort
                     // Raw values, in FeatureSet.Numeric order (the numeric prefix of the registry's feature list).
                     await writer.WriteAsync(Array.ConvertAll(cohort[i].Numeric, v => (double)v),
                         NpgsqlDbType.Array | NpgsqlDbType.Double, ct);
+                    // In FeatureSet.Categorical order: monitoring reads the reference's categories from here.
+                    await writer.WriteAsync(cohort[i].Categorical, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
                 }
                 rows += (long)await writer.CompleteAsync(ct);
             }
@@ -105,8 +107,9 @@ internal static class ReferenceCohort
         CancellationToken ct)
     {
         await using var copy = new NpgsqlCommand("""
-            insert into models.reference_cohort (model_id, as_of_date, license, score, features, model_score)
-            select @modelId, c.as_of_date, c.license, c.score, c.features, m.score
+            insert into models.reference_cohort
+                (model_id, as_of_date, license, score, features, model_score, categories)
+            select @modelId, c.as_of_date, c.license, c.score, c.features, m.score, c.categories
             from models.candidate_cohort_scores c
             join unnest(@dates::date[], @licenses::text[], @scores::float8[]) as m(as_of_date, license, score)
                 using (as_of_date, license)
