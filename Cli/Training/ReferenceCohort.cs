@@ -39,8 +39,8 @@ internal static class ReferenceCohort
                 dates++;
                 var scores = models[(candidate, fold.Number)].Score(cohort);
                 await using var writer = await connection.BeginBinaryImportAsync(
-                    "copy models.candidate_cohort_scores (train_date, candidate, as_of_date, license, score, features, " +
-                    "categories) from stdin (format binary)", ct);
+                    "copy models.candidate_cohort_scores (train_date, candidate, as_of_date, license, score, " +
+                    "features, categories) from stdin (format binary)", ct);
                 for (var i = 0; i < cohort.Count; i++)
                 {
                     await writer.StartRowAsync(ct);
