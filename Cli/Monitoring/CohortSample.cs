@@ -157,8 +157,8 @@ internal sealed record CohortSample(
 
     /// <summary>
     /// The reference's rows in the primary key's order (an index scan, no sort), each feature its own column: Npgsql
-    /// reads a double column many times faster than an element of a double array (6.8 s for a 684,000-row reference as
-    /// arrays). A row stored without categories has nulls there. The column list is built from a count, not from input.
+    /// reads double columns faster than the elements of a double array (a 684,000-row reference: 5.9 s instead of
+    /// 6.8). A row stored without categories has nulls there. The column list is built from a count, not from input.
     /// </summary>
     private static string ReferenceSql(int numericCount) => $"""
         select as_of_date, coalesce(model_score, score),
