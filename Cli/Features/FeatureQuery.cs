@@ -13,8 +13,8 @@ namespace Inspections.Features;
 /// holds.
 /// </summary>
 /// <remarks>
-/// Three blocks, each a temp table keyed by (as_of_date, license): the establishment's own history
-/// (<c>feature_own</c>, below), its name's history across other licences (<see cref="NameFeatures"/>) and its
+/// Three blocks, each a temp table keyed by <c>pair</c>, a number for (as_of_date, license): the establishment's own
+/// history (<c>feature_own</c>, below), its name's history across other licences (<see cref="NameFeatures"/>) and its
 /// neighbourhood's recent results (<see cref="PlaceFeatures"/>). All three read <c>feature_events</c>: the
 /// inspections before the run date with their normalised name and grid cells, computed once.
 /// Own history: each inspection carries the running totals of its establishment up to and including itself; an
@@ -54,13 +54,16 @@ internal static class FeatureQuery
             areas = Areas.AreaOfZips,
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        async Task<int> Step(string name, string sql)
+        // One statement at a time, so a slow step says which of its statements is slow (-v).
+        async Task Step(string name, string sql)
         {
-            var rows = await connection.ExecuteAsync(
-                new CommandDefinition(sql, parameters, transaction, cancellationToken: ct, commandTimeout: 0));
-            stepDone?.Invoke(name, clock.ElapsedMilliseconds);
-            clock.Restart();
-            return rows;
+            foreach (var statement in Statements(sql))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    statement, parameters, transaction, cancellationToken: ct, commandTimeout: 0));
+                stepDone?.Invoke($"{name}: {Summary(statement)}", clock.ElapsedMilliseconds);
+                clock.Restart();
+            }
         }
         await Step("as-of dates", Prepare);
         await Step("events", Events);
@@ -71,10 +74,24 @@ internal static class FeatureQuery
         await Step("view", Rows);
     }
 
+    /// <summary>The statements of a step's SQL: each ends with a semicolon at the end of its line.</summary>
+    internal static IEnumerable<string> Statements(string sql) =>
+        sql.Split(";\n").Select(s => s.Trim().TrimEnd(';')).Where(s => s.Split('\n').Any(l => !IsComment(l)));
+
+    private static bool IsComment(string line) => line.TrimStart() is "" or ['-', '-', ..];
+
+    // The statement's first line of code, as far as its table's name.
+    private static string Summary(string statement)
+    {
+        var line = statement.Split('\n').First(l => !IsComment(l)).Trim();
+        var cut = line.IndexOf(" on commit", StringComparison.Ordinal);
+        return cut > 0 ? line[..cut] : line.Length > 60 ? line[..60] : line;
+    }
+
     private const string Prepare = """
         drop view if exists feature_rows;
         drop table if exists feature_as_of, feature_name_keys, feature_name_words, feature_events, feature_own,
-            feature_own_history, feature_priors, feature_day_positions, feature_name_counts, feature_name_totals,
+            feature_own_names, feature_priors, feature_day_positions, feature_name_counts, feature_name_totals,
             feature_name_block, feature_bounds, feature_day_buckets, feature_cells, feature_query_cells,
             feature_along_x, feature_kernel_sums, feature_kernel_before, feature_zip_before, feature_place_windows,
             feature_place_block;
@@ -155,7 +172,11 @@ internal static class FeatureQuery
                    count(*) filter (where e.decided) over upto as pass_fails,
                    count(*) filter (where e.decided and e.passed_with_conditions) over upto as conditions,
                    count(*) filter (where e.is_complaint) over upto as complaints,
-                   count(*) filter (where e.is_reinspection) over upto as reinspections
+                   count(*) filter (where e.is_reinspection) over upto as reinspections,
+                   -- the name block's own counts, when every inspection with a name so far had the same one
+                   count(*) filter (where e.decided and e.name_id is not null) over upto as named_pass_fails,
+                   count(*) filter (where e.failed and e.name_id is not null) over upto as named_fails,
+                   min(e.name_id) over upto = max(e.name_id) over upto as one_name
             from feature_events e
             window per_license as (partition by e.license order by e.inspection_date, e.inspection_id),
                    upto as (per_license rows between unbounded preceding and current row)
@@ -171,7 +192,8 @@ internal static class FeatureQuery
             from running r
             window run as (partition by r.license, r.pass_fails order by r.inspection_date, r.inspection_id)
         )
-        select a.as_of_date, p.license, p.facility_group, p.risk_level,
+        -- pair: a number for (as_of_date, license), what the blocks group and join by
+        select row_number() over ()::int as pair, a.as_of_date, p.license, p.facility_group, p.risk_level,
                coalesce(area.name, case when p.zip is null then 'unknown' else 'outside' end) as area, p.zip,
                (a.as_of_date - p.inspection_date)::real as days_since_last_inspection,
                (a.as_of_date - p.first_date)::real as days_since_first_inspection,
@@ -187,7 +209,8 @@ internal static class FeatureQuery
                p.reinspections::real as reinspections_before,
                p.conditions::real as conditions_before,
                -- what the other blocks key on: the establishment as its last inspection before the as-of date knew it
-               p.position as last_position, p.name_id, p.x1, p.y1, p.x2, p.y2
+               p.position as last_position, p.name_id, p.x1, p.y1, p.x2, p.y2,
+               p.one_name, p.named_pass_fails::int as own_name_outcomes, p.named_fails::int as own_name_fails
         from last_pass_fail p
         join feature_as_of a
           on a.as_of_date > p.inspection_date                          -- strictly before the as-of date
@@ -200,15 +223,16 @@ internal static class FeatureQuery
         where not p.closes_business;
         analyze feature_own;
 
-        -- Each pair's own inspections before its as-of date (positions up to its last one): what the name and
-        -- place blocks take out of their totals, so they describe other licences only.
-        create temp table feature_own_history on commit drop as
-        select o.as_of_date, o.license, e.inspection_date, e.failed, e.bad, e.zip, e.name_id, e.x1, e.y1, e.x2, e.y2
+        -- The own pass/fail inspections before the as-of date (positions up to the last one) per name key, of the
+        -- pairs whose licence was under more than one key by then: what the name block takes out of its totals, so
+        -- they describe other licences only. For the others (most), feature_own's counts are that.
+        create temp table feature_own_names on commit drop as
+        select o.pair, e.name_id, count(*)::int as outcomes, (count(*) filter (where e.failed))::int as fails
         from feature_own o
         join feature_events e on e.license = o.license and e.position <= o.last_position
-        where e.decided;
-        create index on feature_own_history (as_of_date, license);
-        analyze feature_own_history;
+        where not o.one_name and e.decided and e.name_id is not null
+        group by 1, 2;
+        analyze feature_own_names;
         """;
 
     /// <summary>
@@ -242,8 +266,8 @@ internal static class FeatureQuery
         select o.*, {string.Join(", ", NameFeatures.Columns.Select(c => "n." + c))},
                {string.Join(", ", PlaceFeatures.Columns.Select(c => "p." + c))}
         from feature_own o
-        join feature_name_block n using (as_of_date, license)
-        join feature_place_block p using (as_of_date, license);
+        join feature_name_block n using (pair)
+        join feature_place_block p using (pair);
         """;
 
     /// <summary>

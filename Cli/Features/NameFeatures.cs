@@ -21,7 +21,7 @@ namespace Inspections.Features;
 /// words) and <c>name_word_excess</c>, the sum of (rate - p) over the words in their ordinal order (0 without).</item>
 /// </list>
 /// Set-wise (<see cref="Sql"/>): totals of all licences come from counts per (key, as-of position) and one running sum
-/// per key over the positions, kept where asked; L's own inspections (<c>feature_own_history</c>) are then taken out
+/// per key over the positions, kept where asked; L's own inspections (<c>feature_own</c>'s counts, or <c>feature_own_names</c>) are then taken out
 /// of them. <see cref="Key"/> is the same normalisation in C#, for the leakage check's second opinion. (The same
 /// features of the first two words of the name scored no better on the validation folds.)
 /// </remarks>
@@ -117,42 +117,42 @@ internal static partial class NameFeatures
         analyze feature_name_totals;
 
         create temp table feature_name_block on commit drop as
-        with own_by_name as materialized (
-            -- the establishment's own pass/fail inspections before the as-of date, per name key they were under
-            select as_of_date, license, name_id, count(*)::int as outcomes,
-                   (count(*) filter (where failed))::int as fails
-            from feature_own_history where name_id is not null group by 1, 2, 3
-        ), own_words as materialized (
-            select b.as_of_date, b.license, w.word_id, sum(b.outcomes)::int as outcomes, sum(b.fails)::int as fails
-            from own_by_name b join feature_name_words w using (name_id) group by 1, 2, 3
-        ), word_rates as materialized (
-            select o.as_of_date, o.license, w.word_id, p.fail_12m as prior,
-                   (t.fails - coalesce(ow.fails, 0) + 20 * p.fail_12m)
-                   / (t.outcomes - coalesce(ow.outcomes, 0) + 20) as rate
+        with own_words as materialized (
+            -- the own pass/fail inspections per word, of the pairs whose licence had more than one name key
+            select b.pair, w.word_id, sum(b.outcomes)::int as outcomes, sum(b.fails)::int as fails
+            from feature_own_names b join feature_name_words w using (name_id) group by 1, 2
+        ), pairs as materialized (
+            -- the own pass/fail inspections under the pair's name key
+            select o.pair, o.name_id, o.one_name, a.position, p.fail_12m as prior,
+                   case when o.one_name then o.own_name_outcomes else coalesce(b.outcomes, 0) end as own_outcomes,
+                   case when o.one_name then o.own_name_fails else coalesce(b.fails, 0) end as own_fails
             from feature_own o
             join feature_as_of a using (as_of_date)
             join feature_priors p using (as_of_date)
-            join feature_name_words w on w.name_id = o.name_id
-            join feature_name_totals t on t.kind = 2 and t.key = w.word_id and t.position = a.position
-            left join own_words ow on ow.as_of_date = o.as_of_date and ow.license = o.license and ow.word_id = w.word_id
+            left join feature_own_names b on b.pair = o.pair and b.name_id = o.name_id
+        ), word_rates as (
+            select q.pair, w.word_id, q.prior,
+                   (t.fails - case when q.one_name then q.own_fails else coalesce(ow.fails, 0) end + 20 * q.prior)
+                   / (t.outcomes - case when q.one_name then q.own_outcomes else coalesce(ow.outcomes, 0) end + 20)
+                   as rate
+            from pairs q
+            join feature_name_words w on w.name_id = q.name_id
+            join feature_name_totals t on t.kind = 2 and t.key = w.word_id and t.position = q.position
+            left join own_words ow on ow.pair = q.pair and ow.word_id = w.word_id
         ), words as (
-            select as_of_date, license, min(rate) as min_rate, max(rate) as max_rate,
-                   sum(rate - prior order by word_id) as excess
-            from word_rates group by 1, 2
+            select pair, min(rate) as min_rate, max(rate) as max_rate, sum(rate - prior order by word_id) as excess
+            from word_rates group by 1
         )
-        select o.as_of_date, o.license,
+        select q.pair,
                coalesce(n.licences - 1, 0)::real as name_licences,
-               coalesce(n.outcomes - coalesce(b.outcomes, 0), 0)::real as name_outcomes,
-               ((coalesce(n.fails - coalesce(b.fails, 0), 0) + 5 * p.fail_12m)
-                / (coalesce(n.outcomes - coalesce(b.outcomes, 0), 0) + 5))::real as name_fail_rate,
-               coalesce(w.min_rate, p.fail_12m)::real as name_word_min_rate,
-               coalesce(w.max_rate, p.fail_12m)::real as name_word_max_rate,
+               coalesce(n.outcomes - q.own_outcomes, 0)::real as name_outcomes,
+               ((coalesce(n.fails - q.own_fails, 0) + 5 * q.prior)
+                / (coalesce(n.outcomes - q.own_outcomes, 0) + 5))::real as name_fail_rate,
+               coalesce(w.min_rate, q.prior)::real as name_word_min_rate,
+               coalesce(w.max_rate, q.prior)::real as name_word_max_rate,
                coalesce(w.excess, 0)::real as name_word_excess
-        from feature_own o
-        join feature_as_of a using (as_of_date)
-        join feature_priors p using (as_of_date)
-        left join feature_name_totals n on n.kind = 1 and n.key = o.name_id and n.position = a.position
-        left join own_by_name b on b.as_of_date = o.as_of_date and b.license = o.license and b.name_id = o.name_id
-        left join words w on w.as_of_date = o.as_of_date and w.license = o.license;
+        from pairs q
+        left join feature_name_totals n on n.kind = 1 and n.key = q.name_id and n.position = q.position
+        left join words w using (pair);
         """;
 }

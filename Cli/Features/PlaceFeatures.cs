@@ -156,7 +156,7 @@ internal static class PlaceFeatures
         create temp table feature_place_block on commit drop as
         with own as materialized (
             -- the establishment's own pass/fail inspections in each window, weighted as the kernel weighs them
-            select o.as_of_date, o.license,
+            select o.pair,
                    coalesce(sum(k1.w) filter (where h.inspection_date >= m.m12), 0) as o12_1,
                    coalesce(sum(k1.w) filter (where h.inspection_date >= m.m12 and h.failed), 0) as f12_1,
                    coalesce(sum(k1.w) filter (where h.inspection_date >= m.m12 and h.bad), 0) as b12_1,
@@ -182,15 +182,15 @@ internal static class PlaceFeatures
                                        (o.as_of_date - interval '6 months')::date as m6,
                                        (o.as_of_date - interval '12 months')::date as m12,
                                        (o.as_of_date - interval '24 months')::date as m24) m
-            join feature_own_history h
-              on h.as_of_date = o.as_of_date and h.license = o.license and h.inspection_date >= m.m24
+            join feature_events h
+              on h.license = o.license and h.position <= o.last_position and h.inspection_date >= m.m24 and h.decided
             cross join lateral (select coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.x1 - o.x1 + 4], 0)
                                      * coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.y1 - o.y1 + 4], 0) as w) k1
             cross join lateral (select coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.x2 - o.x2 + 4], 0)
                                      * coalesce(('{11,135,607,1000,607,135,11}'::int[])[h.y2 - o.y2 + 4], 0) as w) k2
-            group by 1, 2
+            group by 1
         )
-        select o.as_of_date, o.license,
+        select o.pair,
                (((coalesce(c1.f12, 0) - coalesce(w.f12_1, 0)) / 1e6 + 2 * p.fail_12m)
                 / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_fail_12m_1km,
                (((coalesce(c2.f12, 0) - coalesce(w.f12_2, 0)) / 1e6 + 2 * p.fail_12m)
@@ -213,7 +213,7 @@ internal static class PlaceFeatures
                 / (coalesce(z0.outcomes - z24.outcomes, 0) - coalesce(w.zo24, 0) + 20))::real as zip_fail_24m
         from feature_own o
         join feature_priors p on p.as_of_date = o.as_of_date
-        left join own w on w.as_of_date = o.as_of_date and w.license = o.license
+        left join own w using (pair)
         left join feature_place_windows c1
           on c1.as_of_date = o.as_of_date and c1.grid = 1 and c1.x = o.x1 and c1.y = o.y1
         left join feature_place_windows c2
