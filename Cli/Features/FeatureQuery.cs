@@ -94,7 +94,7 @@ internal static class FeatureQuery
             feature_own_names, feature_priors, feature_day_positions, feature_name_counts, feature_name_totals,
             feature_name_block, feature_bounds, feature_day_buckets, feature_cells, feature_query_cells,
             feature_along_x, feature_kernel_sums, feature_kernel_before, feature_zip_before, feature_place_windows,
-            feature_place_block;
+            feature_zip_windows, feature_place_block;
         -- position: the as-of dates in order, so "before the n-th as-of date" is a number
         create temp table feature_as_of (as_of_date date primary key, position int not null) on commit drop;
         insert into feature_as_of

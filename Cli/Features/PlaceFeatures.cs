@@ -126,32 +126,45 @@ internal static class PlaceFeatures
         create index on feature_zip_before (zip, bound);
         analyze feature_zip_before;
 
-        -- Window sums of all licences per (as-of date, grid, cell establishments are in): the kernel sums before the
-        -- as-of date minus those before the window's start.
+        -- Window sums of all licences per (as-of date, cell establishments are in), both grids in one row (a 2 km cell
+        -- is a function of the 1 km cell): the kernel sums before the as-of date minus those before the window's start.
         create temp table feature_place_windows on commit drop as
-        with asked as (
-            select distinct as_of_date, 1 as grid, x1 as x, y1 as y from feature_own
-            where x1 is not null and y1 is not null
-            union all
-            select distinct as_of_date, 2, x2, y2 from feature_own where x2 is not null and y2 is not null
-        )
-        select q.as_of_date, q.grid, q.x, q.y,
-               k0.outcomes - k12.outcomes as o12, k0.fails - k12.fails as f12, k0.bads - k12.bads as b12,
-               k0.outcomes - k6.outcomes as o6, k0.fails - k6.fails as f6,
-               k0.outcomes - k3.outcomes as o3, k0.fails - k3.fails as f3,
-               k0.outcomes - k2.outcomes as o2, k0.fails - k2.fails as f2
-        from asked q
-        join feature_kernel_before k0 on k0.grid = q.grid and k0.x = q.x and k0.y = q.y and k0.bound = q.as_of_date
-        join feature_kernel_before k2 on k2.grid = q.grid and k2.x = q.x and k2.y = q.y
-                                     and k2.bound = (q.as_of_date - interval '2 months')::date
-        join feature_kernel_before k3 on k3.grid = q.grid and k3.x = q.x and k3.y = q.y
-                                     and k3.bound = (q.as_of_date - interval '3 months')::date
-        join feature_kernel_before k6 on k6.grid = q.grid and k6.x = q.x and k6.y = q.y
-                                     and k6.bound = (q.as_of_date - interval '6 months')::date
-        join feature_kernel_before k12 on k12.grid = q.grid and k12.x = q.x and k12.y = q.y
-                                      and k12.bound = (q.as_of_date - interval '12 months')::date;
-        create index on feature_place_windows (as_of_date, grid, x, y);
+        select q.as_of_date, q.x1, q.y1, q.x2, q.y2,
+               a0.outcomes - a12.outcomes as o12_1, a0.fails - a12.fails as f12_1, a0.bads - a12.bads as b12_1,
+               a0.outcomes - a6.outcomes as o6_1, a0.fails - a6.fails as f6_1,
+               a0.outcomes - a3.outcomes as o3_1, a0.fails - a3.fails as f3_1,
+               a0.outcomes - a2.outcomes as o2_1, a0.fails - a2.fails as f2_1,
+               b0.outcomes - b12.outcomes as o12_2, b0.fails - b12.fails as f12_2,
+               b0.outcomes - b3.outcomes as o3_2, b0.fails - b3.fails as f3_2,
+               b0.outcomes - b2.outcomes as o2_2, b0.fails - b2.fails as f2_2
+        from (select distinct as_of_date, x1, y1, x2, y2 from feature_own where x1 is not null and y1 is not null) q
+        join feature_kernel_before a0 on a0.grid = 1 and a0.x = q.x1 and a0.y = q.y1 and a0.bound = q.as_of_date
+        join feature_kernel_before a2 on a2.grid = 1 and a2.x = q.x1 and a2.y = q.y1
+                                     and a2.bound = (q.as_of_date - interval '2 months')::date
+        join feature_kernel_before a3 on a3.grid = 1 and a3.x = q.x1 and a3.y = q.y1
+                                     and a3.bound = (q.as_of_date - interval '3 months')::date
+        join feature_kernel_before a6 on a6.grid = 1 and a6.x = q.x1 and a6.y = q.y1
+                                     and a6.bound = (q.as_of_date - interval '6 months')::date
+        join feature_kernel_before a12 on a12.grid = 1 and a12.x = q.x1 and a12.y = q.y1
+                                      and a12.bound = (q.as_of_date - interval '12 months')::date
+        join feature_kernel_before b0 on b0.grid = 2 and b0.x = q.x2 and b0.y = q.y2 and b0.bound = q.as_of_date
+        join feature_kernel_before b2 on b2.grid = 2 and b2.x = q.x2 and b2.y = q.y2
+                                     and b2.bound = (q.as_of_date - interval '2 months')::date
+        join feature_kernel_before b3 on b3.grid = 2 and b3.x = q.x2 and b3.y = q.y2
+                                     and b3.bound = (q.as_of_date - interval '3 months')::date
+        join feature_kernel_before b12 on b12.grid = 2 and b12.x = q.x2 and b12.y = q.y2
+                                      and b12.bound = (q.as_of_date - interval '12 months')::date;
         analyze feature_place_windows;
+
+        -- The same per (ZIP code, as-of date): pass/fail inspections and fails of the 12 and 24 months before it.
+        create temp table feature_zip_windows on commit drop as
+        select q.zip, q.as_of_date, z0.outcomes - z12.outcomes as o12, z0.fails - z12.fails as f12,
+               z0.outcomes - z24.outcomes as o24, z0.fails - z24.fails as f24
+        from (select distinct zip, as_of_date from feature_own where zip is not null) q
+        join feature_zip_before z0 on z0.zip = q.zip and z0.bound = q.as_of_date
+        join feature_zip_before z12 on z12.zip = q.zip and z12.bound = (q.as_of_date - interval '12 months')::date
+        join feature_zip_before z24 on z24.zip = q.zip and z24.bound = (q.as_of_date - interval '24 months')::date;
+        analyze feature_zip_windows;
 
         create temp table feature_place_block on commit drop as
         with own as materialized (
@@ -191,35 +204,31 @@ internal static class PlaceFeatures
             group by 1
         )
         select o.pair,
-               (((coalesce(c1.f12, 0) - coalesce(w.f12_1, 0)) / 1e6 + 2 * p.fail_12m)
-                / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_fail_12m_1km,
-               (((coalesce(c2.f12, 0) - coalesce(w.f12_2, 0)) / 1e6 + 2 * p.fail_12m)
-                / ((coalesce(c2.o12, 0) - coalesce(w.o12_2, 0)) / 1e6 + 2))::real as nearby_fail_12m_2km,
-               (((coalesce(c1.f6, 0) - coalesce(w.f6_1, 0)) / 1e6 + 2 * p.fail_6m)
-                / ((coalesce(c1.o6, 0) - coalesce(w.o6_1, 0)) / 1e6 + 2))::real as nearby_fail_6m_1km,
-               (((coalesce(c1.f3, 0) - coalesce(w.f3_1, 0)) / 1e6 + 2 * p.fail_3m)
-                / ((coalesce(c1.o3, 0) - coalesce(w.o3_1, 0)) / 1e6 + 2))::real as nearby_fail_3m_1km,
-               (((coalesce(c2.f3, 0) - coalesce(w.f3_2, 0)) / 1e6 + 2 * p.fail_3m)
-                / ((coalesce(c2.o3, 0) - coalesce(w.o3_2, 0)) / 1e6 + 2))::real as nearby_fail_3m_2km,
-               (((coalesce(c1.f2, 0) - coalesce(w.f2_1, 0)) / 1e6 + 2 * p.fail_2m)
-                / ((coalesce(c1.o2, 0) - coalesce(w.o2_1, 0)) / 1e6 + 2))::real as nearby_fail_2m_1km,
-               (((coalesce(c2.f2, 0) - coalesce(w.f2_2, 0)) / 1e6 + 2 * p.fail_2m)
-                / ((coalesce(c2.o2, 0) - coalesce(w.o2_2, 0)) / 1e6 + 2))::real as nearby_fail_2m_2km,
-               (((coalesce(c1.b12, 0) - coalesce(w.b12_1, 0)) / 1e6 + 2 * p.bad_12m)
-                / ((coalesce(c1.o12, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_bad_12m_1km,
-               ((coalesce(z0.fails - z12.fails, 0) - coalesce(w.zf12, 0) + 20 * p.fail_12m)
-                / (coalesce(z0.outcomes - z12.outcomes, 0) - coalesce(w.zo12, 0) + 20))::real as zip_fail_12m,
-               ((coalesce(z0.fails - z24.fails, 0) - coalesce(w.zf24, 0) + 20 * p.fail_24m)
-                / (coalesce(z0.outcomes - z24.outcomes, 0) - coalesce(w.zo24, 0) + 20))::real as zip_fail_24m
+               (((coalesce(c.f12_1, 0) - coalesce(w.f12_1, 0)) / 1e6 + 2 * p.fail_12m)
+                / ((coalesce(c.o12_1, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_fail_12m_1km,
+               (((coalesce(c.f12_2, 0) - coalesce(w.f12_2, 0)) / 1e6 + 2 * p.fail_12m)
+                / ((coalesce(c.o12_2, 0) - coalesce(w.o12_2, 0)) / 1e6 + 2))::real as nearby_fail_12m_2km,
+               (((coalesce(c.f6_1, 0) - coalesce(w.f6_1, 0)) / 1e6 + 2 * p.fail_6m)
+                / ((coalesce(c.o6_1, 0) - coalesce(w.o6_1, 0)) / 1e6 + 2))::real as nearby_fail_6m_1km,
+               (((coalesce(c.f3_1, 0) - coalesce(w.f3_1, 0)) / 1e6 + 2 * p.fail_3m)
+                / ((coalesce(c.o3_1, 0) - coalesce(w.o3_1, 0)) / 1e6 + 2))::real as nearby_fail_3m_1km,
+               (((coalesce(c.f3_2, 0) - coalesce(w.f3_2, 0)) / 1e6 + 2 * p.fail_3m)
+                / ((coalesce(c.o3_2, 0) - coalesce(w.o3_2, 0)) / 1e6 + 2))::real as nearby_fail_3m_2km,
+               (((coalesce(c.f2_1, 0) - coalesce(w.f2_1, 0)) / 1e6 + 2 * p.fail_2m)
+                / ((coalesce(c.o2_1, 0) - coalesce(w.o2_1, 0)) / 1e6 + 2))::real as nearby_fail_2m_1km,
+               (((coalesce(c.f2_2, 0) - coalesce(w.f2_2, 0)) / 1e6 + 2 * p.fail_2m)
+                / ((coalesce(c.o2_2, 0) - coalesce(w.o2_2, 0)) / 1e6 + 2))::real as nearby_fail_2m_2km,
+               (((coalesce(c.b12_1, 0) - coalesce(w.b12_1, 0)) / 1e6 + 2 * p.bad_12m)
+                / ((coalesce(c.o12_1, 0) - coalesce(w.o12_1, 0)) / 1e6 + 2))::real as nearby_bad_12m_1km,
+               ((coalesce(z.f12, 0) - coalesce(w.zf12, 0) + 20 * p.fail_12m)
+                / (coalesce(z.o12, 0) - coalesce(w.zo12, 0) + 20))::real as zip_fail_12m,
+               ((coalesce(z.f24, 0) - coalesce(w.zf24, 0) + 20 * p.fail_24m)
+                / (coalesce(z.o24, 0) - coalesce(w.zo24, 0) + 20))::real as zip_fail_24m
         from feature_own o
         join feature_priors p on p.as_of_date = o.as_of_date
         left join own w using (pair)
-        left join feature_place_windows c1
-          on c1.as_of_date = o.as_of_date and c1.grid = 1 and c1.x = o.x1 and c1.y = o.y1
-        left join feature_place_windows c2
-          on c2.as_of_date = o.as_of_date and c2.grid = 2 and c2.x = o.x2 and c2.y = o.y2
-        left join feature_zip_before z0 on z0.zip = o.zip and z0.bound = o.as_of_date
-        left join feature_zip_before z12 on z12.zip = o.zip and z12.bound = (o.as_of_date - interval '12 months')::date
-        left join feature_zip_before z24 on z24.zip = o.zip and z24.bound = (o.as_of_date - interval '24 months')::date;
+        left join feature_place_windows c
+          on c.as_of_date = o.as_of_date and c.x1 = o.x1 and c.y1 = o.y1 and c.x2 = o.x2 and c.y2 = o.y2
+        left join feature_zip_windows z on z.zip = o.zip and z.as_of_date = o.as_of_date;
         """;
 }
