@@ -94,12 +94,13 @@ internal static partial class NameFeatures
             from (select name_id, min(inspection_date) as day from feature_events
                   where name_id is not null group by license, name_id) f
             join feature_day_positions p using (day) group by 2, 3
-        ), asked as (
-            select distinct 1 as kind, o.name_id as key, a.position
+        ), asked_names as materialized (
+            select distinct o.name_id, a.position
             from feature_own o join feature_as_of a using (as_of_date) where o.name_id is not null
+        ), asked as (
+            select 1 as kind, name_id as key, position from asked_names
             union all
-            select distinct 2, w.word_id, a.position
-            from feature_own o join feature_as_of a using (as_of_date) join feature_name_words w using (name_id)
+            select distinct 2, w.word_id, n.position from asked_names n join feature_name_words w using (name_id)
         ), stream as (
             select kind, key, position, 0 as asked, outcomes, fails, licences from counts
             union all
