@@ -84,6 +84,32 @@ public sealed class NameFeaturesTests(TestDatabase db) : IClassFixture<TestDatab
     }
 
     [Fact]
+    public async Task A_renamed_licence_takes_out_its_inspections_under_each_name_it_had()
+    {
+        // 2001 was JOE'S PIZZA (a fail), then PIZZA PALACE (a pass) before 2013-03-01; its pass of 2013-03-05 labels
+        // the snapshot. Most licences keep one name, and their own counts come from their running totals; this one
+        // must have each name's taken out of that name's totals.
+        Row[] history =
+        [
+            At(1, "2013-01-10", "2001", "Fail") with { Name = "JOE'S PIZZA" },
+            At(2, "2013-02-10", "2001") with { Name = "PIZZA PALACE" },
+            At(3, "2013-03-05", "2001") with { Name = "PIZZA PALACE" },
+            At(4, "2013-01-15", "2002", "Fail") with { Name = "JOES PIZZA" },
+            At(5, "2013-02-01", "2002") with { Name = "JOES PIZZA" },
+            At(6, "2013-01-20", "2003", "Fail") with { Name = "PIZZA PALACE" },
+        ];
+        var result = await FeaturesAsync("2013-05-01", Write(history));
+        result.ExitCode.ShouldBe(0, result.ToString());
+
+        // p = 3 fails in 5 = 0.6. PIZZA PALACE: licences 2001 and 2003; 2003's fail only (2001's pass is its own):
+        // (1 + 5p) / (1 + 5) = 2/3. PALACE: the same fail, (1 + 20p) / 21 = 13/21. PIZZA: every inspection but
+        // 2001's two, 2 fails in 3: (2 + 20p) / 23 = 14/23. Excess: (13/21 - p) + (14/23 - p).
+        (await SnapshotAsync("2001")).ShouldBe("1/1/0.66667/0.6087/0.61905/0.02774");
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        (await LeakingVariant.CheckAsync(connection, new DateOnly(2013, 5, 1))).Mismatches.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task The_leakage_check_catches_name_features_that_count_the_as_of_date_itself()
     {
         (await FeaturesAsync("2013-05-01", Write(History))).ExitCode.ShouldBe(0);
