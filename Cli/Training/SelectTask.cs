@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
 using Inspections.Pipeline;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -35,6 +36,12 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         // The registry is append-only: predictions keep pointing at the model that made them, and a
         // forced or overridden select adds a model (named by its run) that becomes the newest.
         var settings = TrainingSettings.From(ctx.Settings);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string phase)
+        {
+            ctx.Log.LogDebug("{Phase} in {Ms} ms", phase, clock.ElapsedMilliseconds);
+            clock.Restart();
+        }
         var results = await CandidateFolds.ReadAsync(ctx.Connection, ctx.Transaction, Date, ct);
         if (results.Count == 0)
             throw new InvalidOperationException($"no candidate was validated on {Date:yyyy-MM-dd}: run train first");
@@ -50,6 +57,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         var rows = await FeatureRows.ReadLabelledAsync(ctx.Connection, ctx.Transaction, Date, settings.LabelWindowDays,
             settings.HistoryStart(Date), ct);
         var latest = TemporalValidation.Folds(rows, settings)[^1];
+        Phase($"read {rows.Count} labelled rows");
 
         // The reference distribution must be honest: the scores of the model trained for the latest
         // fold (on what was known before it), as train stored them, not the refit's, which has seen these rows'
@@ -61,11 +69,13 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
                 $"{latest.Start:yyyy-MM-dd}..{latest.End:yyyy-MM-dd}: run train --force");
         var stored = results.Single(r => r.Candidate == candidate.Name && r.Fold == latest.Number);
         var reproduced = FoldMetrics.Measure(candidate, candidate.HyperParametersJson, latest, validationScores);
+        Phase("read the latest fold's scores");
         // The one fit of this task: it may have every core.
         var refit = ModelScorer.Fit(candidate, rows, settings.RecencyHalfLifeMonths,
             treeThreads: Environment.ProcessorCount);
         var bytes = refit.Save();
         var scoresBeforeSaving = refit.Score(latest.Valid);
+        Phase("refit");
 
         // The reference cohort as this model scores it: drift compares populations under one model, not two models.
         var referenceScores =
@@ -73,6 +83,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         if (referenceScores.Count == 0)
             throw new InvalidOperationException(
                 $"train stored no reference cohort of {candidate.Name} on {Date:yyyy-MM-dd}: run train --force");
+        Phase($"score {referenceScores.Count} reference rows");
         // The threshold from the population it labels, as the model that labels it scores it: the training date's
         // cohort (every active establishment on the date). The latest fold's labelled rows are the establishments that
         // happened to be inspected (a threshold from them labelled 6.9% of the cohort fail); and scores follow the
@@ -84,6 +95,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
                 $"features wrote no cohort on {Date:yyyy-MM-dd}, so no threshold can be set: " +
                 $"run features --date {Date:yyyy-MM-dd} --force");
         var threshold = Threshold(refit.Score(cohort), settings.ThresholdTopShare);
+        Phase("threshold");
 
         var windowStart = rows.Min(r => r.AsOfDate);
         var windowEnd = rows.Max(r => r.AsOfDate);
@@ -141,6 +153,7 @@ internal sealed class SelectTask(DateOnly date, string source, IReadOnlyList<Pip
         }
         var reference = await ReferenceCohort.CopyAsync(ctx.Connection, ctx.Transaction, modelId, Date, candidate.Name,
             referenceScores, ct);
+        Phase("store the model and its reference");
 
         var lift = FoldMetrics.LowerIsBetter(metric) ? baselineMean - best.Mean : best.Mean - baselineMean;
         return new SelectResult(modelId, candidate.Name, metric, best.Mean, baselineMean, lift, threshold, rows.Count,
